@@ -1,0 +1,93 @@
+package io.countersign.gateway;
+
+import io.countersign.gateway.config.GatewayConfig;
+import io.countersign.gateway.delivery.Dispatcher;
+import io.countersign.gateway.delivery.RetryPolicy;
+import io.countersign.gateway.endpoints.DestinationGuard;
+import io.countersign.gateway.endpoints.EndpointRoutes;
+import io.countersign.gateway.health.HealthRoutes;
+import io.countersign.gateway.http.ErrorHandler;
+import io.countersign.gateway.ingest.EventRoutes;
+import io.countersign.gateway.ingest.IngestRoutes;
+import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.gateway.signing.SignerCache;
+import io.countersign.gateway.tenants.AdminToken;
+import io.countersign.gateway.tenants.TenantAccess;
+import io.countersign.gateway.tenants.TenantDirectory;
+import io.countersign.gateway.tenants.TenantRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+
+/**
+ * One event loop's share of the gateway: the HTTP API, the ingest group commit, and a dispatcher that sends the
+ * deliveries this loop accepted or leased. Deployed once per core; all instances share one HTTP port and one pool.
+ */
+final class ApiVerticle extends VerticleBase {
+  private static final int MANAGEMENT_BODY_LIMIT = 64 * 1024;
+  private static final int SIGNER_CACHE_ENTRIES = 10_000;
+
+  /** What every instance shares. */
+  record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
+      String nodeId, Clock clock, int port) {}
+
+  private final Shared shared;
+  private Dispatcher dispatcher;
+  private long pollTimer = -1;
+
+  ApiVerticle(Shared shared) {
+    this.shared = shared;
+  }
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig config = shared.config();
+    GatewayConfig.Delivery delivery = config.delivery();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+            .setKeepAlive(true)
+            .setConnectTimeout((int) delivery.timeout().toMillis())
+            .setForceSni(true)
+            .setMaxRedirects(0),
+        new PoolOptions().setHttp1MaxSize(32).setMaxWaitQueueSize(delivery.maxInFlight()));
+    DestinationGuard guard = new DestinationGuard(vertx, delivery.allowPrivateNetworks());
+    dispatcher = new Dispatcher(
+        new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.timeout(), delivery.leaseDuration(),
+            new RetryPolicy(delivery.retrySchedule())),
+        shared.pool(), client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock());
+
+    Router router = Router.router(vertx);
+    BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);
+    new HealthRoutes(vertx, shared.pool()).mount(router);
+    // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
+    router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
+        .handler(new TenantAccess(shared.tenants(), shared.adminToken()));
+    new TenantRoutes(shared.pool(), shared.adminToken()).mount(router, jsonBody);
+    new IngestRoutes(shared.pool(), dispatcher, config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
+        config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
+    new EventRoutes(shared.pool()).mount(router);
+    new EndpointRoutes(shared.pool(), shared.cipher(), guard, shared.clock()).mount(router, jsonBody);
+    ErrorHandler errors = new ErrorHandler();
+    router.route().failureHandler(errors);
+    router.errorHandler(404, errors);
+    router.errorHandler(405, errors);
+    router.errorHandler(500, errors);
+
+    pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());
+    return vertx.createHttpServer(new HttpServerOptions().setHost(config.http().host()))
+        .requestHandler(router)
+        .listen(shared.port());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(pollTimer);
+    return dispatcher.stop();
+  }
+}

@@ -1,0 +1,160 @@
+package io.countersign.gateway;
+
+import io.countersign.gateway.config.ConfigException;
+import io.countersign.gateway.config.GatewayConfig;
+import io.countersign.gateway.db.DatabaseTarget;
+import io.countersign.gateway.db.EmbeddedPostgresServer;
+import io.countersign.gateway.db.Migrations;
+import io.countersign.gateway.secrets.MasterKeys;
+import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.gateway.tenants.AdminToken;
+import io.countersign.gateway.tenants.TenantDirectory;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: database (embedded or external), migrations, and one API verticle per event loop.
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.start(ConfigLoader.load(Optional.empty(), System.getenv(), Map.of()))) {
+ *   System.out.println("listening on " + gateway.port());
+ * }
+ * }</pre>
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  private static final long STARTUP_TIMEOUT_SECONDS = 120;
+  private static final long SHUTDOWN_TIMEOUT_SECONDS = 30;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final EmbeddedPostgresServer embedded;
+  private final int port;
+  private final String nodeId;
+
+  private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, int port, String nodeId) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.embedded = embedded;
+    this.port = port;
+    this.nodeId = nodeId;
+  }
+
+  public static Gateway start(GatewayConfig config) throws Exception {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** Starts everything and returns once the HTTP port accepts requests. Blocking; call it from main or a test. */
+  public static Gateway start(GatewayConfig config, Clock clock) throws Exception {
+    EmbeddedPostgresServer embedded = null;
+    DatabaseTarget target;
+    if (config.database().isEmbedded()) {
+      embedded = EmbeddedPostgresServer.start(config.database().embedded().dataDirectory(),
+          config.database().embedded().port());
+      target = DatabaseTarget.fromUrl(embedded.url());
+    } else {
+      target = DatabaseTarget.fromUrl(config.database().url());
+    }
+    Vertx vertx = null;
+    try {
+      LOG.info("database {}", target);
+      try {
+        Migrations.apply(target);
+      } catch (RuntimeException e) {
+        throw new ConfigException("cannot prepare the database at " + target + ": " + rootMessage(e), e);
+      }
+      SecretCipher cipher = MasterKeys.load(config.secrets());
+      vertx = Vertx.vertx();
+      Pool pool = PgBuilder.pool()
+          .with(new PoolOptions()
+              .setMaxSize(config.database().poolSize())
+              .setConnectionTimeout((int) config.database().connectTimeout().toMillis())
+              .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+              .setMaxWaitQueueSize(4096))
+          .connectingTo(target.connectOptions())
+          .using(vertx)
+          .build();
+      int port = config.http().port() > 0 ? config.http().port() : freePort();
+      String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
+      ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
+          new AdminToken(config.admin().token()), nodeId, clock, port);
+      await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
+      LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,
+          config.instances());
+      return new Gateway(vertx, pool, embedded, port, nodeId);
+    } catch (Exception e) {
+      if (vertx != null) {
+        vertx.close();
+      }
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Graceful stop: verticles stop taking work and release their leases, then the pool, Vert.x and PostgreSQL stop. */
+  @Override
+  public void close() {
+    try {
+      for (String id : vertx.deploymentIDs()) {
+        await(vertx.undeploy(id));
+      }
+      await(pool.close());
+      await(vertx.close());
+    } catch (Exception e) {
+      LOG.warn("gateway did not stop cleanly: {}", e.toString());
+    }
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        LOG.warn("embedded PostgreSQL did not stop cleanly: {}", e.toString());
+      }
+    }
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(STARTUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage();
+  }
+}

@@ -1,0 +1,51 @@
+package io.countersign.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole configuration, parsed once from {@code config/gateway.yaml}, the environment and the command line.
+ *
+ * <pre>{@code
+ * GatewayConfig config = ConfigLoader.load(Optional.empty(), System.getenv(), Map.of("http.port", "0"));
+ * Gateway gateway = Gateway.start(config);
+ * }</pre>
+ */
+public record GatewayConfig(Http http, Admin admin, Database database, Ingest ingest, Delivery delivery,
+    Secrets secrets) {
+
+  public record Http(int port, String host, int instances) {}
+
+  public record Admin(String token) {
+    @Override
+    public String toString() {
+      return "Admin[token=***]";
+    }
+  }
+
+  public record Database(String url, int poolSize, Duration connectTimeout, Embedded embedded) {
+    public boolean isEmbedded() {
+      return url == null || url.isBlank();
+    }
+  }
+
+  public record Embedded(Path dataDirectory, int port) {}
+
+  public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches) {}
+
+  public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
+      Duration leaseDuration, Duration pollInterval, int maxInFlight) {}
+
+  public record Secrets(String masterKey, Path keyFile) {
+    @Override
+    public String toString() {
+      return "Secrets[masterKey=" + (masterKey == null || masterKey.isBlank() ? "(key file)" : "***")
+          + ", keyFile=" + keyFile + "]";
+    }
+  }
+
+  public int instances() {
+    return http.instances() > 0 ? http.instances() : Runtime.getRuntime().availableProcessors();
+  }
+}

@@ -1,0 +1,48 @@
+package io.countersign.gateway.db;
+
+import io.vertx.pgclient.PgConnectOptions;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where the gateway's PostgreSQL is, in the two forms the gateway needs: reactive options and a JDBC URL for
+ * the migration library.
+ *
+ * <pre>{@code
+ * DatabaseTarget target = DatabaseTarget.fromUrl("postgresql://postgres@127.0.0.1:5432/test");
+ * PgConnectOptions options = target.connectOptions();
+ * }</pre>
+ */
+public record DatabaseTarget(String host, int port, String database, String user, String password) {
+
+  public static DatabaseTarget fromUrl(String url) {
+    String normalised = url.startsWith("postgres://") ? "postgresql://" + url.substring("postgres://".length()) : url;
+    PgConnectOptions o = PgConnectOptions.fromUri(normalised);
+    return new DatabaseTarget(o.getHost(), o.getPort(), o.getDatabase(), o.getUser(), o.getPassword());
+  }
+
+  public PgConnectOptions connectOptions() {
+    PgConnectOptions o = new PgConnectOptions()
+        .setHost(host).setPort(port).setDatabase(database).setUser(user)
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(256);
+    if (password != null) {
+      o.setPassword(password);
+    }
+    return o;
+  }
+
+  public String jdbcUrl() {
+    StringBuilder sb = new StringBuilder("jdbc:postgresql://").append(host).append(':').append(port).append('/')
+        .append(database).append("?user=").append(URLEncoder.encode(user, StandardCharsets.UTF_8));
+    if (password != null && !password.isEmpty()) {
+      sb.append("&password=").append(URLEncoder.encode(password, StandardCharsets.UTF_8));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
+  }
+}

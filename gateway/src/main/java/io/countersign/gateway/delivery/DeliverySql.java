@@ -1,0 +1,56 @@
+package io.countersign.gateway.delivery;
+
+/** SQL of the delivery feature. Leases make sure one process at a time owns a delivery's next attempt. */
+public final class DeliverySql {
+  /** Endpoint columns every delivery query returns for signing. */
+  public static final String SIGNING_COLUMNS = """
+      ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret,
+      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at""";
+
+  /** Leases due work, oldest first; SKIP LOCKED lets several processes poll at once without waiting on each other. */
+  static final String CLAIM_DUE = """
+      WITH due AS (
+        SELECT tenant_id, event_id, endpoint_id FROM deliveries
+        WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+        ORDER BY next_attempt_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ), leased AS (
+        UPDATE deliveries d SET lease_owner = $1, lease_until = now() + $3::bigint * interval '1 millisecond'
+        FROM due
+        WHERE d.tenant_id = due.tenant_id AND d.event_id = due.event_id AND d.endpoint_id = due.endpoint_id
+        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count
+      )
+      SELECT l.tenant_id, l.event_id, l.endpoint_id, l.attempt_count, ev.payload, ev.created_at AS event_created_at,
+      """ + SIGNING_COLUMNS + """
+      
+      FROM leased l
+      JOIN events ev ON ev.tenant_id = l.tenant_id AND ev.event_id = l.event_id
+      JOIN endpoints ep ON ep.tenant_id = l.tenant_id AND ep.endpoint_id = l.endpoint_id""";
+
+  /**
+   * Records one attempt and moves the delivery on, only while this process still holds the lease; a process whose
+   * lease was taken over records nothing.
+   */
+  static final String RECORD_ATTEMPT = """
+      WITH d AS (
+        UPDATE deliveries SET attempt_count = attempt_count + 1, status = $5, next_attempt_at = $6,
+               lease_owner = NULL, lease_until = NULL, last_status_code = $7, last_error = $8,
+               delivered_at = CASE WHEN $5 = 'delivered' THEN $9 ELSE delivered_at END
+        WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4
+        RETURNING tenant_id, event_id, endpoint_id, attempt_count
+      )
+      INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error, latency_ms)
+      SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d""";
+
+  /** Gives back leases this process will not use (shutdown, or fresh work beyond its capacity). */
+  static final String RELEASE_ALL = """
+      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
+      WHERE lease_owner = $1 AND status = 'pending'""";
+
+  static final String RELEASE_ONE = """
+      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
+      WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4""";
+
+  private DeliverySql() {}
+}

@@ -1,0 +1,11 @@
+package io.countersign.gateway.delivery;
+
+import io.vertx.core.buffer.Buffer;
+import java.time.OffsetDateTime;
+
+/**
+ * One leased delivery, ready to send: where, what (the exact stored bytes) and with which secrets.
+ * {@code attemptsSoFar} counts earlier attempts; this one is number {@code attemptsSoFar + 1}.
+ */
+public record DeliveryTask(String tenantId, String eventId, String endpointId, int attemptsSoFar, String url,
+    Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt) {}

@@ -1,0 +1,134 @@
+package io.countersign.gateway.endpoints;
+
+import io.countersign.gateway.http.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps deliveries away from internal networks (SSRF): resolves an endpoint's host and refuses loopback, private,
+ * link-local (cloud metadata), carrier-grade NAT, multicast and unspecified addresses, unless
+ * {@code delivery.allowPrivateNetworks} is set.
+ *
+ * <pre>{@code
+ * guard.resolve(URI.create(url)).onSuccess(addr -> connectTo(addr));   // the checked address is the one used
+ * }</pre>
+ *
+ * <p>The sender connects to the very address that was checked, so a DNS answer that changes between check and
+ * connect (rebinding) cannot redirect a delivery.
+ */
+public final class DestinationGuard {
+  private static final long CACHE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private record Cached(InetAddress address, long expiresAt) {}
+
+  private final Vertx vertx;
+  private final boolean allowPrivateNetworks;
+  private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+
+  public DestinationGuard(Vertx vertx, boolean allowPrivateNetworks) {
+    this.vertx = vertx;
+    this.allowPrivateNetworks = allowPrivateNetworks;
+  }
+
+  /** Checks a URL's shape (http or https, a host, no credentials), before any resolution. */
+  public static URI parse(String url) {
+    if (url == null || url.isBlank() || url.length() > 2048) {
+      throw ApiError.badRequest("invalid_url", "url is required and must be at most 2048 characters");
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw ApiError.badRequest("invalid_url", "url is not a valid URI");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw ApiError.badRequest("invalid_url", "url must be http or https");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw ApiError.badRequest("invalid_url", "url must name a host");
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw ApiError.badRequest("invalid_url", "url must not carry credentials");
+    }
+    if (uri.getRawFragment() != null) {
+      throw ApiError.badRequest("invalid_url", "url must not have a fragment");
+    }
+    return uri;
+  }
+
+  /** The address to connect to for {@code uri}, or a failure with {@code destination_not_allowed}. */
+  public Future<InetAddress> resolve(URI uri) {
+    String host = uri.getHost();
+    Cached cached = cache.get(host);
+    if (cached != null && cached.expiresAt - System.nanoTime() > 0) {
+      return Future.succeededFuture(cached.address);
+    }
+    return vertx.executeBlocking(() -> {
+      InetAddress[] all;
+      try {
+        all = InetAddress.getAllByName(stripBrackets(host));
+      } catch (UnknownHostException e) {
+        throw ApiError.badRequest("destination_unresolvable", "host " + host + " does not resolve");
+      }
+      if (!allowPrivateNetworks) {
+        for (InetAddress a : all) {
+          if (isInternal(a)) {
+            throw ApiError.badRequest("destination_not_allowed", "host " + host + " resolves to an internal address ("
+                + a.getHostAddress() + "); deliveries go to public addresses only");
+          }
+        }
+      }
+      InetAddress chosen = all[0];
+      cache.put(host, new Cached(chosen, System.nanoTime() + CACHE_NANOS));
+      return chosen;
+    }, false);
+  }
+
+  private static String stripBrackets(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  static boolean isInternal(InetAddress a) {
+    if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
+        || a.isMulticastAddress()) {
+      return true;
+    }
+    byte[] b = a.getAddress();
+    if (a instanceof Inet4Address) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      return first == 0                                   // "this network"
+          || (first == 100 && second >= 64 && second < 128) // carrier-grade NAT
+          || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
+          || (first == 198 && (second == 18 || second == 19))   // benchmarking
+          || first >= 240;                                  // reserved and broadcast
+    }
+    if (a instanceof Inet6Address) {
+      int first = b[0] & 0xff;
+      if ((first & 0xfe) == 0xfc) {
+        return true; // unique local fc00::/7
+      }
+      boolean v4Mapped = true;
+      for (int i = 0; i < 10; i++) {
+        v4Mapped &= b[i] == 0;
+      }
+      if (v4Mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+        try {
+          return isInternal(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
+        } catch (UnknownHostException e) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

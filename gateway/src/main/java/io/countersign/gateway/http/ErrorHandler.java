@@ -1,0 +1,67 @@
+package io.countersign.gateway.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single mapping from failures to HTTP answers: {@link ApiError} as is, an unreachable database as 503
+ * with {@code Retry-After}, the router's own 404/405/413 as JSON, and everything else logged once as a 500.
+ */
+public final class ErrorHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorHandler.class);
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    // a request paused for authentication would otherwise never be drained
+    ctx.request().resume();
+    ApiError error = toApiError(ctx);
+    HttpServerResponse response = ctx.response().setStatusCode(error.status());
+    if (error.retryAfterSeconds() != null) {
+      response.putHeader("Retry-After", Integer.toString(error.retryAfterSeconds()));
+    }
+    Responses.json(response, error.toJson());
+  }
+
+  private static ApiError toApiError(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError api) {
+      return api;
+    }
+    if (failure instanceof DecodeException) {
+      return ApiError.badRequest("invalid_json", "request body is not valid JSON");
+    }
+    if (failure == null || failure instanceof io.vertx.ext.web.handler.HttpException) {
+      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      if (failure instanceof io.vertx.ext.web.handler.HttpException http) {
+        status = http.getStatusCode();
+      }
+      return switch (status) {
+        case 400 -> ApiError.badRequest("bad_request", "the request could not be parsed");
+        case 401 -> ApiError.unauthorized("missing or invalid bearer token");
+        case 404 -> ApiError.notFound("not_found", "no such resource: " + ctx.request().path());
+        case 405 -> new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
+        case 413 -> new ApiError(413, "payload_too_large", "request body exceeds the configured limit");
+        case 415 -> new ApiError(415, "unsupported_media_type", "unsupported content type");
+        default -> status >= 500 ? internal(ctx, failure) : new ApiError(status, "http_" + status, "request failed");
+      };
+    }
+    if (DatabaseErrors.isUnavailable(failure)) {
+      LOG.warn("database unavailable for {} {}: {}", ctx.request().method(), ctx.request().path(), failure.toString());
+      return ApiError.unavailable("database_unavailable", "the database cannot be reached; nothing was accepted, retry later", 1);
+    }
+    return internal(ctx, failure);
+  }
+
+  private static ApiError internal(RoutingContext ctx, Throwable failure) {
+    LOG.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+    return new ApiError(500, "internal_error", "unexpected error; it has been logged");
+  }
+}

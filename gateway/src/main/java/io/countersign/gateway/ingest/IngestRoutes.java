@@ -1,0 +1,158 @@
+package io.countersign.gateway.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.countersign.gateway.Ids;
+import io.countersign.gateway.delivery.Dispatcher;
+import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.Principal;
+import io.countersign.gateway.http.Responses;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /v1/tenants/:tenant/events}: validate, claim once, answer, then deliver.
+ *
+ * <p>Order of work: the tenant is authenticated before this handler runs; headers are checked before the body is
+ * read; the body must be well-formed JSON but is never re-serialised: the stored and delivered bytes are the
+ * posted bytes.
+ */
+public final class IngestRoutes {
+  private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
+  private static final int MAX_KEY_LENGTH = 255;
+  private static final CharSequence REPLAYED = HttpHeaders.createOptimized("Idempotent-Replayed");
+  private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
+
+  private final ClaimBatcher batcher;
+  private final int maxBodyBytes;
+
+  public IngestRoutes(Pool pool, Dispatcher dispatcher, int maxBodyBytes, int maxBatch, int maxConcurrentBatches,
+      Duration leaseDuration) {
+    this.batcher = new ClaimBatcher(pool, dispatcher,
+        new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8, leaseDuration));
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  public void mount(Router router) {
+    String path = "/v1/tenants/:tenant/events";
+    // two routes, because Vert.x runs a body handler first within one route: headers are checked before the
+    // body is read
+    router.post(path).handler(this::checkHeaders);
+    router.post(path).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::ingest);
+  }
+
+  private void checkHeaders(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null || key.isEmpty()) {
+      ctx.fail(ApiError.badRequest("missing_idempotency_key",
+          "Idempotency-Key header is required: mint one per event and send the same one on every retry"));
+      return;
+    }
+    if (key.length() > MAX_KEY_LENGTH || !isVisibleAscii(key)) {
+      ctx.fail(ApiError.badRequest("invalid_idempotency_key",
+          "Idempotency-Key must be 1-255 visible ASCII characters"));
+      return;
+    }
+    String type = ctx.request().getHeader("Event-Type");
+    if (type == null || type.isEmpty()) {
+      ctx.fail(ApiError.badRequest("missing_event_type", "Event-Type header is required"));
+      return;
+    }
+    if (!EVENT_TYPE.matcher(type).matches()) {
+      ctx.fail(ApiError.badRequest("invalid_event_type", "Event-Type must match " + EVENT_TYPE.pattern()));
+      return;
+    }
+    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (!isJson(contentType)) {
+      ctx.fail(new ApiError(415, "unsupported_media_type", "the event body must be sent as Content-Type: application/json"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private void ingest(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      ctx.fail(ApiError.badRequest("empty_body", "the event body must be a JSON document"));
+      return;
+    }
+    byte[] bytes = body.getBytes();
+    if (!isWellFormedJson(bytes)) {
+      ctx.fail(ApiError.badRequest("invalid_json", "the event body is not well-formed JSON"));
+      return;
+    }
+    String tenantId = Principal.of(ctx).tenantId();
+    String key = ctx.request().getHeader("Idempotency-Key");
+    String type = ctx.request().getHeader("Event-Type");
+    byte[] sha = SHA256.get().digest(bytes);
+    batcher.claim(tenantId, Ids.event(), key, type, sha, body).onSuccess(result -> {
+      if (result instanceof ClaimResult.Won won) {
+        ctx.response().setStatusCode(202);
+        Responses.json(ctx.response(), accepted(won.eventId(), won.deliveries().size()));
+      } else if (result instanceof ClaimResult.AlreadyClaimed existing) {
+        if (!MessageDigest.isEqual(existing.bodySha256(), sha)) {
+          ctx.fail(new ApiError(422, "idempotency_key_reused", "Idempotency-Key " + key
+              + " was already used for a different body (event " + existing.eventId() + "); use a new key for a new event"));
+          return;
+        }
+        ctx.response().setStatusCode(200).putHeader(REPLAYED, TRUE);
+        Responses.json(ctx.response(), accepted(existing.eventId(), existing.deliveryCount()));
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  private static JsonObject accepted(String eventId, int deliveries) {
+    return new JsonObject().put("id", eventId).put("deliveries", deliveries);
+  }
+
+  private static boolean isVisibleAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String mime = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
+  }
+
+  /** Streams through the tokens without building a tree: one document, nothing after it. */
+  static boolean isWellFormedJson(byte[] bytes) {
+    try (JsonParser parser = JSON.createParser(bytes)) {
+      if (parser.nextToken() == null) {
+        return false;
+      }
+      parser.skipChildren();
+      return parser.nextToken() == null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.countersign.gateway.ingest;
+
+import io.countersign.gateway.delivery.DeliverySql;
+
+final class IngestSql {
+  /**
+   * The atomic claim. One statement inserts the event if (tenant, idempotency key) is new, and in that case one
+   * delivery per matching enabled endpoint, leased to this process ($7) so it can send them without a poll. Zero
+   * rows back means the key was already claimed. With LEFT JOINs a claimed event with no subscribers still
+   * returns one row (with a null endpoint).
+   */
+  static final String CLAIM = """
+      WITH claimed AS (
+        INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, delivery_count)
+        SELECT $1, $2, $3, $4, $5, $6, count(*)::int FROM endpoints
+        WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL
+          AND (cardinality(event_types) = 0 OR $4::text = ANY(event_types))
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING tenant_id, event_id, event_type, created_at
+      ), fanout AS (
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, lease_owner, lease_until)
+        SELECT c.tenant_id, c.event_id, e.endpoint_id, $7::text,
+               CASE WHEN $7::text IS NULL THEN NULL ELSE now() + $8::bigint * interval '1 millisecond' END
+        FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id
+        WHERE e.enabled AND e.deleted_at IS NULL
+          AND (cardinality(e.event_types) = 0 OR c.event_type = ANY(e.event_types))
+        RETURNING tenant_id, event_id, endpoint_id
+      )
+      SELECT c.event_id, c.created_at AS event_created_at, f.endpoint_id,
+      """ + DeliverySql.SIGNING_COLUMNS + """
+      
+      FROM claimed c
+      LEFT JOIN fanout f ON true
+      LEFT JOIN endpoints ep ON ep.tenant_id = f.tenant_id AND ep.endpoint_id = f.endpoint_id""";
+
+  /** After a claim found the key taken: what was stored under it, to tell a replay from a reuse. */
+  static final String EXISTING = """
+      SELECT event_id, body_sha256, delivery_count FROM events WHERE tenant_id = $1 AND idempotency_key = $2""";
+
+  static final String EVENT = """
+      SELECT event_id, event_type, idempotency_key, payload, delivery_count, created_at
+      FROM events WHERE tenant_id = $1 AND event_id = $2""";
+
+  static final String EVENT_DELIVERIES = """
+      SELECT endpoint_id, status, attempt_count, next_attempt_at, delivered_at, last_status_code, last_error
+      FROM deliveries WHERE tenant_id = $1 AND event_id = $2 ORDER BY endpoint_id""";
+
+  static final String EVENT_ATTEMPTS = """
+      SELECT endpoint_id, attempt_no, attempted_at, status_code, error, latency_ms
+      FROM delivery_attempts WHERE tenant_id = $1 AND event_id = $2 ORDER BY endpoint_id, attempt_no""";
+
+  private IngestSql() {}
+}

@@ -1,0 +1,61 @@
+package io.countersign.gateway.secrets;
+
+import io.countersign.gateway.config.ConfigException;
+import io.countersign.gateway.config.GatewayConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Finds the master key: {@code secrets.masterKey} if set, else a key file generated once with owner-only access. */
+public final class MasterKeys {
+  private static final Logger LOG = LoggerFactory.getLogger(MasterKeys.class);
+
+  private MasterKeys() {}
+
+  public static SecretCipher load(GatewayConfig.Secrets config) {
+    String configured = config.masterKey();
+    if (configured != null && !configured.isBlank()) {
+      return new SecretCipher(List.of(SecretCipher.MasterKey.of(decode(configured.trim(), "secrets.masterKey"))));
+    }
+    return new SecretCipher(List.of(SecretCipher.MasterKey.of(readOrCreate(config.keyFile()))));
+  }
+
+  private static byte[] readOrCreate(Path file) {
+    try {
+      if (Files.exists(file)) {
+        return decode(Files.readString(file, StandardCharsets.US_ASCII).trim(), file.toString());
+      }
+      Path parent = file.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      byte[] key = new byte[32];
+      new SecureRandom().nextBytes(key);
+      Path tmp = Files.createTempFile(parent, ".master", ".key",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      LOG.info("generated a new master key in {} (owner-only); back it up with the database", file);
+      return key;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read or create the master key file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] decode(String base64, String origin) {
+    try {
+      byte[] key = Base64.getDecoder().decode(base64);
+      if (key.length != 32) {
+        throw new ConfigException(origin + " must be base64 of 32 bytes (got " + key.length + " bytes)");
+      }
+      return key;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(origin + " is not valid base64");
+    }
+  }
+}

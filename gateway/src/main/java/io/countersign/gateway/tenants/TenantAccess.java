@@ -1,0 +1,54 @@
+package io.countersign.gateway.tenants;
+
+import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.Principal;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.regex.Pattern;
+
+/**
+ * Authenticates every {@code /v1/tenants/:tenant/...} call before anything else: a valid tenant id, an existing
+ * tenant, and the admin token or that tenant's own token. There is no fallback tenant.
+ */
+public final class TenantAccess implements Handler<RoutingContext> {
+  public static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  private final TenantDirectory directory;
+  private final AdminToken adminToken;
+
+  public TenantAccess(TenantDirectory directory, AdminToken adminToken) {
+    this.directory = directory;
+    this.adminToken = adminToken;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String token = Principal.bearer(ctx);
+    if (token == null) {
+      ctx.fail(ApiError.unauthorized("Authorization: Bearer <token> is required"));
+      return;
+    }
+    String tenantId = ctx.pathParam("tenant");
+    if (tenantId == null || !TENANT_ID.matcher(tenantId).matches()) {
+      ctx.fail(ApiError.notFound("tenant_not_found", "no tenant with that id"));
+      return;
+    }
+    boolean admin = adminToken.matches(token);
+    // hold the body until the tenant is known: the body handler of the next route resumes it
+    ctx.request().pause();
+    directory.find(tenantId).onSuccess(tenant -> {
+      if (tenant == null) {
+        ctx.fail(admin ? ApiError.notFound("tenant_not_found", "tenant " + tenantId + " does not exist")
+            : ApiError.unauthorized("token is not valid for this tenant"));
+      } else if (admin) {
+        new Principal(Principal.ADMIN_ACTOR, true, tenantId).attach(ctx);
+        ctx.next();
+      } else if (Tokens.matches(token, tenant.tokenHash())) {
+        new Principal(tenant.tokenId(), false, tenantId).attach(ctx);
+        ctx.next();
+      } else {
+        ctx.fail(ApiError.unauthorized("token is not valid for this tenant"));
+      }
+    }).onFailure(ctx::fail);
+  }
+}
