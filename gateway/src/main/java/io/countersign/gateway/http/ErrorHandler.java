@@ -20,14 +20,24 @@ public final class ErrorHandler implements Handler<RoutingContext> {
       ctx.response().reset();
       return;
     }
-    // a request paused for authentication would otherwise never be drained
-    ctx.request().resume();
+    resumeUnreadBody(ctx);
     ApiError error = toApiError(ctx);
     HttpServerResponse response = ctx.response().setStatusCode(error.status());
     if (error.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", Integer.toString(error.retryAfterSeconds()));
     }
     Responses.json(response, error.toJson());
+  }
+
+  /** A request paused while it was authenticated would otherwise never be drained. */
+  private static void resumeUnreadBody(RoutingContext ctx) {
+    if (!ctx.request().isEnded()) {
+      try {
+        ctx.request().resume();
+      } catch (IllegalStateException alreadyRead) {
+        // a body handler consumed it: nothing to drain
+      }
+    }
   }
 
   private static ApiError toApiError(RoutingContext ctx) {

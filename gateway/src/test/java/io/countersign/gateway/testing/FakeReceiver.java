@@ -1,0 +1,102 @@
+package io.countersign.gateway.testing;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A real HTTP receiver on a loopback port, for delivery tests. Every request is recorded with its exact bytes;
+ * each path answers from a script of status codes (then 200), which is how retry paths are driven.
+ *
+ * <pre>{@code
+ * try (FakeReceiver receiver = FakeReceiver.start()) {
+ *   receiver.script("/a", 500);          // first request to /a gets 500, later ones 200
+ *   String url = receiver.url("/a");
+ * }
+ * }</pre>
+ */
+public final class FakeReceiver implements AutoCloseable {
+  /** One request as received. Header names are lower-case. */
+  public record Received(String path, Map<String, String> headers, byte[] body, long receivedAtMillis, int answered) {
+    public String header(String name) {
+      return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
+  private volatile int defaultStatus = 200;
+
+  private FakeReceiver(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  public static FakeReceiver start() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    FakeReceiver[] holder = new FakeReceiver[1];
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      int status = holder[0].nextStatus(req.path());
+      Map<String, String> headers = new HashMap<>();
+      MultiMap h = req.headers();
+      h.names().forEach(n -> headers.put(n.toLowerCase(java.util.Locale.ROOT), h.get(n)));
+      holder[0].received.add(new Received(req.path(), headers, body.getBytes(), System.currentTimeMillis(), status));
+      req.response().setStatusCode(status).end();
+    }));
+    holder[0] = new FakeReceiver(vertx, server);
+    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return holder[0];
+  }
+
+  private synchronized int nextStatus(String path) {
+    Deque<Integer> script = scripts.get(path);
+    if (script != null && !script.isEmpty()) {
+      return script.poll();
+    }
+    return defaultStatus;
+  }
+
+  /** The next requests to {@code path} get these statuses in order; after that, the default. */
+  public synchronized FakeReceiver script(String path, Integer... statuses) {
+    scripts.computeIfAbsent(path, p -> new ArrayDeque<>()).addAll(List.of(statuses));
+    return this;
+  }
+
+  public FakeReceiver answerByDefault(int status) {
+    this.defaultStatus = status;
+    return this;
+  }
+
+  public String url(String path) {
+    return "http://127.0.0.1:" + server.actualPort() + path;
+  }
+
+  public List<Received> received() {
+    return new ArrayList<>(received);
+  }
+
+  public List<Received> received(String path) {
+    return received.stream().filter(r -> r.path().equals(path)).collect(Collectors.toList());
+  }
+
+  public List<Received> accepted(String path) {
+    return received.stream().filter(r -> r.path().equals(path) && r.answered() / 100 == 2).collect(Collectors.toList());
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
