@@ -1,15 +1,21 @@
 package io.countersign.gateway;
 
+import io.countersign.gateway.audit.AuditRoutes;
 import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.delivery.RetryPolicy;
+import io.countersign.gateway.delivery.Sender;
 import io.countersign.gateway.endpoints.DestinationGuard;
 import io.countersign.gateway.endpoints.EndpointRoutes;
+import io.countersign.gateway.endpoints.EndpointStore;
 import io.countersign.gateway.health.HealthRoutes;
 import io.countersign.gateway.http.ErrorHandler;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
+import io.countersign.gateway.secrets.RaceAlerts;
+import io.countersign.gateway.secrets.Rekey;
 import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.gateway.secrets.SecretRoutes;
 import io.countersign.gateway.signing.SignerCache;
 import io.countersign.gateway.tenants.AdminToken;
 import io.countersign.gateway.tenants.TenantAccess;
@@ -36,7 +42,7 @@ final class ApiVerticle extends VerticleBase {
 
   /** What every instance shares. */
   record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
-      String nodeId, Clock clock, int port) {}
+      RaceAlerts raceAlerts, String nodeId, Clock clock, int port) {}
 
   private final Shared shared;
   private Dispatcher dispatcher;
@@ -57,10 +63,12 @@ final class ApiVerticle extends VerticleBase {
             .setMaxRedirects(0),
         new PoolOptions().setHttp1MaxSize(32).setMaxWaitQueueSize(delivery.maxInFlight()));
     DestinationGuard guard = new DestinationGuard(vertx, delivery.allowPrivateNetworks());
+    Sender sender = new Sender(client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock(),
+        delivery.timeout());
     dispatcher = new Dispatcher(
         new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.timeout(), delivery.leaseDuration(),
             new RetryPolicy(delivery.retrySchedule())),
-        shared.pool(), client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock());
+        shared.pool(), sender);
 
     Router router = Router.router(vertx);
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);
@@ -68,11 +76,16 @@ final class ApiVerticle extends VerticleBase {
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken()));
-    new TenantRoutes(shared.pool(), shared.adminToken()).mount(router, jsonBody);
+    new TenantRoutes(shared.pool(), shared.adminToken(), shared.raceAlerts()).mount(router, jsonBody);
+    new Rekey(shared.pool(), shared.cipher(), shared.adminToken()).mount(router);
     new IngestRoutes(shared.pool(), dispatcher, config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
     new EventRoutes(shared.pool()).mount(router);
-    new EndpointRoutes(shared.pool(), shared.cipher(), guard, shared.clock()).mount(router, jsonBody);
+    EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow());
+    new EndpointRoutes(shared.pool(), endpoints, shared.cipher(), guard, shared.clock()).mount(router, jsonBody);
+    new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
+        shared.raceAlerts()).mount(router, jsonBody);
+    new AuditRoutes(shared.pool()).mount(router);
     ErrorHandler errors = new ErrorHandler();
     router.route().failureHandler(errors);
     router.errorHandler(404, errors);

@@ -6,7 +6,9 @@ import io.countersign.gateway.db.DatabaseTarget;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
 import io.countersign.gateway.db.Migrations;
 import io.countersign.gateway.secrets.MasterKeys;
+import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.gateway.secrets.SecretSweeper;
 import io.countersign.gateway.tenants.AdminToken;
 import io.countersign.gateway.tenants.TenantDirectory;
 import io.vertx.core.DeploymentOptions;
@@ -88,8 +90,10 @@ public final class Gateway implements AutoCloseable {
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
-          new AdminToken(config.admin().token()), nodeId, clock, port);
+          new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold()), nodeId,
+          clock, port);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
+      await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval())));
       LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,
           config.instances());
       return new Gateway(vertx, pool, embedded, port, nodeId);

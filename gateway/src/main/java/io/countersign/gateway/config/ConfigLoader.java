@@ -112,6 +112,11 @@ public final class ConfigLoader {
       throw new ConfigException("delivery.timeout (" + c.delivery().timeout() + ") must be shorter than"
           + " delivery.leaseDuration (" + c.delivery().leaseDuration() + "), or two processes could send one attempt");
     }
+    GatewayConfig.Secrets s = c.secrets();
+    if (s.minOverlap().compareTo(s.maxOverlap()) > 0 || s.defaultOverlap().compareTo(s.minOverlap()) < 0
+        || s.defaultOverlap().compareTo(s.maxOverlap()) > 0) {
+      throw new ConfigException("secrets overlaps must satisfy minOverlap <= defaultOverlap <= maxOverlap");
+    }
     if (c.delivery().pollInterval().isZero() || c.delivery().pollInterval().isNegative()) {
       throw new ConfigException("delivery.pollInterval must be positive");
     }

@@ -37,11 +37,15 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
   public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
       Duration leaseDuration, Duration pollInterval, int maxInFlight) {}
 
-  public record Secrets(String masterKey, Path keyFile) {
+  public record Secrets(String masterKey, Path keyFile, String previousMasterKeys, Duration defaultOverlap,
+      Duration minOverlap, Duration maxOverlap, Duration rollbackOverlap, Duration sweepInterval,
+      Duration adoptionWindow, int raceAlertThreshold) {
     @Override
     public String toString() {
       return "Secrets[masterKey=" + (masterKey == null || masterKey.isBlank() ? "(key file)" : "***")
-          + ", keyFile=" + keyFile + "]";
+          + ", keyFile=" + keyFile + ", previousMasterKeys=" + (previousMasterKeys == null || previousMasterKeys.isBlank()
+          ? "none" : "***") + ", defaultOverlap=" + defaultOverlap + ", minOverlap=" + minOverlap + ", maxOverlap="
+          + maxOverlap + "]";
     }
   }
 

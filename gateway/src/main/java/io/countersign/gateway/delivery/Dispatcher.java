@@ -1,26 +1,12 @@
 package io.countersign.gateway.delivery;
 
-import io.countersign.gateway.endpoints.DestinationGuard;
 import io.countersign.gateway.http.ApiError;
-import io.countersign.gateway.signing.SignerCache;
-import io.countersign.signature.WebhookHeaders;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.net.InetAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
@@ -32,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * ingest commit; due retries and work left by other processes arrive from {@link #poll()}.
  *
  * <pre>{@code
- * Dispatcher dispatcher = new Dispatcher(settings, pool, client, signers, guard, clock);
+ * Dispatcher dispatcher = new Dispatcher(settings, pool, sender);
  * dispatcher.dispatch(task);      // task must already be leased to settings.nodeId()
  * }</pre>
  *
@@ -41,11 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
-  private static final CharSequence CONTENT_TYPE_JSON = HttpHeaders.createOptimized("application/json");
-  private static final CharSequence USER_AGENT = HttpHeaders.createOptimized("Countersign/0.1");
-  private static final CharSequence H_ID = HttpHeaders.createOptimized(WebhookHeaders.ID);
-  private static final CharSequence H_TIMESTAMP = HttpHeaders.createOptimized(WebhookHeaders.TIMESTAMP);
-  private static final CharSequence H_SIGNATURE = HttpHeaders.createOptimized(WebhookHeaders.SIGNATURE);
   private static final int MAX_ERROR_CHARS = 500;
 
   /** What a dispatcher needs from the configuration. */
@@ -54,23 +35,18 @@ public final class Dispatcher {
 
   private final Settings settings;
   private final Pool pool;
-  private final HttpClient client;
-  private final SignerCache signers;
-  private final DestinationGuard guard;
+  private final Sender sender;
   private final Clock clock;
   private final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
   private int inFlight;
   private boolean polling;
   private boolean stopped;
 
-  public Dispatcher(Settings settings, Pool pool, HttpClient client, SignerCache signers, DestinationGuard guard,
-      Clock clock) {
+  public Dispatcher(Settings settings, Pool pool, Sender sender) {
     this.settings = settings;
     this.pool = pool;
-    this.client = client;
-    this.signers = signers;
-    this.guard = guard;
-    this.clock = clock;
+    this.sender = sender;
+    this.clock = sender.clock();
   }
 
   public String nodeId() {
@@ -130,58 +106,13 @@ public final class Dispatcher {
   private void send(DeliveryTask task) {
     inFlight++;
     long started = System.nanoTime();
-    URI uri;
-    try {
-      uri = DestinationGuard.parse(task.url());
-    } catch (ApiError e) {
-      finish(task, started, null, "invalid endpoint url: " + e.getMessage());
-      return;
-    }
-    guard.resolve(uri)
-        .compose(address -> post(task, uri, address))
+    sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload())
         .onComplete(ar -> {
           if (ar.succeeded()) {
             finish(task, started, ar.result(), null);
           } else {
             finish(task, started, null, describe(ar.cause()));
           }
-        });
-  }
-
-  private Future<Integer> post(DeliveryTask task, URI uri, InetAddress address) {
-    boolean https = "https".equalsIgnoreCase(uri.getScheme());
-    int port = uri.getPort() > 0 ? uri.getPort() : (https ? 443 : 80);
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    if (uri.getRawQuery() != null) {
-      path = path + "?" + uri.getRawQuery();
-    }
-    Instant now = clock.instant();
-    byte[] body = task.payload().getBytes();
-    String signature = signers.sign(task.tenantId(), task.endpointId(), task.keys(),
-        task.eventId().getBytes(StandardCharsets.US_ASCII), now.getEpochSecond(), body, now);
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-        .add(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
-        .add(HttpHeaders.USER_AGENT, USER_AGENT)
-        .add(H_ID, task.eventId())
-        .add(H_TIMESTAMP, Long.toString(now.getEpochSecond()))
-        .add(H_SIGNATURE, signature);
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        // connect to the address the guard checked; Host and TLS SNI still name the endpoint's host
-        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
-        .setHost(uri.getHost())
-        .setPort(port)
-        .setSsl(https)
-        .setURI(path)
-        .setHeaders(headers)
-        .setFollowRedirects(false)
-        .setTimeout(settings.timeout().toMillis());
-    return client.request(options)
-        .compose(request -> request.send(Buffer.buffer(body)))
-        .compose(response -> {
-          // drain the body so the keep-alive connection can be reused; its content is not needed
-          response.handler(chunk -> {});
-          return response.end().map(v -> response.statusCode());
         });
   }
 

@@ -29,12 +29,14 @@ public final class EndpointRoutes {
   private static final int MAX_EVENT_TYPES = 100;
 
   private final Pool pool;
+  private final EndpointStore store;
   private final SecretCipher cipher;
   private final DestinationGuard guard;
   private final Clock clock;
 
-  public EndpointRoutes(Pool pool, SecretCipher cipher, DestinationGuard guard, Clock clock) {
+  public EndpointRoutes(Pool pool, EndpointStore store, SecretCipher cipher, DestinationGuard guard, Clock clock) {
     this.pool = pool;
+    this.store = store;
     this.cipher = cipher;
     this.guard = guard;
     this.clock = clock;
@@ -73,16 +75,17 @@ public final class EndpointRoutes {
     byte[] sealed = cipher.encrypt(secret.key(), SecretCipher.binding(tenantId, endpointId, secretId));
     Tuple params = Tuple.of(tenantId, endpointId, url, eventTypes.toArray(String[]::new), secretId,
             Buffer.buffer(sealed), cipher.primaryKeyId(), secret.hint())
+        .addOffsetDateTime(java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))
         .addString(principal.actorId());
     return pool.preparedQuery(EndpointSql.INSERT).execute(params)
-        .map(rows -> new Created(EndpointView.of(rows.iterator().next(), clock.instant()), secret));
+        .map(rows -> new Created(store.view(rows.iterator().next()), secret));
   }
 
   private void list(RoutingContext ctx) {
-    pool.preparedQuery(EndpointSql.LIST).execute(Tuple.of(Principal.of(ctx).tenantId())).onSuccess(rows -> {
+    store.list(Principal.of(ctx).tenantId()).onSuccess(rows -> {
       JsonArray data = new JsonArray();
       for (Row row : rows) {
-        data.add(EndpointView.of(row, clock.instant()));
+        data.add(store.view(row));
       }
       Responses.json(ctx.response(), new JsonObject().put("data", data));
     }).onFailure(ctx::fail);
@@ -90,12 +93,12 @@ public final class EndpointRoutes {
 
   private void get(RoutingContext ctx) {
     String endpointId = ctx.pathParam("endpoint");
-    pool.preparedQuery(EndpointSql.GET).execute(Tuple.of(Principal.of(ctx).tenantId(), endpointId)).onSuccess(rows -> {
-      if (rows.size() == 0) {
-        ctx.fail(ApiError.notFound("endpoint_not_found", "no endpoint " + endpointId + " in this tenant"));
+    store.find(Principal.of(ctx).tenantId(), endpointId).onSuccess(row -> {
+      if (row == null) {
+        ctx.fail(notFound(endpointId));
         return;
       }
-      JsonObject view = EndpointView.of(rows.iterator().next(), clock.instant());
+      JsonObject view = store.view(row);
       ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
       Responses.json(ctx.response(), view);
     }).onFailure(ctx::fail);
@@ -107,11 +110,15 @@ public final class EndpointRoutes {
     pool.preparedQuery(EndpointSql.DELETE).execute(Tuple.of(principal.tenantId(), endpointId, principal.actorId()))
         .onSuccess(rows -> {
           if (rows.size() == 0) {
-            ctx.fail(ApiError.notFound("endpoint_not_found", "no endpoint " + endpointId + " in this tenant"));
+            ctx.fail(notFound(endpointId));
           } else {
             ctx.response().setStatusCode(204).end();
           }
         }).onFailure(ctx::fail);
+  }
+
+  public static ApiError notFound(String endpointId) {
+    return ApiError.notFound("endpoint_not_found", "no endpoint " + endpointId + " in this tenant");
   }
 
   private static List<String> eventTypes(Object value) {

@@ -1,29 +1,58 @@
 package io.countersign.gateway.endpoints;
 
 final class EndpointSql {
-  static final String COLUMNS = """
-      endpoint_id, url, event_types, enabled, version, created_at,
-      current_secret_id, current_hint, current_created_at,
-      previous_secret_id, previous_hint, previous_created_at, previous_expires_at""";
+  private static final String BASE_COLUMNS = """
+      e.endpoint_id, e.url, e.event_types, e.enabled, e.version, e.created_at,
+      e.current_secret_id, e.current_key_id, e.current_secret, e.current_hint, e.current_created_at,
+      e.previous_secret_id, e.previous_key_id, e.previous_secret, e.previous_hint, e.previous_created_at,
+      e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at""";
+
+  /**
+   * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
+   * rejection, the last success and the last attempt's outcome.
+   */
+  static final String SELECT_VIEW = "SELECT " + BASE_COLUMNS + """
+      ,
+             rej.signature_rejections, rej.last_rejection_at, ok.last_success_at,
+             last.last_status_code, last.last_error, last.last_attempt_at
+      FROM endpoints e
+      LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE a.attempted_at > now() - interval '1 hour') AS signature_rejections,
+               max(a.attempted_at) AS last_rejection_at
+        FROM delivery_attempts a
+        WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id AND a.status_code IN (401, 403)
+      ) rej ON true
+      LEFT JOIN LATERAL (
+        SELECT max(a.attempted_at) AS last_success_at FROM delivery_attempts a
+        WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id AND a.status_code BETWEEN 200 AND 299
+      ) ok ON true
+      LEFT JOIN LATERAL (
+        SELECT a.status_code AS last_status_code, a.error AS last_error, a.attempted_at AS last_attempt_at
+        FROM delivery_attempts a WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id
+        ORDER BY a.attempted_at DESC LIMIT 1
+      ) last ON true
+      """;
 
   /** Creates the endpoint and its audit row in one statement. */
   static final String INSERT = """
-      WITH ep AS (
+      WITH e AS (
         INSERT INTO endpoints (tenant_id, endpoint_id, url, event_types, current_secret_id, current_secret,
                                current_key_id, current_hint, current_created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         RETURNING *
       ), audit AS (
-        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_after)
-        SELECT tenant_id, endpoint_id, 'endpoint_created', $9, version FROM ep
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_after, detail)
+        SELECT tenant_id, endpoint_id, 'endpoint_created', $10, version,
+               jsonb_build_object('currentSecretId', current_secret_id, 'currentHint', current_hint)
+        FROM e
       )
-      SELECT\s""" + COLUMNS + " FROM ep";
+      SELECT\s""" + BASE_COLUMNS + " FROM e";
 
-  static final String LIST = "SELECT " + COLUMNS
-      + " FROM endpoints WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY endpoint_id";
+  static final String LIST = SELECT_VIEW
+      + "WHERE e.tenant_id = $1 AND e.deleted_at IS NULL ORDER BY e.endpoint_id";
 
-  static final String GET = "SELECT " + COLUMNS
-      + " FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL";
+  static final String GET = SELECT_VIEW
+      + "WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
 
   /** Soft delete, so past deliveries keep their endpoint; pending work to it is closed in the same statement. */
   static final String DELETE = """

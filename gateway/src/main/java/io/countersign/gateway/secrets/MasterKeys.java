@@ -21,10 +21,18 @@ public final class MasterKeys {
 
   public static SecretCipher load(GatewayConfig.Secrets config) {
     String configured = config.masterKey();
-    if (configured != null && !configured.isBlank()) {
-      return new SecretCipher(List.of(SecretCipher.MasterKey.of(decode(configured.trim(), "secrets.masterKey"))));
+    List<SecretCipher.MasterKey> keys = new java.util.ArrayList<>();
+    keys.add(SecretCipher.MasterKey.of(configured != null && !configured.isBlank()
+        ? decode(configured.trim(), "secrets.masterKey") : readOrCreate(config.keyFile())));
+    String previous = config.previousMasterKeys();
+    if (previous != null && !previous.isBlank()) {
+      for (String k : previous.split(",")) {
+        if (!k.isBlank()) {
+          keys.add(SecretCipher.MasterKey.of(decode(k.trim(), "secrets.previousMasterKeys")));
+        }
+      }
     }
-    return new SecretCipher(List.of(SecretCipher.MasterKey.of(readOrCreate(config.keyFile()))));
+    return new SecretCipher(keys);
   }
 
   private static byte[] readOrCreate(Path file) {

@@ -5,6 +5,7 @@ import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.Ids;
+import io.countersign.gateway.secrets.RaceAlerts;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -19,10 +20,12 @@ import io.vertx.sqlclient.Tuple;
 public final class TenantRoutes {
   private final Pool pool;
   private final AdminToken adminToken;
+  private final RaceAlerts raceAlerts;
 
-  public TenantRoutes(Pool pool, AdminToken adminToken) {
+  public TenantRoutes(Pool pool, AdminToken adminToken, RaceAlerts raceAlerts) {
     this.pool = pool;
     this.adminToken = adminToken;
+    this.raceAlerts = raceAlerts;
   }
 
   public void mount(Router router, BodyHandler jsonBody) {
@@ -60,11 +63,14 @@ public final class TenantRoutes {
 
   private void get(RoutingContext ctx) {
     String tenantId = Principal.of(ctx).tenantId();
-    pool.preparedQuery(TenantSql.GET).execute(Tuple.of(tenantId)).onSuccess(rows -> {
-      Row row = rows.iterator().next();
+    Future<io.vertx.sqlclient.RowSet<Row>> tenant = pool.preparedQuery(TenantSql.GET).execute(Tuple.of(tenantId));
+    Future<JsonObject> alert = raceAlerts.alert(tenantId);
+    Future.all(tenant, alert).onSuccess(all -> {
+      Row row = tenant.result().iterator().next();
       Responses.json(ctx.response(), new JsonObject().put("id", row.getString("tenant_id"))
           .put("name", row.getString("name"))
-          .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString()));
+          .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
+          .put("rotationRaceAlert", alert.result()));
     }).onFailure(ctx::fail);
   }
 }

@@ -1,0 +1,119 @@
+package io.countersign.gateway.endpoints;
+
+import io.countersign.gateway.secrets.Adoption;
+import io.countersign.gateway.secrets.SecretState;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads endpoints and renders their public view: secret ids, hints, states, expiries and adoption, never values.
+ *
+ * <pre>{@code
+ * store.find("acme", "ep_1").onSuccess(row -> reply(row == null ? 404 : store.view(row)));
+ * }</pre>
+ */
+public final class EndpointStore {
+  private final Pool pool;
+  private final Clock clock;
+  private final Duration adoptionWindow;
+
+  public EndpointStore(Pool pool, Clock clock, Duration adoptionWindow) {
+    this.pool = pool;
+    this.clock = clock;
+    this.adoptionWindow = adoptionWindow;
+  }
+
+  /** The endpoint row with its sealed secrets and activity columns, or null. */
+  public Future<Row> find(String tenantId, String endpointId) {
+    return pool.preparedQuery(EndpointSql.GET).execute(Tuple.of(tenantId, endpointId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  public Future<List<Row>> list(String tenantId) {
+    return pool.preparedQuery(EndpointSql.LIST).execute(Tuple.of(tenantId)).map(rows -> {
+      List<Row> all = new ArrayList<>(rows.size());
+      rows.forEach(all::add);
+      return all;
+    });
+  }
+
+  /** The secret slots as stored. */
+  public static SecretState state(Row row) {
+    SecretState.Entry current = new SecretState.Entry(row.getString("current_secret_id"), row.getString("current_key_id"),
+        row.getBuffer("current_secret").getBytes(), row.getString("current_hint"),
+        instant(row.getOffsetDateTime("current_created_at")), null);
+    SecretState.Entry previous = row.getString("previous_secret_id") == null ? null
+        : new SecretState.Entry(row.getString("previous_secret_id"), row.getString("previous_key_id"),
+            row.getBuffer("previous_secret").getBytes(), row.getString("previous_hint"),
+            instant(row.getOffsetDateTime("previous_created_at")), instant(row.getOffsetDateTime("previous_expires_at")));
+    return new SecretState(current, previous);
+  }
+
+  public JsonObject view(Row row) {
+    Instant now = clock.instant();
+    SecretState state = state(row);
+    JsonArray eventTypes = new JsonArray();
+    for (String t : row.getArrayOfStrings("event_types")) {
+      eventTypes.add(t);
+    }
+    JsonArray secrets = new JsonArray().add(secretView(state.current(), "current"));
+    SecretState.Entry previous = state.activePrevious(now);
+    if (previous != null) {
+      secrets.add(secretView(previous, "previous"));
+    }
+    JsonObject view = new JsonObject()
+        .put("id", row.getString("endpoint_id"))
+        .put("url", row.getString("url"))
+        .put("eventTypes", eventTypes)
+        .put("enabled", row.getBoolean("enabled"))
+        .put("version", row.getLong("version"))
+        .put("createdAt", iso(row.getOffsetDateTime("created_at")))
+        .put("secrets", secrets);
+    if (row.getColumnIndex("last_success_at") >= 0) {
+      Instant confirmed = instant(row.getOffsetDateTime("current_confirmed_at"));
+      Instant rejected = instant(row.getOffsetDateTime("current_rejected_at"));
+      Instant lastSuccess = instant(row.getOffsetDateTime("last_success_at"));
+      view.put("adoption", Adoption.of(state, confirmed, rejected, lastSuccess, now, adoptionWindow).wireName())
+          .put("currentSecretConfirmedAt", iso(confirmed))
+          .put("currentSecretRejectedAt", iso(rejected))
+          .put("signatureRejections", row.getLong("signature_rejections") == null ? 0 : row.getLong("signature_rejections"))
+          .put("lastSignatureRejectionAt", iso(row.getOffsetDateTime("last_rejection_at")))
+          .put("lastDelivery", row.getOffsetDateTime("last_attempt_at") == null ? null : new JsonObject()
+              .put("at", iso(row.getOffsetDateTime("last_attempt_at")))
+              .put("statusCode", row.getInteger("last_status_code"))
+              .put("error", row.getString("last_error")));
+    }
+    return view;
+  }
+
+  private static JsonObject secretView(SecretState.Entry entry, String state) {
+    return new JsonObject()
+        .put("id", entry.id())
+        .put("hint", entry.hint())
+        .put("state", state)
+        .put("createdAt", entry.createdAt().toString())
+        .put("expiresAt", entry.expiresAt() == null ? null : entry.expiresAt().toString());
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
+  }
+
+  private static String iso(OffsetDateTime t) {
+    return t == null ? null : t.toInstant().toString();
+  }
+
+  private static String iso(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}

@@ -1,0 +1,59 @@
+package io.countersign.gateway.secrets;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The race-pattern flag: {@code secrets.raceAlertThreshold} (default 5) or more {@code rotation_race_detected}
+ * audit rows for one tenant within 24 hours suggests a bot, an attacker or a broken tool, not two busy operators.
+ *
+ * <pre>{@code
+ * alerts.alert("acme").onSuccess(flag -> tenantJson.put("rotationRaceAlert", flag));   // null when not flagged
+ * }</pre>
+ */
+public final class RaceAlerts {
+  private static final Logger LOG = LoggerFactory.getLogger(RaceAlerts.class);
+  private static final String WINDOW = """
+      SELECT count(*) AS races, min(created_at) AS since FROM audit_log
+      WHERE tenant_id = $1 AND kind = 'rotation_race_detected' AND created_at > now() - interval '24 hours'""";
+
+  private final Pool pool;
+  private final int threshold;
+  private final AtomicLong racesTotal = new AtomicLong();
+
+  public RaceAlerts(Pool pool, int threshold) {
+    this.pool = pool;
+    this.threshold = threshold;
+  }
+
+  /** Races seen by this process since it started (all tenants). */
+  public long racesTotal() {
+    return racesTotal.get();
+  }
+
+  /** {@code {count, since}} when the tenant is flagged, else null. */
+  public Future<JsonObject> alert(String tenantId) {
+    return pool.preparedQuery(WINDOW).execute(Tuple.of(tenantId)).map(rows -> {
+      Row row = rows.iterator().next();
+      long races = row.getLong("races");
+      return races < threshold ? null : new JsonObject().put("count", races)
+          .put("since", row.getOffsetDateTime("since").toInstant().toString());
+    });
+  }
+
+  void raceRecorded(String tenantId) {
+    racesTotal.incrementAndGet();
+    alert(tenantId).onSuccess(flag -> {
+      if (flag != null) {
+        LOG.warn("rotation race alert for tenant {}: {} races since {}", tenantId, flag.getLong("count"),
+            flag.getString("since"));
+      }
+    });
+  }
+}

@@ -1,0 +1,285 @@
+package io.countersign.gateway.secrets;
+
+import io.countersign.gateway.Ids;
+import io.countersign.gateway.config.Durations;
+import io.countersign.gateway.config.GatewayConfig;
+import io.countersign.gateway.delivery.Sender;
+import io.countersign.gateway.delivery.SigningKeys;
+import io.countersign.gateway.endpoints.EndpointRoutes;
+import io.countersign.gateway.endpoints.EndpointStore;
+import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.JsonBodies;
+import io.countersign.gateway.http.Principal;
+import io.countersign.gateway.http.Responses;
+import io.countersign.signature.WebhookSecret;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Secret lifecycle calls. Each change requires {@code If-Match: "<version>"}, computes the new state with
+ * {@link SecretTransitions} and writes it with one compare-and-set statement that also writes the audit rows.
+ * A lost race answers 409 {@code rotation_race} with the current version and nothing else: in particular no
+ * secret, and no hint of the secret that did not land.
+ */
+public final class SecretRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(SecretRoutes.class);
+
+  private final Pool pool;
+  private final EndpointStore store;
+  private final SecretCipher cipher;
+  private final Sender sender;
+  private final GatewayConfig.Secrets config;
+  private final Clock clock;
+  private final RaceAlerts alerts;
+
+  public SecretRoutes(Pool pool, EndpointStore store, SecretCipher cipher, Sender sender, GatewayConfig.Secrets config,
+      Clock clock, RaceAlerts alerts) {
+    this.pool = pool;
+    this.store = store;
+    this.cipher = cipher;
+    this.sender = sender;
+    this.config = config;
+    this.clock = clock;
+    this.alerts = alerts;
+  }
+
+  public void mount(Router router, BodyHandler jsonBody) {
+    String base = "/v1/tenants/:tenant/endpoints/:endpoint/secret";
+    router.post(base + "/rotate").handler(jsonBody).handler(this::rotate);
+    router.post(base + "/extend").handler(jsonBody).handler(this::extend);
+    router.post(base + "/expire-previous").handler(jsonBody).handler(this::expirePrevious);
+    router.post(base + "/rollback").handler(jsonBody).handler(this::rollback);
+    router.post(base + "/probe").handler(jsonBody).handler(this::probe);
+  }
+
+  private void rotate(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    Duration overlap = overlap(body.getValue("overlap"));
+    boolean dropPrevious = Boolean.TRUE.equals(body.getValue("dropPrevious"));
+    Principal principal = Principal.of(ctx);
+    String endpointId = ctx.pathParam("endpoint");
+    WebhookSecret fresh = WebhookSecret.generate();
+    String secretId = Ids.secret();
+    // sealed before the compare-and-set, but revealed only after it succeeded
+    byte[] sealed = cipher.encrypt(fresh.key(), SecretCipher.binding(principal.tenantId(), endpointId, secretId));
+    apply(ctx, "rotate", (state, now) -> SecretTransitions.rotate(state,
+            new SecretState.Entry(secretId, cipher.primaryKeyId(), sealed, fresh.hint(), now, null), now, overlap,
+            dropPrevious))
+        .onSuccess(applied -> {
+          SecretState s = applied.changed.state();
+          ctx.response().putHeader(Responses.ETAG, Responses.etag(applied.version));
+          Responses.json(ctx.response(), new JsonObject()
+              .put("secret", fresh.reveal())
+              .put("version", applied.version)
+              .put("current", new JsonObject().put("id", s.current().id()).put("hint", s.current().hint())
+                  .put("createdAt", s.current().createdAt().toString()))
+              .put("previous", new JsonObject().put("id", s.previous().id()).put("hint", s.previous().hint())
+                  .put("expiresAt", s.previous().expiresAt().toString()))
+              .put("receiversMustSwitchBefore", s.previous().expiresAt().toString()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void extend(RoutingContext ctx) {
+    Object value = JsonBodies.object(ctx).getValue("expiresAt");
+    Instant expiresAt;
+    try {
+      expiresAt = Instant.parse(String.valueOf(value));
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest("invalid_expiry", "expiresAt must be a UTC instant such as 2026-12-31T17:00:00Z");
+    }
+    applyAndShow(ctx, "extend", (state, now) -> SecretTransitions.extend(state, expiresAt, now, config.maxOverlap()));
+  }
+
+  private void expirePrevious(RoutingContext ctx) {
+    applyAndShow(ctx, "expire-previous", SecretTransitions::expirePrevious);
+  }
+
+  private void rollback(RoutingContext ctx) {
+    applyAndShow(ctx, "rollback", (state, now) -> SecretTransitions.rollback(state, now, config.rollbackOverlap()));
+  }
+
+  @FunctionalInterface
+  private interface Transition {
+    SecretTransitions.Outcome apply(SecretState state, Instant now);
+  }
+
+  private record Applied(SecretTransitions.Changed changed, long version) {}
+
+  private void applyAndShow(RoutingContext ctx, String action, Transition transition) {
+    String tenantId = Principal.of(ctx).tenantId();
+    String endpointId = ctx.pathParam("endpoint");
+    apply(ctx, action, transition)
+        .compose(applied -> store.find(tenantId, endpointId))
+        .onSuccess(row -> {
+          JsonObject view = store.view(row);
+          ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
+          Responses.json(ctx.response(), view);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Applied> apply(RoutingContext ctx, String action, Transition transition) {
+    Principal principal = Principal.of(ctx);
+    long expected = IfMatch.require(ctx);
+    String endpointId = ctx.pathParam("endpoint");
+    Instant now = clock.instant();
+    return store.find(principal.tenantId(), endpointId).compose(row -> {
+      if (row == null) {
+        return Future.failedFuture(EndpointRoutes.notFound(endpointId));
+      }
+      long version = row.getLong("version");
+      if (version != expected) {
+        return race(principal, endpointId, expected, version, action);
+      }
+      SecretState before = EndpointStore.state(row);
+      SecretTransitions.Outcome outcome = transition.apply(before, now);
+      if (outcome instanceof SecretTransitions.Refused refused) {
+        return Future.failedFuture(new ApiError(refused.status(), refused.code(), refused.detail())
+            .with(new JsonObject().put("currentVersion", version)));
+      }
+      SecretTransitions.Changed changed = (SecretTransitions.Changed) outcome;
+      return write(principal, endpointId, expected, before, changed, now)
+          .compose(newVersion -> newVersion == null
+              ? lostRace(principal, endpointId, expected, action)
+              : Future.succeededFuture(new Applied(changed, newVersion)));
+    });
+  }
+
+  /** The compare-and-set; null when zero rows changed. */
+  private Future<Long> write(Principal principal, String endpointId, long expected, SecretState before,
+      SecretTransitions.Changed changed, Instant now) {
+    SecretState s = changed.state();
+    SecretState.Entry p = s.previous();
+    List<String> details = new ArrayList<>();
+    for (String kind : changed.events()) {
+      details.add(AuditDetails.of(kind, before, changed, "operator").encode());
+    }
+    Tuple params = Tuple.tuple()
+        .addString(principal.tenantId()).addString(endpointId).addLong(expected)
+        .addString(s.current().id()).addBuffer(Buffer.buffer(s.current().sealed())).addString(s.current().keyId())
+        .addString(s.current().hint()).addOffsetDateTime(utc(s.current().createdAt()))
+        .addString(p == null ? null : p.id()).addBuffer(p == null ? null : Buffer.buffer(p.sealed()))
+        .addString(p == null ? null : p.keyId()).addString(p == null ? null : p.hint())
+        .addOffsetDateTime(p == null ? null : utc(p.createdAt())).addOffsetDateTime(p == null ? null : utc(p.expiresAt()))
+        .addString(principal.actorId())
+        .addArrayOfString(changed.events().toArray(String[]::new))
+        .addArrayOfString(details.toArray(String[]::new))
+        .addOffsetDateTime(utc(now));
+    return pool.preparedQuery(SecretSql.WRITE_STATE).execute(params)
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("version"));
+  }
+
+  private <T> Future<T> lostRace(Principal principal, String endpointId, long expected, String action) {
+    return pool.preparedQuery(SecretSql.CURRENT_VERSION).execute(Tuple.of(principal.tenantId(), endpointId))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
+            : race(principal, endpointId, expected, rows.iterator().next().getLong("version"), action));
+  }
+
+  /** Answers the race at once; its audit row is written afterwards, best effort. */
+  private <T> Future<T> race(Principal principal, String endpointId, long expected, long current, String action) {
+    Instant now = clock.instant();
+    JsonObject detail = new JsonObject().put("action", action).put("ifMatch", expected).put("currentVersion", current);
+    bestEffort("rotation race audit", pool.preparedQuery(SecretSql.AUDIT).execute(Tuple.tuple()
+        .addString(principal.tenantId()).addString(endpointId).addString("rotation_race_detected")
+        .addString(principal.actorId()).addLong(expected).addLong(current).addString(detail.encode())
+        .addOffsetDateTime(utc(now))).onSuccess(r -> alerts.raceRecorded(principal.tenantId())));
+    return Future.failedFuture(ApiError.conflict("rotation_race", "another change to this endpoint's secrets landed"
+            + " while this request was prepared (you sent version " + expected + ", it is now " + current
+            + "). Nothing was changed. Reload: if a new secret is displayed, copy that one.")
+        .with(new JsonObject().put("currentVersion", current)));
+  }
+
+  private void probe(RoutingContext ctx) {
+    Principal principal = Principal.of(ctx);
+    String endpointId = ctx.pathParam("endpoint");
+    Long expected = IfMatch.optional(ctx);
+    store.find(principal.tenantId(), endpointId).compose(row -> {
+      if (row == null) {
+        return Future.failedFuture(EndpointRoutes.notFound(endpointId));
+      }
+      long version = row.getLong("version");
+      if (expected != null && expected != version) {
+        return race(principal, endpointId, expected, version, "probe");
+      }
+      return probe(principal.tenantId(), endpointId, row);
+    }).onSuccess(result -> Responses.json(ctx.response(), result)).onFailure(ctx::fail);
+  }
+
+  /** Sends a test event signed with the current secret only, and records what the receiver said. */
+  private Future<JsonObject> probe(String tenantId, String endpointId, Row row) {
+    SecretState state = EndpointStore.state(row);
+    SecretState.Entry current = state.current();
+    SigningKeys currentOnly = new SigningKeys(current.id(), current.keyId(), current.sealed(), null, null, null, null);
+    Instant sentAt = clock.instant();
+    String msgId = Ids.event();
+    Buffer payload = new JsonObject().put("type", "countersign.secret_probe").put("endpointId", endpointId)
+        .put("secretId", current.id()).put("sentAt", sentAt.toString()).toBuffer();
+    long started = System.nanoTime();
+    return sender.send(tenantId, endpointId, row.getString("url"), msgId, currentOnly, payload)
+        .transform(ar -> {
+          long latencyMs = (System.nanoTime() - started) / 1_000_000;
+          Integer status = ar.succeeded() ? ar.result() : null;
+          String outcome = status == null ? "failed"
+              : status >= 200 && status < 300 ? "accepted"
+              : status == 401 || status == 403 ? "rejected" : "failed";
+          JsonObject result = new JsonObject().put("result", outcome).put("statusCode", status)
+              .put("latencyMs", latencyMs).put("secretId", current.id()).put("hint", current.hint())
+              .put("webhookId", msgId);
+          if (ar.failed()) {
+            result.put("error", ar.cause().getMessage());
+          }
+          String sql = "accepted".equals(outcome) ? SecretSql.PROBE_CONFIRMED
+              : "rejected".equals(outcome) ? SecretSql.PROBE_REJECTED : null;
+          Future<?> recorded = sql == null ? Future.succeededFuture()
+              : pool.preparedQuery(sql).execute(Tuple.of(tenantId, endpointId, current.id(), utc(clock.instant())));
+          return recorded.compose(x -> store.find(tenantId, endpointId)).map(after -> {
+            JsonObject view = store.view(after);
+            return result.put("adoption", view.getString("adoption")).put("version", view.getLong("version"));
+          });
+        });
+  }
+
+  private Duration overlap(Object value) {
+    if (value == null) {
+      return config.defaultOverlap();
+    }
+    Duration overlap;
+    try {
+      overlap = Durations.parse(String.valueOf(value));
+    } catch (RuntimeException e) {
+      throw ApiError.badRequest("invalid_overlap", "overlap must be an ISO-8601 duration such as P7D");
+    }
+    if (overlap.compareTo(config.minOverlap()) < 0 || overlap.compareTo(config.maxOverlap()) > 0) {
+      throw ApiError.badRequest("invalid_overlap", "overlap must be between " + config.minOverlap() + " and "
+          + config.maxOverlap());
+    }
+    return overlap;
+  }
+
+  static void bestEffort(String what, Future<?> future) {
+    future.onFailure(e -> LOG.warn("best-effort {} failed: {}", what, e.toString()));
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+}

@@ -1,0 +1,86 @@
+package io.countersign.gateway.secrets;
+
+final class SecretSql {
+  /**
+   * The compare-and-set: writes the whole new secret state only if the version is still the one the operator saw,
+   * and writes the audit rows of the change in the same statement. Zero rows back: another change landed first.
+   * Adoption evidence survives only while the current secret stays the same.
+   */
+  static final String WRITE_STATE = """
+      WITH upd AS (
+        UPDATE endpoints SET
+          current_confirmed_at = CASE WHEN current_secret_id = $4 THEN current_confirmed_at END,
+          current_rejected_at = CASE WHEN current_secret_id = $4 THEN current_rejected_at END,
+          current_secret_id = $4, current_secret = $5, current_key_id = $6, current_hint = $7, current_created_at = $8,
+          previous_secret_id = $9, previous_secret = $10, previous_key_id = $11, previous_hint = $12,
+          previous_created_at = $13, previous_expires_at = $14,
+          version = version + 1
+        WHERE tenant_id = $1 AND endpoint_id = $2 AND version = $3 AND deleted_at IS NULL
+        RETURNING tenant_id, endpoint_id, version
+      ), audit AS (
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+        SELECT upd.tenant_id, upd.endpoint_id, ev.kind, $15, $3, upd.version, ev.detail::jsonb, $18
+        FROM upd, unnest($16::text[], $17::text[]) WITH ORDINALITY AS ev(kind, detail, n)
+        ORDER BY ev.n
+      )
+      SELECT version FROM upd""";
+
+  static final String CURRENT_VERSION = """
+      SELECT version FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
+
+  static final String AUDIT = """
+      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)""";
+
+  /** Probe evidence, recorded only if the probed secret is still current. */
+  static final String PROBE_CONFIRMED = """
+      UPDATE endpoints SET current_confirmed_at = $4
+      WHERE tenant_id = $1 AND endpoint_id = $2 AND current_secret_id = $3""";
+
+  static final String PROBE_REJECTED = """
+      UPDATE endpoints SET current_rejected_at = $4
+      WHERE tenant_id = $1 AND endpoint_id = $2 AND current_secret_id = $3""";
+
+  /**
+   * Removes previous secrets whose expiry has passed, a bounded batch at a time, bumping the version and auditing
+   * each removal. SKIP LOCKED keeps concurrent sweepers (several processes) from waiting on each other.
+   */
+  static final String SWEEP = """
+      WITH expired AS (
+        SELECT tenant_id, endpoint_id, previous_secret_id, previous_hint, previous_expires_at, version
+        FROM endpoints WHERE previous_expires_at <= $1
+        ORDER BY previous_expires_at LIMIT 500
+        FOR UPDATE SKIP LOCKED
+      ), upd AS (
+        UPDATE endpoints e SET previous_secret_id = NULL, previous_secret = NULL, previous_key_id = NULL,
+               previous_hint = NULL, previous_created_at = NULL, previous_expires_at = NULL, version = e.version + 1
+        FROM expired x WHERE e.tenant_id = x.tenant_id AND e.endpoint_id = x.endpoint_id
+        RETURNING e.tenant_id, e.endpoint_id, e.version
+      )
+      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+      SELECT upd.tenant_id, upd.endpoint_id, 'previous_expired', 'sweeper', x.version, upd.version,
+             jsonb_build_object('secretId', x.previous_secret_id, 'hint', x.previous_hint,
+                                'expiresAt', x.previous_expires_at, 'by', 'sweeper'), $1
+      FROM upd JOIN expired x ON x.tenant_id = upd.tenant_id AND x.endpoint_id = upd.endpoint_id""";
+
+  /** Secrets not yet sealed under the primary master key, for re-encryption. */
+  static final String NOT_UNDER_KEY = """
+      SELECT tenant_id, endpoint_id, current_secret_id, current_key_id, current_secret,
+             previous_secret_id, previous_key_id, previous_secret
+      FROM endpoints WHERE current_key_id <> $1 OR (previous_key_id IS NOT NULL AND previous_key_id <> $1)
+      LIMIT 200""";
+
+  /**
+   * Re-seals one endpoint's secrets under the new master key. Each slot is written only if it still holds the same
+   * secret id, so a rotation that lands meanwhile is never undone; the secret values themselves do not change.
+   */
+  static final String RESEAL = """
+      UPDATE endpoints SET
+        current_secret = CASE WHEN current_secret_id = $3 THEN $4 ELSE current_secret END,
+        current_key_id = CASE WHEN current_secret_id = $3 THEN $7 ELSE current_key_id END,
+        previous_secret = CASE WHEN previous_secret_id = $5 THEN $6 ELSE previous_secret END,
+        previous_key_id = CASE WHEN previous_secret_id = $5 THEN $7 ELSE previous_key_id END
+      WHERE tenant_id = $1 AND endpoint_id = $2""";
+
+  private SecretSql() {}
+}
