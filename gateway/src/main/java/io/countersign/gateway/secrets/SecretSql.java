@@ -30,7 +30,7 @@ final class SecretSql {
 
   static final String AUDIT = """
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)""";
+      VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)""";
 
   /** Probe evidence, recorded only if the probed secret is still current. */
   static final String PROBE_CONFIRMED = """

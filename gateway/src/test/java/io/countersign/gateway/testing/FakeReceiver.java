@@ -1,5 +1,7 @@
 package io.countersign.gateway.testing;
 
+import io.countersign.signature.WebhookVerificationException;
+import io.countersign.signature.WebhookVerifier;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -27,7 +29,8 @@ import java.util.stream.Collectors;
  */
 public final class FakeReceiver implements AutoCloseable {
   /** One request as received. Header names are lower-case. */
-  public record Received(String path, Map<String, String> headers, byte[] body, long receivedAtMillis, int answered) {
+  public record Received(String path, Map<String, String> headers, byte[] body, long receivedAtMillis, int answered,
+      String matchedSecret) {
     public String header(String name) {
       return headers.get(name.toLowerCase(java.util.Locale.ROOT));
     }
@@ -37,6 +40,7 @@ public final class FakeReceiver implements AutoCloseable {
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
+  private final Map<String, WebhookVerifier> verifiers = new ConcurrentHashMap<>();
   private volatile int defaultStatus = 200;
 
   private FakeReceiver(Vertx vertx, HttpServer server) {
@@ -52,7 +56,17 @@ public final class FakeReceiver implements AutoCloseable {
       Map<String, String> headers = new HashMap<>();
       MultiMap h = req.headers();
       h.names().forEach(n -> headers.put(n.toLowerCase(java.util.Locale.ROOT), h.get(n)));
-      holder[0].received.add(new Received(req.path(), headers, body.getBytes(), System.currentTimeMillis(), status));
+      String matched = null;
+      WebhookVerifier verifier = holder[0].verifiers.get(req.path());
+      if (verifier != null) {
+        try {
+          matched = verifier.verify(headers::get, body.getBytes()).secretLabel();
+        } catch (WebhookVerificationException e) {
+          status = 401;
+        }
+      }
+      holder[0].received.add(new Received(req.path(), headers, body.getBytes(), System.currentTimeMillis(), status,
+          matched));
       req.response().setStatusCode(status).end();
     }));
     holder[0] = new FakeReceiver(vertx, server);
@@ -71,6 +85,12 @@ public final class FakeReceiver implements AutoCloseable {
   /** The next requests to {@code path} get these statuses in order; after that, the default. */
   public synchronized FakeReceiver script(String path, Integer... statuses) {
     scripts.computeIfAbsent(path, p -> new ArrayDeque<>()).addAll(List.of(statuses));
+    return this;
+  }
+
+  /** Requests to {@code path} must verify with these secrets, as a real receiver checks them, or get 401. */
+  public FakeReceiver verifyWith(String path, WebhookVerifier verifier) {
+    verifiers.put(path, verifier);
     return this;
   }
 

@@ -45,7 +45,12 @@ public final class TestGateway implements AutoCloseable {
   }
 
   public static TestGateway start(String databaseUrl, Map<String, String> overrides) throws Exception {
-    return new TestGateway(Gateway.start(config(databaseUrl, overrides)), databaseUrl);
+    return start(databaseUrl, overrides, java.time.Clock.systemUTC());
+  }
+
+  public static TestGateway start(String databaseUrl, Map<String, String> overrides, java.time.Clock clock)
+      throws Exception {
+    return new TestGateway(Gateway.start(config(databaseUrl, overrides), clock), databaseUrl);
   }
 
   public static GatewayConfig config(String databaseUrl, Map<String, String> overrides) {
@@ -119,6 +124,36 @@ public final class TestGateway implements AutoCloseable {
       b.header("Event-Type", type);
     }
     return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A secret-changing call with {@code If-Match: "<version>"} (or none when version is null). */
+  public HttpResponse<String> secretCall(String tenant, String token, String endpointId, String action, Long version,
+      String body) throws Exception {
+    Map<String, String> headers = version == null ? Map.of() : Map.of("If-Match", "\"" + version + "\"");
+    return send("POST", "/v1/tenants/" + tenant + "/endpoints/" + endpointId + "/secret/" + action, token,
+        body == null ? "{}" : body, headers);
+  }
+
+  public CompletableFuture<HttpResponse<String>> secretCallAsync(String tenant, String token, String endpointId,
+      String action, long version, String body) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url("/v1/tenants/" + tenant + "/endpoints/" + endpointId
+            + "/secret/" + action)))
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json")
+        .header("If-Match", "\"" + version + "\"")
+        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : body))
+        .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The endpoint as the API shows it. */
+  public JsonObject endpoint(String tenant, String token, String endpointId) throws Exception {
+    HttpResponse<String> r = get("/v1/tenants/" + tenant + "/endpoints/" + endpointId, token);
+    if (r.statusCode() != 200) {
+      throw new AssertionError("endpoint read failed: " + r.statusCode() + " " + r.body());
+    }
+    return new JsonObject(r.body());
   }
 
   public HttpResponse<String> get(String path, String token) throws Exception {
