@@ -70,6 +70,7 @@ public final class SecretRoutes {
   }
 
   private void rotate(RoutingContext ctx) {
+    long expected = IfMatch.require(ctx);
     JsonObject body = JsonBodies.object(ctx);
     Duration overlap = overlap(body.getValue("overlap"));
     boolean dropPrevious = Boolean.TRUE.equals(body.getValue("dropPrevious"));
@@ -79,7 +80,7 @@ public final class SecretRoutes {
     String secretId = Ids.secret();
     // sealed before the compare-and-set, but revealed only after it succeeded
     byte[] sealed = cipher.encrypt(fresh.key(), SecretCipher.binding(principal.tenantId(), endpointId, secretId));
-    apply(ctx, "rotate", (state, now) -> SecretTransitions.rotate(state,
+    apply(ctx, expected, "rotate", (state, now) -> SecretTransitions.rotate(state,
             new SecretState.Entry(secretId, cipher.primaryKeyId(), sealed, fresh.hint(), now, null), now, overlap,
             dropPrevious))
         .onSuccess(applied -> {
@@ -98,6 +99,7 @@ public final class SecretRoutes {
   }
 
   private void extend(RoutingContext ctx) {
+    long expected = IfMatch.require(ctx);
     Object value = JsonBodies.object(ctx).getValue("expiresAt");
     Instant expiresAt;
     try {
@@ -105,15 +107,15 @@ public final class SecretRoutes {
     } catch (DateTimeParseException e) {
       throw ApiError.badRequest("invalid_expiry", "expiresAt must be a UTC instant such as 2026-12-31T17:00:00Z");
     }
-    applyAndShow(ctx, "extend", (state, now) -> SecretTransitions.extend(state, expiresAt, now, config.maxOverlap()));
+    applyAndShow(ctx, expected, "extend", (state, now) -> SecretTransitions.extend(state, expiresAt, now, config.maxOverlap()));
   }
 
   private void expirePrevious(RoutingContext ctx) {
-    applyAndShow(ctx, "expire-previous", SecretTransitions::expirePrevious);
+    applyAndShow(ctx, IfMatch.require(ctx), "expire-previous", SecretTransitions::expirePrevious);
   }
 
   private void rollback(RoutingContext ctx) {
-    applyAndShow(ctx, "rollback", (state, now) -> SecretTransitions.rollback(state, now, config.rollbackOverlap()));
+    applyAndShow(ctx, IfMatch.require(ctx), "rollback", (state, now) -> SecretTransitions.rollback(state, now, config.rollbackOverlap()));
   }
 
   @FunctionalInterface
@@ -123,10 +125,10 @@ public final class SecretRoutes {
 
   private record Applied(SecretTransitions.Changed changed, long version) {}
 
-  private void applyAndShow(RoutingContext ctx, String action, Transition transition) {
+  private void applyAndShow(RoutingContext ctx, long expected, String action, Transition transition) {
     String tenantId = Principal.of(ctx).tenantId();
     String endpointId = ctx.pathParam("endpoint");
-    apply(ctx, action, transition)
+    apply(ctx, expected, action, transition)
         .compose(applied -> store.find(tenantId, endpointId))
         .onSuccess(row -> {
           JsonObject view = store.view(row);
@@ -136,11 +138,11 @@ public final class SecretRoutes {
         .onFailure(ctx::fail);
   }
 
-  private Future<Applied> apply(RoutingContext ctx, String action, Transition transition) {
+  private Future<Applied> apply(RoutingContext ctx, long expected, String action, Transition transition) {
     Principal principal = Principal.of(ctx);
-    long expected = IfMatch.require(ctx);
     String endpointId = ctx.pathParam("endpoint");
-    Instant now = clock.instant();
+    // whole milliseconds, so the times shown to the operator are exactly the stored ones
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     return store.find(principal.tenantId(), endpointId).compose(row -> {
       if (row == null) {
         return Future.failedFuture(EndpointRoutes.notFound(endpointId));
