@@ -12,6 +12,7 @@ import io.countersign.gateway.health.HealthRoutes;
 import io.countersign.gateway.http.ErrorHandler;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
+import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.Rekey;
 import io.countersign.gateway.secrets.SecretCipher;
@@ -42,7 +43,7 @@ final class ApiVerticle extends VerticleBase {
 
   /** What every instance shares. */
   record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
-      RaceAlerts raceAlerts, String nodeId, Clock clock, int port) {}
+      RaceAlerts raceAlerts, Metrics metrics, String nodeId, Clock clock, int port) {}
 
   private final Shared shared;
   private Dispatcher dispatcher;
@@ -68,17 +69,18 @@ final class ApiVerticle extends VerticleBase {
     dispatcher = new Dispatcher(
         new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.timeout(), delivery.leaseDuration(),
             new RetryPolicy(delivery.retrySchedule())),
-        shared.pool(), sender);
+        shared.pool(), sender, shared.metrics());
 
     Router router = Router.router(vertx);
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);
     new HealthRoutes(vertx, shared.pool()).mount(router);
+    shared.metrics().mount(router);
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken()));
     new TenantRoutes(shared.pool(), shared.adminToken(), shared.raceAlerts()).mount(router, jsonBody);
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken()).mount(router);
-    new IngestRoutes(shared.pool(), dispatcher, config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
+    new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
     new EventRoutes(shared.pool()).mount(router);
     EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow());

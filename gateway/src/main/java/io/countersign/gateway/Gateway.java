@@ -5,6 +5,7 @@ import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.db.DatabaseTarget;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
 import io.countersign.gateway.db.Migrations;
+import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.secrets.MasterKeys;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.SecretCipher;
@@ -87,11 +88,12 @@ public final class Gateway implements AutoCloseable {
           .connectingTo(target.connectOptions())
           .using(vertx)
           .build();
+      Metrics metrics = new Metrics();
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
-          new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold()), nodeId,
-          clock, port);
+          new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics),
+          metrics, nodeId, clock, port);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval())));
       LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,

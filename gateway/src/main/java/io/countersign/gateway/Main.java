@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code java -jar countersign-gateway.jar [serve] [options]}: {@code serve} is the default command. */
 @Command(name = "countersign-gateway", mixinStandardHelpOptions = true, version = "Countersign 0.1.0",
     description = "Webhook signing gateway: durable deduplicated ingest, fan-out, dual-signed at-least-once delivery.",
-    subcommands = {Main.Serve.class})
+    subcommands = {Main.Serve.class, Main.RekeyCommand.class})
 public final class Main implements Callable<Integer> {
   @Mixin
   ServeOptions options = new ServeOptions();
@@ -53,6 +53,39 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       return serve(options);
+    }
+  }
+
+  @Command(name = "rekey", mixinStandardHelpOptions = true,
+      description = {"Re-encrypt every stored endpoint secret under the gateway's current master key, while it serves.",
+          "First restart the gateway with the new secrets.masterKey and the old one in secrets.previousMasterKeys;",
+          "once this reports 'remaining: 0', the old key can be removed."})
+  static final class RekeyCommand implements Callable<Integer> {
+    @Option(names = "--url", defaultValue = "http://localhost:8080", description = "Gateway base URL (default ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--token", defaultValue = "${env:COUNTERSIGN_ADMIN_TOKEN}",
+        description = "Admin token (default: $COUNTERSIGN_ADMIN_TOKEN).")
+    String token;
+
+    @Override
+    public Integer call() throws Exception {
+      if (token == null || token.isBlank()) {
+        System.err.println("countersign: --token or COUNTERSIGN_ADMIN_TOKEN is required");
+        return 2;
+      }
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.replaceAll("/+$", "") + "/v1/admin/rekey"))
+              .header("Authorization", "Bearer " + token).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        System.err.println("countersign: rekey failed with " + r.statusCode() + ": " + r.body());
+        return 1;
+      }
+      io.vertx.core.json.JsonObject result = new io.vertx.core.json.JsonObject(r.body());
+      System.out.println("master key " + result.getString("primaryKeyId") + ": re-sealed " + result.getInteger("resealed")
+          + " endpoints, remaining " + result.getInteger("remaining"));
+      return result.getInteger("remaining") == 0 ? 0 : 1;
     }
   }
 

@@ -1,6 +1,7 @@
 package io.countersign.gateway.delivery;
 
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * ingest commit; due retries and work left by other processes arrive from {@link #poll()}.
  *
  * <pre>{@code
- * Dispatcher dispatcher = new Dispatcher(settings, pool, sender);
+ * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics);
  * dispatcher.dispatch(task);      // task must already be leased to settings.nodeId()
  * }</pre>
  *
@@ -36,16 +37,18 @@ public final class Dispatcher {
   private final Settings settings;
   private final Pool pool;
   private final Sender sender;
+  private final Metrics metrics;
   private final Clock clock;
   private final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
   private int inFlight;
   private boolean polling;
   private boolean stopped;
 
-  public Dispatcher(Settings settings, Pool pool, Sender sender) {
+  public Dispatcher(Settings settings, Pool pool, Sender sender, Metrics metrics) {
     this.settings = settings;
     this.pool = pool;
     this.sender = sender;
+    this.metrics = metrics;
     this.clock = sender.clock();
   }
 
@@ -137,6 +140,10 @@ public final class Dispatcher {
       if (wait != null) {
         next = now.plus(wait);
       }
+    }
+    metrics.attempt(delivered, "pending".equals(status));
+    if (statusCode != null && (statusCode == 401 || statusCode == 403)) {
+      metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
     Tuple params = Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId(), status, next)
         .addInteger(statusCode)

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.countersign.gateway.Ids;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
 import io.vertx.core.buffer.Buffer;
@@ -45,12 +46,14 @@ public final class IngestRoutes {
 
   private final ClaimBatcher batcher;
   private final int maxBodyBytes;
+  private final Metrics metrics;
 
-  public IngestRoutes(Pool pool, Dispatcher dispatcher, int maxBodyBytes, int maxBatch, int maxConcurrentBatches,
+  public IngestRoutes(Pool pool, Dispatcher dispatcher, Metrics metrics, int maxBodyBytes, int maxBatch, int maxConcurrentBatches,
       Duration leaseDuration) {
     this.batcher = new ClaimBatcher(pool, dispatcher,
         new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8, leaseDuration));
     this.maxBodyBytes = maxBodyBytes;
+    this.metrics = metrics;
   }
 
   public void mount(Router router) {
@@ -107,6 +110,7 @@ public final class IngestRoutes {
     byte[] sha = SHA256.get().digest(bytes);
     batcher.claim(tenantId, Ids.event(), key, type, sha, body).onSuccess(result -> {
       if (result instanceof ClaimResult.Won won) {
+        metrics.eventAccepted();
         ctx.response().setStatusCode(202);
         Responses.json(ctx.response(), accepted(won.eventId(), won.deliveries().size()));
       } else if (result instanceof ClaimResult.AlreadyClaimed existing) {
@@ -115,6 +119,7 @@ public final class IngestRoutes {
               + " was already used for a different body (event " + existing.eventId() + "); use a new key for a new event"));
           return;
         }
+        metrics.eventReplayed();
         ctx.response().setStatusCode(200).putHeader(REPLAYED, TRUE);
         Responses.json(ctx.response(), accepted(existing.eventId(), existing.deliveryCount()));
       }

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.util.concurrent.atomic.AtomicLong;
+import io.countersign.gateway.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,16 +25,12 @@ public final class RaceAlerts {
 
   private final Pool pool;
   private final int threshold;
-  private final AtomicLong racesTotal = new AtomicLong();
+  private final Metrics metrics;
 
-  public RaceAlerts(Pool pool, int threshold) {
+  public RaceAlerts(Pool pool, int threshold, Metrics metrics) {
     this.pool = pool;
     this.threshold = threshold;
-  }
-
-  /** Races seen by this process since it started (all tenants). */
-  public long racesTotal() {
-    return racesTotal.get();
+    this.metrics = metrics;
   }
 
   /** {@code {count, since}} when the tenant is flagged, else null. */
@@ -48,8 +44,9 @@ public final class RaceAlerts {
   }
 
   void raceRecorded(String tenantId) {
-    racesTotal.incrementAndGet();
+    metrics.rotationRace(tenantId);
     alert(tenantId).onSuccess(flag -> {
+      metrics.rotationRaceAlert(tenantId, flag != null);
       if (flag != null) {
         LOG.warn("rotation race alert for tenant {}: {} races since {}", tenantId, flag.getLong("count"),
             flag.getString("since"));

@@ -233,6 +233,9 @@ class SecretLifecycleIT {
     JsonObject alert = new JsonObject(gateway.get("/v1/tenants/" + s.tenant, s.token).body()).getJsonObject("rotationRaceAlert");
     assertEquals(5L, alert.getLong("count"));
     assertNotNull(Instant.parse(alert.getString("since")));
+    String metrics = gateway.get("/metrics", null).body();
+    assertTrue(metrics.contains("countersign_rotation_races_total{tenant=\"" + s.tenant + "\"} 5.0"), metrics);
+    assertTrue(metrics.contains("countersign_rotation_race_alert{tenant=\"" + s.tenant + "\"} 1.0"), metrics);
   }
 
   @Test
@@ -288,6 +291,8 @@ class SecretLifecycleIT {
     assertNotNull(afterCutoff.getString("lastSignatureRejectionAt"));
     assertEquals(401, afterCutoff.getJsonObject("lastDelivery").getInteger("statusCode"));
     assertEquals("not_rotating", afterCutoff.getString("adoption"));
+    assertTrue(gateway.get("/metrics", null).body().contains("countersign_signature_rejections_total{endpoint=\""
+        + lagging.endpointId + "\",tenant=\"" + lagging.tenant + "\"}"));
     assertNotNull(newB.getString("secret"));
   }
 
