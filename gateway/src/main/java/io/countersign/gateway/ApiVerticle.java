@@ -67,9 +67,9 @@ final class ApiVerticle extends VerticleBase {
     Sender sender = new Sender(client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock(),
         delivery.timeout());
     dispatcher = new Dispatcher(
-        new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.timeout(), delivery.leaseDuration(),
-            new RetryPolicy(delivery.retrySchedule())),
-        shared.pool(), sender, shared.metrics());
+        new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
+            delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule())),
+        shared.pool(), sender, shared.metrics(), context);
 
     Router router = Router.router(vertx);
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);

@@ -35,7 +35,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
   public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches) {}
 
   public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
-      Duration leaseDuration, Duration pollInterval, int maxInFlight) {}
+      Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint) {}
 
   public record Secrets(String masterKey, Path keyFile, String previousMasterKeys, Duration defaultOverlap,
       Duration minOverlap, Duration maxOverlap, Duration rollbackOverlap, Duration sweepInterval,

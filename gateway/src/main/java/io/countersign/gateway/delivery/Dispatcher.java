@@ -2,6 +2,7 @@ package io.countersign.gateway.delivery;
 
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.metrics.Metrics;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -11,6 +12,10 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,36 +24,54 @@ import org.slf4j.LoggerFactory;
  * ingest commit; due retries and work left by other processes arrive from {@link #poll()}.
  *
  * <pre>{@code
- * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics);
+ * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics, context);
  * dispatcher.dispatch(task);      // task must already be leased to settings.nodeId()
  * }</pre>
  *
- * <p>In-flight attempts are bounded; work beyond the bound waits in a short queue and, past that, goes back to
- * PostgreSQL (lease released) instead of growing memory.
+ * <p>Work is bounded globally ({@code maxInFlight}) and per endpoint ({@code maxInFlightPerEndpoint}), each endpoint
+ * with its own short queue, so one slow receiver fills only its own lane and never delays the others. Work beyond
+ * the bounds goes back to PostgreSQL (lease released) instead of growing memory. Attempt outcomes are written in
+ * batches: everything that finished during one turn of the event loop goes in one transaction.
  */
 public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int MAX_ERROR_CHARS = 500;
+  private static final int MAX_OUTCOME_BATCH = 256;
 
   /** What a dispatcher needs from the configuration. */
-  public record Settings(String nodeId, int maxInFlight, Duration timeout, Duration leaseDuration,
-      RetryPolicy retryPolicy) {}
+  public record Settings(String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
+      Duration leaseDuration, RetryPolicy retryPolicy) {}
+
+  /** One endpoint's share: attempts in flight and a short queue of leased work waiting for a place. */
+  private static final class Lane {
+    int inFlight;
+    final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
+  }
+
+  private record Outcome(DeliveryTask task, Tuple params, int attemptNo) {}
 
   private final Settings settings;
   private final Pool pool;
   private final Sender sender;
   private final Metrics metrics;
+  private final Context context;
   private final Clock clock;
-  private final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
+  private final Map<String, Lane> lanes = new HashMap<>();
+  /** Lanes with waiting work, in the order they started waiting: served round-robin when a place frees. */
+  private final ArrayDeque<Lane> ready = new ArrayDeque<>();
+  private final List<Outcome> pendingOutcomes = new ArrayList<>();
   private int inFlight;
+  private int waitingTotal;
+  private boolean flushScheduled;
   private boolean polling;
   private boolean stopped;
 
-  public Dispatcher(Settings settings, Pool pool, Sender sender, Metrics metrics) {
+  public Dispatcher(Settings settings, Pool pool, Sender sender, Metrics metrics, Context context) {
     this.settings = settings;
     this.pool = pool;
     this.sender = sender;
     this.metrics = metrics;
+    this.context = context;
     this.clock = sender.clock();
   }
 
@@ -56,9 +79,9 @@ public final class Dispatcher {
     return settings.nodeId();
   }
 
-  /** Free places for new attempts, counting the queue. Ingest leases fresh work to this process only if positive. */
+  /** Free places for new attempts, counting queued work. Ingest leases fresh work to this process only if positive. */
   public int capacity() {
-    return stopped ? 0 : settings.maxInFlight() - inFlight - waiting.size();
+    return stopped ? 0 : settings.maxInFlight() - inFlight - waitingTotal;
   }
 
   public int inFlight() {
@@ -66,10 +89,19 @@ public final class Dispatcher {
   }
 
   public void dispatch(DeliveryTask task) {
-    if (inFlight < settings.maxInFlight() && !stopped) {
-      send(task);
-    } else if (!stopped && waiting.size() < settings.maxInFlight()) {
-      waiting.add(task);
+    if (stopped) {
+      release(task);
+      return;
+    }
+    Lane lane = lanes.computeIfAbsent(laneKey(task), k -> new Lane());
+    if (inFlight < settings.maxInFlight() && lane.inFlight < settings.maxInFlightPerEndpoint()) {
+      send(task, lane);
+    } else if (waitingTotal < settings.maxInFlight() && lane.waiting.size() < settings.maxInFlightPerEndpoint() * 4) {
+      if (lane.waiting.isEmpty()) {
+        ready.add(lane);
+      }
+      lane.waiting.add(task);
+      waitingTotal++;
     } else {
       release(task);
     }
@@ -96,8 +128,11 @@ public final class Dispatcher {
   /** Stops taking work and gives back every lease this process holds, so another process can resume at once. */
   public Future<Void> stop() {
     stopped = true;
-    waiting.clear();
-    return pool.preparedQuery(DeliverySql.RELEASE_ALL).execute(Tuple.of(settings.nodeId())).mapEmpty();
+    lanes.values().forEach(l -> l.waiting.clear());
+    ready.clear();
+    waitingTotal = 0;
+    return flushOutcomes().transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_ALL)
+        .execute(Tuple.of(settings.nodeId())).mapEmpty());
   }
 
   static DeliveryTask fromRow(Row row) {
@@ -106,17 +141,41 @@ public final class Dispatcher {
         row.getOffsetDateTime("event_created_at"));
   }
 
-  private void send(DeliveryTask task) {
+  private static String laneKey(DeliveryTask task) {
+    return task.tenantId() + '/' + task.endpointId();
+  }
+
+  private void send(DeliveryTask task, Lane lane) {
     inFlight++;
+    lane.inFlight++;
     long started = System.nanoTime();
     sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload())
         .onComplete(ar -> {
+          inFlight--;
+          lane.inFlight--;
           if (ar.succeeded()) {
             finish(task, started, ar.result(), null);
           } else {
             finish(task, started, null, describe(ar.cause()));
           }
+          startWaiting();
         });
+  }
+
+  /** Gives freed places to waiting lanes, one task per lane per turn, so no endpoint starves another. */
+  private void startWaiting() {
+    int lanesToVisit = ready.size();
+    while (inFlight < settings.maxInFlight() && lanesToVisit-- > 0) {
+      Lane lane = ready.poll();
+      if (lane.inFlight < settings.maxInFlightPerEndpoint()) {
+        DeliveryTask next = lane.waiting.poll();
+        waitingTotal--;
+        send(next, lane);
+      }
+      if (!lane.waiting.isEmpty()) {
+        ready.add(lane);
+      }
+    }
   }
 
   private void finish(DeliveryTask task, long startedNanos, Integer statusCode, String error) {
@@ -150,22 +209,38 @@ public final class Dispatcher {
         .addString(note == null ? null : truncate(note))
         .addOffsetDateTime(now)
         .addInteger(latencyMs);
-    pool.preparedQuery(DeliverySql.RECORD_ATTEMPT).execute(params)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            // the lease will lapse and the attempt will be repeated: at-least-once, never lost
-            LOG.warn("could not record attempt {} of {} to {}: {}", attemptNo, task.eventId(), task.endpointId(),
-                ar.cause().toString());
-          } else if (ar.result().rowCount() == 0) {
-            LOG.warn("lease on {} to {} was lost before attempt {} was recorded", task.eventId(), task.endpointId(),
-                attemptNo);
+    pendingOutcomes.add(new Outcome(task, params, attemptNo));
+    if (pendingOutcomes.size() >= MAX_OUTCOME_BATCH) {
+      flushOutcomes();
+    } else if (!flushScheduled) {
+      // everything that finishes during this turn of the event loop is written together
+      flushScheduled = true;
+      context.runOnContext(v -> flushOutcomes());
+    }
+  }
+
+  private Future<Void> flushOutcomes() {
+    flushScheduled = false;
+    if (pendingOutcomes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Outcome> batch = new ArrayList<>(pendingOutcomes);
+    pendingOutcomes.clear();
+    List<Tuple> tuples = new ArrayList<>(batch.size());
+    batch.forEach(o -> tuples.add(o.params));
+    return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
+        .onSuccess(rows -> {
+          for (Outcome o : batch) {
+            if (rows.rowCount() == 0) {
+              LOG.warn("lease on {} to {} was lost before attempt {} was recorded", o.task.eventId(),
+                  o.task.endpointId(), o.attemptNo);
+            }
+            rows = rows.next();
           }
-          inFlight--;
-          DeliveryTask queued = waiting.poll();
-          if (queued != null) {
-            send(queued);
-          }
-        });
+        })
+        .onFailure(e -> LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}",
+            batch.size(), e.toString()))
+        .mapEmpty();
   }
 
   private void release(DeliveryTask task) {

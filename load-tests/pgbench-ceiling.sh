@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The ingest ceiling: how many single-row idempotency claims per second this PostgreSQL sustains on its own.
+# It runs the same statement shape as Countersign's claim (INSERT ... ON CONFLICT DO NOTHING RETURNING on a
+# (tenant, key) primary key, synchronous commit, one row per transaction) with pgbench -M prepared -c 64.
+#
+# usage: load-tests/pgbench-ceiling.sh [postgresql://user@host:port/db] [seconds]
+# default: the local service postgresql://postgres@127.0.0.1:5432/test, 30 s.
+set -euo pipefail
+url="${1:-postgresql://postgres@127.0.0.1:5432/test}"
+seconds="${2:-30}"
+command -v pgbench >/dev/null || { echo "pgbench is needed: apt-get install -y postgresql-client" >&2; exit 2; }
+
+script=$(mktemp)
+trap 'rm -f "$script"' EXIT
+cat > "$script" <<'SQL'
+\set k random(1, 2000000000)
+INSERT INTO pgbench_claim (tenant_id, idempotency_key, body_sha256, payload)
+VALUES ('bench', :client_id || '-' || :k, '\x00', '\x7b7d')
+ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+RETURNING idempotency_key;
+SQL
+
+psql "$url" -q -v ON_ERROR_STOP=1 <<'SQL'
+DROP TABLE IF EXISTS pgbench_claim;
+CREATE TABLE pgbench_claim (
+  tenant_id text NOT NULL, idempotency_key text NOT NULL, body_sha256 bytea NOT NULL, payload bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tenant_id, idempotency_key));
+SQL
+
+echo "single-row claim ceiling on ${url} (pgbench -M prepared -c 64 -j 2 -T ${seconds}):"
+pgbench "$url" -n -M prepared -c 64 -j 2 -T "$seconds" -f "$script" 2>&1 | grep -E "tps|latency average|number of transactions actually"
+psql "$url" -q -c "DROP TABLE pgbench_claim"

@@ -1,0 +1,306 @@
+package io.countersign.load;
+
+import io.countersign.gateway.Gateway;
+import io.countersign.gateway.config.ConfigLoader;
+import io.countersign.gateway.config.Durations;
+import io.countersign.signature.WebhookVerifier;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar load-tests/target/countersign-load.jar}: drives a gateway at a fixed arrival rate and measures
+ * acceptance and end-to-end delivery honestly, with its own verifying receiver. Without {@code --target} it starts
+ * a gateway of its own on the embedded PostgreSQL default.
+ */
+@Command(name = "countersign-load", mixinStandardHelpOptions = true, version = "Countersign load 0.1.0",
+    description = "Open-model load test for Countersign: fixed arrival rate, latency from intended send time "
+        + "(HdrHistogram), verifying receiver, lost/duplicate/signature-failure accounting.")
+public final class LoadTool implements Callable<Integer> {
+  @Option(names = "--target", paramLabel = "URL", description = "Gateway base URL. Default: start one here on the embedded default.")
+  String target;
+
+  @Option(names = "--admin-token", defaultValue = "${env:COUNTERSIGN_ADMIN_TOKEN}", description = "Admin token of --target.")
+  String adminToken;
+
+  @Option(names = "--data-dir", defaultValue = "load-data", description = "Data directory of the gateway started here (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--endpoints", defaultValue = "4", description = "Receiver endpoints subscribed to every event (default ${DEFAULT-VALUE}).")
+  int endpoints;
+
+  @Option(names = "--rate", defaultValue = "200", description = "Events offered per second (default ${DEFAULT-VALUE}); the start rate with --find-max.")
+  double rate;
+
+  @Option(names = "--duration", defaultValue = "30s", description = "Length of the run, or of each --find-max step (default ${DEFAULT-VALUE}).")
+  String duration;
+
+  @Option(names = "--payload-bytes", defaultValue = "1024", description = "Size of each event body (default ${DEFAULT-VALUE}).")
+  int payloadBytes;
+
+  @Option(names = "--duplicate-rate", defaultValue = "0", description = "Fraction of events re-sent with the same Idempotency-Key (default ${DEFAULT-VALUE}).")
+  double duplicateRate;
+
+  @Option(names = "--rotate-every", description = "Rotate every endpoint's secret this often during the run, e.g. 10s.")
+  String rotateEvery;
+
+  @Option(names = "--adopt-delay", defaultValue = "2s", description = "How long the receiver takes to adopt a new secret (default ${DEFAULT-VALUE}).")
+  String adoptDelay;
+
+  @Option(names = "--receiver-fail-rate", defaultValue = "0", description = "Fraction of deliveries the receiver answers 500 (default ${DEFAULT-VALUE}).")
+  double receiverFailRate;
+
+  @Option(names = "--receiver-delay", defaultValue = "0ms", description = "How long the receiver waits before answering (default ${DEFAULT-VALUE}).")
+  String receiverDelay;
+
+  @Option(names = "--find-max", description = "Step the rate up until p99 end-to-end passes --slo-p99 or errors appear.")
+  boolean findMax;
+
+  @Option(names = "--slo-p99", defaultValue = "100ms", description = "p99 end-to-end SLO for --find-max (default ${DEFAULT-VALUE}).")
+  String sloP99;
+
+  @Option(names = "--step-factor", defaultValue = "1.25", description = "Rate multiplier between --find-max steps (default ${DEFAULT-VALUE}).")
+  double stepFactor;
+
+  @Option(names = "--drain-timeout", defaultValue = "60s", description = "How long to wait for outstanding deliveries at the end (default ${DEFAULT-VALUE}).")
+  String drainTimeout;
+
+  @Option(names = "--warmup", defaultValue = "5s", description = "Unmeasured lead-in at the target rate, so JIT and connection set-up are not counted (default ${DEFAULT-VALUE}; 0s for none).")
+  String warmup;
+
+  @Option(names = "--connections", defaultValue = "64", description = "HTTP connections to the gateway (default ${DEFAULT-VALUE}).")
+  int connections;
+
+  @Option(names = "--out", defaultValue = "load-results", description = "Directory for summary.json, .hgrm files and report.html (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LoadTool()).execute(args));
+  }
+
+  private Gateway ownGateway;
+  private Vertx vertx;
+
+  @Override
+  public Integer call() throws Exception {
+    vertx = Vertx.vertx();
+    try {
+      return run();
+    } finally {
+      vertx.close();
+      if (ownGateway != null) {
+        ownGateway.close();
+      }
+    }
+  }
+
+  private int run() throws Exception {
+    URI gateway = target != null ? URI.create(target) : startGateway();
+    ControlPlane api = new ControlPlane(gateway.toString());
+    String tenant = "load-" + Long.toString(System.currentTimeMillis(), 36);
+    String token = api.createTenant(adminToken, tenant);
+
+    Stats stats = new Stats();
+    Receiver.Tracker tracker = new Receiver.Tracker(stats);
+    Receiver receiver = new Receiver(vertx, stats, tracker, endpoints, receiverFailRate, Durations.parse(receiverDelay));
+    int receiverPort = receiver.start(0);
+    String[] endpointIds = new String[endpoints];
+    String[] secrets = new String[endpoints];
+    for (int i = 0; i < endpoints; i++) {
+      JsonObject e = api.createEndpoint(tenant, token, "http://127.0.0.1:" + receiverPort + "/ep/" + i);
+      endpointIds[i] = e.getString("id");
+      secrets[i] = e.getString("secret");
+      receiver.hold(i, WebhookVerifier.builder().secret("current", e.getString("secret")).build());
+    }
+    System.out.printf(Locale.ROOT, "tenant %s, %d endpoints on receiver port %d, gateway %s%n", tenant, endpoints,
+        receiverPort, gateway);
+
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+        new PoolOptions().setHttp1MaxSize(connections));
+    Context context = vertx.getOrCreateContext();
+    Driver driver = new Driver(context, client, gateway, tenant, token, payloadBytes, duplicateRate);
+
+    ScheduledExecutorService background = Executors.newScheduledThreadPool(2);
+    try {
+      if (rotateEvery != null) {
+        Rotator rotator = new Rotator(api, receiver, tenant, token, endpointIds, secrets,
+            Durations.parse(adoptDelay), stats);
+        long every = Durations.parse(rotateEvery).toMillis();
+        background.scheduleWithFixedDelay(rotator::rotateAll, every, every, TimeUnit.MILLISECONDS);
+      }
+      return findMax ? findMax(driver, receiver, background) : fixedRate(driver, receiver, stats, tracker, background);
+    } finally {
+      background.shutdownNow();
+    }
+  }
+
+  private void warmUp(Driver driver, Receiver receiver, double r, ScheduledExecutorService background)
+      throws Exception {
+    Duration w = Durations.parse(warmup);
+    if (w.isZero()) {
+      return;
+    }
+    Stats stats = new Stats();
+    Receiver.Tracker tracker = new Receiver.Tracker(stats);
+    receiver.measureInto(stats, tracker);
+    measure("warm-up", driver, stats, tracker, r, w, background);
+  }
+
+  private int fixedRate(Driver driver, Receiver receiver, Stats stats, Receiver.Tracker tracker,
+      ScheduledExecutorService background) throws Exception {
+    warmUp(driver, receiver, rate, background);
+    receiver.measureInto(stats, tracker);
+    Duration d = Durations.parse(duration);
+    Step step = measure("run", driver, stats, tracker, rate, d, background);
+    JsonObject summary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds);
+    Report.printTable(System.out, summary);
+    Report.write(out, summary, stats);
+    System.out.println("report written to " + out.toAbsolutePath());
+    return step.lost > 0 || stats.signatureFailures.get() > 0 ? 1 : 0;
+  }
+
+  private int findMax(Driver driver, Receiver receiver, ScheduledExecutorService background) throws Exception {
+    Duration d = Durations.parse(duration);
+    double slo = Durations.parse(sloP99).toNanos() / 1_000.0;
+    double best = 0;
+    Stats bestStats = null;
+    JsonObject bestSummary = null;
+    warmUp(driver, receiver, rate, background);
+    for (double r = rate; ; r *= stepFactor) {
+      Stats stats = new Stats();
+      Receiver.Tracker tracker = new Receiver.Tracker(stats);
+      receiver.measureInto(stats, tracker);
+      Step step = measure("step " + Math.round(r) + "/s", driver, stats, tracker, r, d, background);
+      double p99 = stats.e2eTotal.getValueAtPercentile(99);
+      boolean ok = p99 <= slo && stats.errors.get() == 0 && stats.rejected.get() == 0 && step.lost == 0
+          && stats.signatureFailures.get() == 0 && stats.accepted.get() >= 0.95 * r * step.seconds;
+      System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 end-to-end %.1f ms, errors %d, shed %d, lost %d -> %s%n",
+          r, stats.accepted.get() / step.seconds, p99 / 1000.0, stats.errors.get(), stats.rejected.get(), step.lost,
+          ok ? "sustained" : "over the limit");
+      if (!ok) {
+        break;
+      }
+      best = r;
+      bestStats = stats;
+      bestSummary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds);
+    }
+    if (bestSummary == null) {
+      System.out.println("no step met the SLO; lower --rate");
+      return 1;
+    }
+    bestSummary.put("maxSustainedRate", best);
+    Report.printTable(System.out, bestSummary);
+    System.out.printf(Locale.ROOT, "max sustained rate: %.0f events/s (p99 end-to-end <= %s, no errors, nothing lost)%n",
+        best, sloP99);
+    Report.write(out, bestSummary, bestStats);
+    return 0;
+  }
+
+  private record Step(long expected, long lost, double seconds) {}
+
+  /** Runs one measured phase: drive, print a line per second, drain, count what was lost. */
+  private Step measure(String label, Driver driver, Stats stats, Receiver.Tracker tracker, double r, Duration d,
+      ScheduledExecutorService background) throws Exception {
+    long started = System.nanoTime();
+    long[] last = {0};
+    var progress = background.scheduleAtFixedRate(() -> {
+      double elapsed = (System.nanoTime() - started) / 1e9;
+      Histogram e2e = stats.e2eRecorder.getIntervalHistogram();
+      Histogram accept = stats.acceptRecorder.getIntervalHistogram();
+      stats.e2eTotal.add(e2e);
+      stats.acceptTotal.add(accept);
+      long accepted = stats.accepted.get();
+      long backlog = accepted * endpoints - stats.uniqueDelivered.get();
+      double p50 = stats.e2eTotal.getTotalCount() == 0 ? 0 : e2e.getValueAtPercentile(50) / 1000.0;
+      double p99 = stats.e2eTotal.getTotalCount() == 0 ? 0 : e2e.getValueAtPercentile(99) / 1000.0;
+      synchronized (stats.timeline) {
+        stats.timeline.add(new double[] {elapsed, accepted - last[0], accepted, stats.uniqueDelivered.get(), backlog, p50, p99});
+      }
+      System.out.printf(Locale.ROOT, "[%s] t=%4.0fs accepted %5d/s  delivered %7d  backlog %6d  e2e p50 %7.2f ms  p99 %7.2f ms"
+              + "  shed %d  errors %d  sig-fail %d%n", label, elapsed, accepted - last[0], stats.uniqueDelivered.get(),
+          backlog, p50, p99, stats.rejected.get(), stats.errors.get(), stats.signatureFailures.get());
+      last[0] = accepted;
+    }, 1, 1, TimeUnit.SECONDS);
+    driver.run(Long.toString(System.nanoTime(), 36), r, d, stats, tracker);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    long deadline = System.nanoTime() + Durations.parse(drainTimeout).toNanos();
+    while (System.nanoTime() < deadline) {
+      long expected = stats.accepted.get() * endpoints;
+      if (stats.sent.get() == stats.accepted.get() + stats.rejected.get() + stats.errors.get()
+          && stats.uniqueDelivered.get() >= expected) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    progress.cancel(false);
+    stats.e2eTotal.add(stats.e2eRecorder.getIntervalHistogram());
+    stats.acceptTotal.add(stats.acceptRecorder.getIntervalHistogram());
+    long expected = (long) tracker.acceptedIds().size() * endpoints;
+    long lost = 0;
+    for (String id : tracker.acceptedIds()) {
+      for (int i = 0; i < endpoints; i++) {
+        if (!tracker.arrived(i, id)) {
+          lost++;
+        }
+      }
+    }
+    long unacknowledged = tracker.unacknowledged();
+    if (unacknowledged > 0) {
+      System.out.println("note: " + unacknowledged + " delivered events were not acknowledged to the sender"
+          + " (answered with an error after they committed, or still in flight when the run ended)");
+    }
+    return new Step(expected, lost, seconds);
+  }
+
+  private JsonObject settings() {
+    return new JsonObject().put("target", target == null ? "embedded (started by the tool)" : target)
+        .put("endpoints", endpoints).put("rate", rate).put("duration", duration).put("payloadBytes", payloadBytes)
+        .put("duplicateRate", duplicateRate).put("rotateEvery", rotateEvery).put("receiverFailRate", receiverFailRate)
+        .put("receiverDelay", receiverDelay).put("warmup", warmup).put("findMax", findMax).put("sloP99", sloP99)
+        .put("cores", Runtime.getRuntime().availableProcessors());
+  }
+
+  private URI startGateway() throws Exception {
+    byte[] token = new byte[24];
+    new SecureRandom().nextBytes(token);
+    adminToken = "load-" + java.util.HexFormat.of().formatHex(token);
+    Files.createDirectories(dataDir);
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("admin.token", adminToken);
+    overrides.put("http.port", "0");
+    overrides.put("http.host", "127.0.0.1");
+    overrides.put("database.url", "");
+    overrides.put("database.embedded.dataDirectory", dataDir.resolve("postgres").toString());
+    overrides.put("secrets.keyFile", dataDir.resolve("master.key").toString());
+    overrides.put("delivery.allowPrivateNetworks", "true");
+    overrides.put("delivery.retrySchedule", "1s,2s,5s,10s,30s");
+    overrides.put("delivery.timeout", "5s");
+    overrides.put("delivery.leaseDuration", "30s");
+    // the receiver is slow or rotating only when asked; the tool's own rotations need a short minimum overlap
+    overrides.put("secrets.minOverlap", "1s");
+    ownGateway = Gateway.start(ConfigLoader.load(Optional.empty(), System.getenv(), overrides));
+    System.out.println("started a gateway on the embedded default at 127.0.0.1:" + ownGateway.port()
+        + " (data in " + dataDir.toAbsolutePath() + ")");
+    return URI.create("http://127.0.0.1:" + ownGateway.port());
+  }
+}

@@ -1,0 +1,134 @@
+package io.countersign.load;
+
+import io.countersign.signature.WebhookVerificationException;
+import io.countersign.signature.WebhookVerifier;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built-in receiver: verifies every delivery with the {@code signature} module, as a real receiver would, and
+ * can be told to answer slowly or to fail a fraction. Endpoint {@code i} is served at {@code /ep/i}.
+ */
+final class Receiver {
+  private final Vertx vertx;
+  private volatile Stats stats;
+  private volatile Tracker tracker;
+  private final double failRate;
+  private final long delayMs;
+  private final WebhookVerifier[] verifiers;
+  private HttpServer server;
+
+  Receiver(Vertx vertx, Stats stats, Tracker tracker, int endpoints, double failRate, Duration delay) {
+    this.vertx = vertx;
+    this.stats = stats;
+    this.tracker = tracker;
+    this.failRate = failRate;
+    this.delayMs = delay.toMillis();
+    this.verifiers = new WebhookVerifier[endpoints];
+  }
+
+  /** Where arrivals are counted from now on (find-max measures each step on its own). */
+  void measureInto(Stats stats, Tracker tracker) {
+    this.stats = stats;
+    this.tracker = tracker;
+  }
+
+  /** What endpoint {@code i}'s receiver accepts from now on: the secrets it holds. */
+  void hold(int endpoint, WebhookVerifier verifier) {
+    verifiers[endpoint] = verifier;
+  }
+
+  int start(int port) throws Exception {
+    server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+      int endpoint = endpointOf(req.path());
+      if (endpoint < 0 || endpoint >= verifiers.length) {
+        req.response().setStatusCode(404).end();
+        return;
+      }
+      Stats stats = this.stats;
+      try {
+        verifiers[endpoint].verify(req::getHeader, body.getBytes());
+      } catch (WebhookVerificationException e) {
+        stats.signatureFailures.incrementAndGet();
+        req.response().setStatusCode(401).end(e.reason().name());
+        return;
+      }
+      if (failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate) {
+        stats.receiverInjectedFailures.incrementAndGet();
+        answer(req, 500);
+        return;
+      }
+      tracker.delivered(endpoint, req.getHeader("webhook-id"), body);
+      answer(req, 200);
+    }));
+    return server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        .actualPort();
+  }
+
+  private void answer(io.vertx.core.http.HttpServerRequest req, int status) {
+    if (delayMs > 0) {
+      vertx.setTimer(delayMs, t -> req.response().setStatusCode(status).end());
+    } else {
+      req.response().setStatusCode(status).end();
+    }
+  }
+
+  private static int endpointOf(String path) {
+    if (!path.startsWith("/ep/")) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(path.substring(4));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Tracks which (endpoint, event) pairs arrived, to count lost and duplicate deliveries. */
+  static final class Tracker {
+    private final Stats stats;
+    private final java.util.Set<String> accepted = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Boolean> seen = new ConcurrentHashMap<>();
+
+    Tracker(Stats stats) {
+      this.stats = stats;
+    }
+
+    /** The gateway's id of an event it acknowledged (202 or a 200 replay). */
+    void accepted(String eventId) {
+      accepted.add(eventId);
+    }
+
+    java.util.Set<String> acceptedIds() {
+      return accepted;
+    }
+
+    void delivered(int endpoint, String eventId, Buffer body) {
+      stats.delivered.incrementAndGet();
+      if (seen.putIfAbsent(endpoint + "/" + eventId, Boolean.TRUE) != null) {
+        stats.duplicates.incrementAndGet();
+        return;
+      }
+      stats.uniqueDelivered.incrementAndGet();
+      long intended = Payloads.intendedNanos(body);
+      if (intended > 0) {
+        stats.recordDelivery(Math.max(0, (System.nanoTime() - intended) / 1_000));
+      }
+    }
+
+    /** Event ids that arrived but were never acknowledged to the sender (should be none). */
+    long unacknowledged() {
+      return seen.keySet().stream().map(k -> k.substring(k.indexOf('/') + 1)).distinct()
+          .filter(id -> !accepted.contains(id)).count();
+    }
+
+    boolean arrived(int endpoint, String eventId) {
+      return seen.containsKey(endpoint + "/" + eventId);
+    }
+  }
+}

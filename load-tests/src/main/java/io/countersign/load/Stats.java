@@ -1,0 +1,42 @@
+package io.countersign.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Everything the run counts. Latencies are recorded in microseconds from each event's intended send time, so a
+ * stalled gateway shows up as latency instead of silently lowering the offered rate (no coordinated omission).
+ */
+final class Stats {
+  private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+
+  final Recorder acceptRecorder = new Recorder(MAX_MICROS, 3);
+  final Recorder e2eRecorder = new Recorder(MAX_MICROS, 3);
+  final Histogram acceptTotal = new Histogram(MAX_MICROS, 3);
+  final Histogram e2eTotal = new Histogram(MAX_MICROS, 3);
+  final AtomicLong sent = new AtomicLong();
+  final AtomicLong accepted = new AtomicLong();
+  final AtomicLong replayed = new AtomicLong();
+  final AtomicLong rejected = new AtomicLong();
+  final AtomicLong errors = new AtomicLong();
+  final AtomicLong delivered = new AtomicLong();
+  final AtomicLong uniqueDelivered = new AtomicLong();
+  final AtomicLong duplicates = new AtomicLong();
+  final AtomicLong signatureFailures = new AtomicLong();
+  final AtomicLong receiverInjectedFailures = new AtomicLong();
+  final AtomicLong rotations = new AtomicLong();
+  /** One line per second: elapsed s, rate achieved, accepted, delivered, backlog, p50 ms, p99 ms (end to end). */
+  final List<double[]> timeline = new ArrayList<>();
+
+  void recordAccept(long micros) {
+    acceptRecorder.recordValue(Math.min(micros, MAX_MICROS));
+  }
+
+  void recordDelivery(long micros) {
+    e2eRecorder.recordValue(Math.min(micros, MAX_MICROS));
+  }
+}
