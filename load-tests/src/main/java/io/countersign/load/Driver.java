@@ -51,6 +51,8 @@ final class Driver {
         LockSupport.parkNanos(wait);
       }
       long seq = i;
+      // counted here, on the driving thread, so the drain never sees a due event that is not yet counted
+      stats.sent.incrementAndGet();
       boolean duplicate = duplicateRate > 0 && ThreadLocalRandom.current().nextDouble() < duplicateRate;
       context.runOnContext(v -> send(runId + "-" + seq, Payloads.event(seq, due, payloadBytes), due, duplicate,
           stats, tracker));
@@ -58,7 +60,6 @@ final class Driver {
   }
 
   private void send(String key, Buffer body, long due, boolean thenDuplicate, Stats stats, Receiver.Tracker tracker) {
-    stats.sent.incrementAndGet();
     post(key, body).onComplete(ar -> {
       if (ar.failed()) {
         stats.errors.incrementAndGet();
@@ -68,7 +69,10 @@ final class Driver {
       if (status == 202) {
         stats.recordAccept(Math.max(0, (System.nanoTime() - due) / 1_000));
         // tracked before it is counted: the drain waits on the count, then reads the tracked ids
-        tracker.accepted(ar.result().eventId);
+        if (!tracker.accepted(ar.result().eventId)) {
+          stats.ackConflicts.incrementAndGet();
+          System.out.println("two sends were acknowledged with one event id: " + ar.result().eventId + " (key " + key + ")");
+        }
         stats.accepted.incrementAndGet();
         if (thenDuplicate) {
           // a retrying sender: same key, same bytes; it must be answered as a replay of the same event

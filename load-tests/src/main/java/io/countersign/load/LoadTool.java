@@ -176,7 +176,7 @@ public final class LoadTool implements Callable<Integer> {
     Report.printTable(System.out, summary);
     Report.write(out, summary, stats);
     System.out.println("report written to " + out.toAbsolutePath());
-    return step.lost > 0 || stats.signatureFailures.get() > 0 ? 1 : 0;
+    return step.lost > 0 || stats.signatureFailures.get() > 0 || stats.ackConflicts.get() > 0 ? 1 : 0;
   }
 
   private int findMax(Driver driver, Receiver receiver, ScheduledExecutorService background) throws Exception {

@@ -99,9 +99,12 @@ final class Receiver {
       this.stats = stats;
     }
 
-    /** The gateway's id of an event it acknowledged (202 or a 200 replay). */
-    void accepted(String eventId) {
-      accepted.add(eventId);
+    /**
+     * The gateway's id of an event it acknowledged with 202. Each 202 is for a new key, so an id seen twice means
+     * two different sends were answered with one event: counted as an error.
+     */
+    boolean accepted(String eventId) {
+      return accepted.add(eventId);
     }
 
     java.util.Set<String> acceptedIds() {

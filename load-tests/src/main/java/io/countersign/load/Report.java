@@ -32,6 +32,7 @@ final class Report {
         .put("signatureFailures", s.signatureFailures.get())
         .put("receiverInjectedFailures", s.receiverInjectedFailures.get())
         .put("rotations", s.rotations.get())
+        .put("ackConflicts", s.ackConflicts.get())
         .put("acceptLatencyMs", percentiles(s.acceptTotal))
         .put("endToEndLatencyMs", percentiles(s.e2eTotal));
   }
@@ -49,7 +50,7 @@ final class Report {
     out.println("==== Countersign load run ====");
     for (String key : List.of("durationSeconds", "eventsSent", "eventsAccepted", "acceptedPerSecond", "dedupReplays",
         "shed503", "errors", "deliveriesExpected", "deliveriesReceived", "lost", "duplicateDeliveries",
-        "signatureFailures", "receiverInjectedFailures", "rotations")) {
+        "signatureFailures", "receiverInjectedFailures", "rotations", "ackConflicts")) {
       Object v = summary.getValue(key);
       out.printf(Locale.ROOT, "%-26s %s%n", key, v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : v);
     }

@@ -29,6 +29,8 @@ final class Stats {
   final AtomicLong signatureFailures = new AtomicLong();
   final AtomicLong receiverInjectedFailures = new AtomicLong();
   final AtomicLong rotations = new AtomicLong();
+  /** 202 answers whose event id had already been given to another send (must be 0). */
+  final AtomicLong ackConflicts = new AtomicLong();
   /** One line per second: elapsed s, rate achieved, accepted, delivered, backlog, p50 ms, p99 ms (end to end). */
   final List<double[]> timeline = new ArrayList<>();
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# One measuring session for docs/performance.md: a gateway (-Xmx512m) on a PostgreSQL, the pgbench ceiling of the
+# same PostgreSQL, the load tool's --find-max, a run at half that rate, a run with rotations and retrying senders,
+# a long run at the max rate and a run with every receiver down, with the gateway's heap sampled by jstat.
+#
+# usage: load-tests/perf-session.sh [admin postgres url] [long-run duration]
+# default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_perf), 300s.
+# Output: perf-results/ (one directory per run, plus session.log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+long_run="${2:-300s}"
+base="${admin_url%/*}"
+db_url="${base}/countersign_perf"
+out=perf-results
+mkdir -p "$out"
+log="$out/session.log"
+exec > >(tee "$log") 2>&1
+
+[ -f gateway/target/countersign-gateway.jar ] && [ -f load-tests/target/countersign-load.jar ] \
+  || mvn -q -DskipTests package
+psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_perf" -c "CREATE DATABASE countersign_perf"
+
+token="perf-$(date +%s)-admin"
+port=18090
+COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT=$port \
+COUNTERSIGN_HTTP_HOST=127.0.0.1 COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true \
+COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s COUNTERSIGN_SECRETS_MIN_OVERLAP=1s \
+COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" \
+  java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$out/gateway.log" 2>&1 &
+gw=$!
+trap 'kill $gw 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+echo "== $(date -u +%FT%TZ) gateway pid $gw on $db_url, $(nproc) cores"
+
+load() { java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" "$@"; }
+heap() { jstat -gc "$gw" 5000 > "$1" & echo $!; }
+
+echo "== pgbench ceiling (single-row claim, -M prepared -c 64)"
+load-tests/pgbench-ceiling.sh "$db_url" 30
+
+echo "== find-max (SLO p99 100 ms)"
+load --find-max --rate 100 --step-factor 1.3 --duration 15s --out "$out/find-max" || true
+max=$(python3 -c "import json;print(int(json.load(open('$out/find-max/summary.json'))['maxSustainedRate']))")
+half=$((max / 2))
+echo "== half the max rate: $half/s"
+load --rate "$half" --duration 60s --out "$out/half-rate"
+
+echo "== rotations every 10s, 20% duplicate sends, at $half/s"
+load --rate "$half" --duration 60s --rotate-every 10s --adopt-delay 3s --duplicate-rate 0.2 --out "$out/rotations"
+
+echo "== $long_run at the max rate $max/s, heap sampled"
+sampler=$(heap "$out/heap-max-rate.jstat")
+load --rate "$max" --duration "$long_run" --out "$out/long-max-rate" || true
+kill "$sampler"
+
+echo "== every receiver down for 60s at $half/s (the backlog must live in PostgreSQL), heap sampled"
+sampler=$(heap "$out/heap-receivers-down.jstat")
+load --rate "$half" --duration 60s --receiver-fail-rate 1.0 --drain-timeout 1s --out "$out/receivers-down" || true
+kill "$sampler"
+
+echo "== blocked-thread warnings in the gateway log: $(grep -c 'has been blocked' "$out/gateway.log" || true)"
+echo "== done $(date -u +%FT%TZ)"
