@@ -13,6 +13,7 @@ import io.countersign.gateway.http.ErrorHandler;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.metrics.Metrics;
+import io.countersign.gateway.replay.ReplayRoutes;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.Rekey;
 import io.countersign.gateway.secrets.SecretCipher;
@@ -88,6 +89,7 @@ final class ApiVerticle extends VerticleBase {
     new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
         shared.raceAlerts()).mount(router, jsonBody);
     new AuditRoutes(shared.pool()).mount(router);
+    new ReplayRoutes(shared.pool(), dispatcher).mount(router, jsonBody);
     ErrorHandler errors = new ErrorHandler();
     router.route().failureHandler(errors);
     router.errorHandler(404, errors);

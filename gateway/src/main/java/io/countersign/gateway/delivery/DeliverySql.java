@@ -19,9 +19,9 @@ public final class DeliverySql {
         UPDATE deliveries d SET lease_owner = $1, lease_until = now() + $3::bigint * interval '1 millisecond'
         FROM due
         WHERE d.tenant_id = due.tenant_id AND d.event_id = due.event_id AND d.endpoint_id = due.endpoint_id
-        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count
+        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, d.retry_base
       )
-      SELECT l.tenant_id, l.event_id, l.endpoint_id, l.attempt_count, ev.payload, ev.created_at AS event_created_at,
+      SELECT l.tenant_id, l.event_id, l.endpoint_id, l.attempt_count, l.retry_base, ev.payload, ev.created_at AS event_created_at,
       """ + SIGNING_COLUMNS + """
       
       FROM leased l

@@ -137,7 +137,7 @@ public final class Dispatcher {
 
   static DeliveryTask fromRow(Row row) {
     return new DeliveryTask(row.getString("tenant_id"), row.getString("event_id"), row.getString("endpoint_id"),
-        row.getInteger("attempt_count"), row.getString("url"), row.getBuffer("payload"), SigningKeys.from(row),
+        row.getInteger("attempt_count"), row.getInteger("retry_base"), row.getString("url"), row.getBuffer("payload"), SigningKeys.from(row),
         row.getOffsetDateTime("event_created_at"));
   }
 
@@ -194,7 +194,7 @@ public final class Dispatcher {
     if (delivered) {
       status = "delivered";
     } else {
-      Duration wait = settings.retryPolicy().delayAfter(attemptNo);
+      Duration wait = settings.retryPolicy().delayAfter(attemptNo - task.retryBase());
       status = wait == null ? "failed" : "pending";
       if (wait != null) {
         next = now.plus(wait);

@@ -113,7 +113,7 @@ final class ClaimBatcher {
         for (Row row : rows) {
           eventId = row.getString("event_id");
           if (row.getString("endpoint_id") != null) {
-            tasks.add(new DeliveryTask(claim.tenantId, eventId, row.getString("endpoint_id"), 0,
+            tasks.add(new DeliveryTask(claim.tenantId, eventId, row.getString("endpoint_id"), 0, 0,
                 row.getString("url"), claim.payload, SigningKeys.from(row),
                 row.getOffsetDateTime("event_created_at")));
           }

@@ -1,0 +1,112 @@
+package io.countersign.gateway.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.countersign.gateway.testing.Eventually;
+import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestGateway;
+import io.countersign.signature.WebhookVerifier;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The incident's recovery: the outage window's failed deliveries are listed, replayed once, and delivered. */
+class ReplayIT {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @Test
+  void anOutageWindowIsListedReplayedOnceAndDeliveredWithTheSecretsInForceNow() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.retrySchedule", "200ms"));
+         FakeReceiver receiver = FakeReceiver.start()) {
+      String token = gateway.createTenant("acme");
+      JsonObject endpoint = gateway.createEndpoint("acme", token, receiver.url("/hook"));
+      String endpointId = endpoint.getString("id");
+      receiver.answerByDefault(500);
+      Instant before = Instant.now().minusSeconds(1);
+      Set<String> ids = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(new JsonObject(gateway.postEvent("acme", token, "outage-" + i, "order.created", "{\"i\":" + i + "}").body())
+            .getString("id"));
+      }
+      Eventually.await(WAIT, "three dead letters", () -> deadLetters(gateway, token, "").size() == 3);
+      JsonArray dead = deadLetters(gateway, token, "&endpoint=" + endpointId);
+      assertEquals(3, dead.size());
+      assertEquals(2, dead.getJsonObject(0).getInteger("attemptCount"));
+      assertEquals(500, dead.getJsonObject(0).getInteger("lastStatusCode"));
+      JsonObject page = new JsonObject(gateway.get("/v1/tenants/acme/deliveries?status=failed&limit=2", token).body());
+      assertEquals(2, page.getJsonArray("data").size());
+      JsonObject next = new JsonObject(gateway.get("/v1/tenants/acme/deliveries?status=failed&limit=2&after="
+          + page.getString("nextCursor"), token).body());
+      assertEquals(1, next.getJsonArray("data").size());
+      assertNull(next.getString("nextCursor"));
+
+      // the receiver is fixed, and meanwhile the secret was rotated: replays are signed with what is in force now
+      receiver.answerByDefault(200);
+      JsonObject rotated = new JsonObject(gateway.secretCall("acme", token, endpointId, "rotate", 1L, null).body());
+      receiver.verifyWith("/hook", WebhookVerifier.builder().secret("new", rotated.getString("secret")).build());
+      String window = new JsonObject().put("since", before.toString()).put("until", Instant.now().plusSeconds(1).toString())
+          .put("status", "failed").encode();
+      HttpResponse<String> replay = gateway.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token,
+          window, Map.of("Idempotency-Key", "replay-1"));
+      assertEquals(202, replay.statusCode(), replay.body());
+      assertEquals(3, new JsonObject(replay.body()).getInteger("requeued"));
+      Eventually.await(WAIT, "the replayed deliveries", () -> receiver.accepted("/hook").size() == 3);
+      Set<String> delivered = new HashSet<>();
+      receiver.accepted("/hook").forEach(r -> delivered.add(r.header("webhook-id")));
+      assertEquals(ids, delivered, "the same webhook-ids as the original deliveries");
+
+      // the same request again re-queues nothing; a different request under the same key is refused
+      HttpResponse<String> again = gateway.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token,
+          window, Map.of("Idempotency-Key", "replay-1"));
+      assertEquals(202, again.statusCode());
+      assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(null));
+      assertEquals(3, new JsonObject(again.body()).getInteger("requeued"));
+      Thread.sleep(500);
+      assertEquals(3, receiver.accepted("/hook").size());
+      HttpResponse<String> reused = gateway.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token,
+          new JsonObject().put("since", before.toString()).put("status", "delivered").encode(),
+          Map.of("Idempotency-Key", "replay-1"));
+      assertEquals(422, reused.statusCode());
+      assertEquals(0, deadLetters(gateway, token, "").size());
+      JsonObject audit = new JsonObject(gateway.get("/v1/tenants/acme/audit?kind=deliveries_replayed", token).body());
+      assertEquals(1, audit.getJsonArray("data").size());
+      assertEquals(3, audit.getJsonArray("data").getJsonObject(0).getJsonObject("detail").getInteger("count"));
+
+      // one event sent again now, to one endpoint
+      String first = ids.iterator().next();
+      HttpResponse<String> redeliver = gateway.send("POST", "/v1/tenants/acme/events/" + first + "/redeliver", token,
+          new JsonObject().put("endpointId", endpointId).encode(), Map.of());
+      assertEquals(202, redeliver.statusCode(), redeliver.body());
+      Eventually.await(WAIT, "the redelivery", () -> receiver.accepted("/hook").size() == 4);
+      assertEquals(first, receiver.accepted("/hook").get(3).header("webhook-id"));
+
+      // errors
+      assertEquals(400, gateway.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token, window,
+          Map.of()).statusCode());
+      assertEquals(400, gateway.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token,
+          "{\"since\":\"yesterday\"}", Map.of("Idempotency-Key", "k2")).statusCode());
+      assertEquals(404, gateway.send("POST", "/v1/tenants/acme/endpoints/ep_nope/replay", token, window,
+          Map.of("Idempotency-Key", "k3")).statusCode());
+      assertEquals(404, gateway.send("POST", "/v1/tenants/acme/events/msg_nope/redeliver", token, "{}", Map.of()).statusCode());
+      assertTrue(gateway.get("/v1/tenants/acme/deliveries?status=bogus", token).statusCode() == 400);
+    }
+  }
+
+  private static JsonArray deadLetters(TestGateway gateway, String token, String filter) {
+    try {
+      HttpResponse<String> r = gateway.get("/v1/tenants/acme/deliveries?status=failed" + filter, token);
+      assertEquals(200, r.statusCode(), r.body());
+      return new JsonObject(r.body()).getJsonArray("data");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
