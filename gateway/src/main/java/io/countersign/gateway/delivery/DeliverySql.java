@@ -10,11 +10,13 @@ public final class DeliverySql {
   /** Leases due work, oldest first; SKIP LOCKED lets several processes poll at once without waiting on each other. */
   static final String CLAIM_DUE = """
       WITH due AS (
-        SELECT tenant_id, event_id, endpoint_id FROM deliveries
-        WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
-        ORDER BY next_attempt_at
+        SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
+        JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+          AND e.enabled
+        ORDER BY d.next_attempt_at
         LIMIT $2
-        FOR UPDATE SKIP LOCKED
+        FOR UPDATE OF d SKIP LOCKED
       ), leased AS (
         UPDATE deliveries d SET lease_owner = $1, lease_until = now() + $3::bigint * interval '1 millisecond'
         FROM due
@@ -42,6 +44,18 @@ public final class DeliverySql {
       )
       INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error, latency_ms)
       SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d""";
+
+  /** Disables an endpoint whose receiver answered 410 Gone; its pending deliveries wait for it to be re-enabled. */
+  static final String DISABLE_GONE = """
+      WITH e AS (
+        UPDATE endpoints SET enabled = false
+        WHERE tenant_id = $1 AND endpoint_id = $2 AND enabled AND deleted_at IS NULL
+        RETURNING tenant_id, endpoint_id, version
+      )
+      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail)
+      SELECT tenant_id, endpoint_id, 'endpoint_disabled', 'gateway', version, version,
+             jsonb_build_object('reason', 'receiver answered 410 Gone')
+      FROM e""";
 
   /** Gives back leases this process will not use (shutdown, or fresh work beyond its capacity). */
   static final String RELEASE_ALL = """

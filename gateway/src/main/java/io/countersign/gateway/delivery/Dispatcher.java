@@ -37,6 +37,7 @@ public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int MAX_ERROR_CHARS = 500;
   private static final int MAX_OUTCOME_BATCH = 256;
+  private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
@@ -154,9 +155,9 @@ public final class Dispatcher {
           inFlight--;
           lane.inFlight--;
           if (ar.succeeded()) {
-            finish(task, started, ar.result(), null);
+            finish(task, started, ar.result().status(), ar.result().retryAfter(), null);
           } else {
-            finish(task, started, null, describe(ar.cause()));
+            finish(task, started, null, null, describe(ar.cause()));
           }
           startWaiting();
         });
@@ -178,25 +179,36 @@ public final class Dispatcher {
     }
   }
 
-  private void finish(DeliveryTask task, long startedNanos, Integer statusCode, String error) {
+  private void finish(DeliveryTask task, long startedNanos, Integer statusCode, Duration retryAfter, String error) {
     int latencyMs = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
     int attemptNo = task.attemptsSoFar() + 1;
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     boolean delivered = statusCode != null && statusCode >= 200 && statusCode < 300;
     String note = error;
+    boolean gone = statusCode != null && statusCode == 410;
     if (statusCode != null && !delivered) {
       note = statusCode >= 300 && statusCode < 400
           ? "redirect (" + statusCode + ") not followed: endpoints must answer 2xx at the configured URL"
+          : gone ? "receiver answered 410 Gone: endpoint disabled"
           : "receiver answered " + statusCode;
     }
     String status;
     OffsetDateTime next = now;
     if (delivered) {
       status = "delivered";
+    } else if (gone) {
+      status = "failed";
+      disableGone(task);
     } else {
       Duration wait = settings.retryPolicy().delayAfter(attemptNo - task.retryBase());
       status = wait == null ? "failed" : "pending";
       if (wait != null) {
+        if (retryAfter != null) {
+          // honour the receiver's Retry-After, within sane bounds
+          Duration asked = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
+          wait = asked.compareTo(wait) > 0 ? asked : wait;
+          note = note + " (Retry-After " + asked.toSeconds() + "s)";
+        }
         next = now.plus(wait);
       }
     }
@@ -241,6 +253,17 @@ public final class Dispatcher {
         .onFailure(e -> LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}",
             batch.size(), e.toString()))
         .mapEmpty();
+  }
+
+  /** A receiver that answers 410 Gone asks never to be called again: disable the endpoint, with an audit row. */
+  private void disableGone(DeliveryTask task) {
+    pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(Tuple.of(task.tenantId(), task.endpointId()))
+        .onSuccess(rows -> {
+          if (rows.rowCount() > 0) {
+            LOG.warn("endpoint {} of tenant {} answered 410 Gone and was disabled", task.endpointId(), task.tenantId());
+          }
+        })
+        .onFailure(e -> LOG.warn("could not disable endpoint {} after 410: {}", task.endpointId(), e.toString()));
   }
 
   private void release(DeliveryTask task) {

@@ -51,8 +51,11 @@ public final class Sender {
     return clock;
   }
 
-  /** The receiver's status code; fails on an invalid or forbidden destination, a network error or a timeout. */
-  public Future<Integer> send(String tenantId, String endpointId, String url, String msgId, SigningKeys keys,
+  /** The receiver's answer: its status and, for 429/503, how long it asked us to wait (null when it did not say). */
+  public record Reply(int status, Duration retryAfter) {}
+
+  /** The receiver's answer; fails on an invalid or forbidden destination, a network error or a timeout. */
+  public Future<Reply> send(String tenantId, String endpointId, String url, String msgId, SigningKeys keys,
       Buffer payload) {
     URI uri;
     try {
@@ -63,7 +66,26 @@ public final class Sender {
     return guard.resolve(uri).compose(address -> post(tenantId, endpointId, uri, address, msgId, keys, payload));
   }
 
-  private Future<Integer> post(String tenantId, String endpointId, URI uri, InetAddress address, String msgId,
+  /** {@code Retry-After} in seconds or as an HTTP date, for 429 and 503 only. */
+  static Duration retryAfter(int status, String header, Clock clock) {
+    if ((status != 429 && status != 503) || header == null || header.isBlank()) {
+      return null;
+    }
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(header.trim())));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        Instant at = java.time.ZonedDateTime.parse(header.trim(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+            .toInstant();
+        Duration d = Duration.between(clock.instant(), at);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (java.time.format.DateTimeParseException unreadable) {
+        return null;
+      }
+    }
+  }
+
+  private Future<Reply> post(String tenantId, String endpointId, URI uri, InetAddress address, String msgId,
       SigningKeys keys, Buffer payload) {
     boolean https = "https".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() > 0 ? uri.getPort() : (https ? 443 : 80);
@@ -97,7 +119,8 @@ public final class Sender {
         .compose(response -> {
           // drain the body so the keep-alive connection can be reused; its content is not needed
           response.handler(chunk -> {});
-          return response.end().map(v -> response.statusCode());
+          return response.end().map(v -> new Reply(response.statusCode(),
+              retryAfter(response.statusCode(), response.getHeader("Retry-After"), clock)));
         });
   }
 }

@@ -47,6 +47,7 @@ public final class EndpointRoutes {
     router.post(base).handler(jsonBody).handler(this::create);
     router.get(base).handler(this::list);
     router.get(base + "/:endpoint").handler(this::get);
+    router.patch(base + "/:endpoint").handler(jsonBody).handler(this::update);
     router.delete(base + "/:endpoint").handler(this::delete);
   }
 
@@ -102,6 +103,34 @@ public final class EndpointRoutes {
       ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
       Responses.json(ctx.response(), view);
     }).onFailure(ctx::fail);
+  }
+
+  /** {@code PATCH}: {@code url}, {@code eventTypes} and {@code enabled}; re-enabling resumes pending deliveries. */
+  private void update(RoutingContext ctx) {
+    Principal principal = Principal.of(ctx);
+    String endpointId = ctx.pathParam("endpoint");
+    JsonObject body = JsonBodies.object(ctx);
+    Object enabled = body.getValue("enabled");
+    if (enabled != null && !(enabled instanceof Boolean)) {
+      throw ApiError.badRequest("invalid_enabled", "enabled must be true or false");
+    }
+    String url = body.containsKey("url") ? String.valueOf(body.getValue("url")) : null;
+    String[] types = body.containsKey("eventTypes") ? eventTypes(body.getValue("eventTypes")).toArray(String[]::new) : null;
+    Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
+    JsonObject detail = new JsonObject();
+    body.fieldNames().stream().filter(f -> List.of("url", "eventTypes", "enabled").contains(f))
+        .forEach(f -> detail.put(f, body.getValue(f)));
+    checked.compose(ok -> pool.preparedQuery(EndpointSql.UPDATE).execute(Tuple.tuple().addString(principal.tenantId())
+            .addString(endpointId).addString(url).addArrayOfString(types).addBoolean((Boolean) enabled)
+            .addString(principal.actorId()).addString(detail.encode())))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound(endpointId))
+            : store.find(principal.tenantId(), endpointId))
+        .onSuccess(row -> {
+          JsonObject view = store.view(row);
+          ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
+          Responses.json(ctx.response(), view);
+        })
+        .onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {

@@ -54,6 +54,26 @@ final class EndpointSql {
   static final String GET = SELECT_VIEW
       + "WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
 
+  /** Changes url, event types or enabled (null keeps a field), with one audit row naming the change. */
+  static final String UPDATE = """
+      WITH old AS (
+        SELECT tenant_id, endpoint_id, enabled FROM endpoints
+        WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL
+        FOR UPDATE
+      ), e AS (
+        UPDATE endpoints x SET url = COALESCE($3, x.url), event_types = COALESCE($4, x.event_types),
+               enabled = COALESCE($5, x.enabled)
+        FROM old WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id
+        RETURNING x.tenant_id, x.endpoint_id, x.version, x.enabled, old.enabled AS was_enabled
+      )
+      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail)
+      SELECT tenant_id, endpoint_id,
+             CASE WHEN enabled = was_enabled THEN 'endpoint_updated'
+                  WHEN enabled THEN 'endpoint_enabled' ELSE 'endpoint_disabled' END,
+             $6, version, version, $7::text::jsonb
+      FROM e
+      RETURNING endpoint_id""";
+
   /** Soft delete, so past deliveries keep their endpoint; pending work to it is closed in the same statement. */
   static final String DELETE = """
       WITH ep AS (

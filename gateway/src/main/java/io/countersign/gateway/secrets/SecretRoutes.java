@@ -239,7 +239,7 @@ public final class SecretRoutes {
     return sender.send(tenantId, endpointId, row.getString("url"), msgId, currentOnly, payload)
         .transform(ar -> {
           long latencyMs = (System.nanoTime() - started) / 1_000_000;
-          Integer status = ar.succeeded() ? ar.result() : null;
+          Integer status = ar.succeeded() ? ar.result().status() : null;
           String outcome = status == null ? "failed"
               : status >= 200 && status < 300 ? "accepted"
               : status == 401 || status == 403 ? "rejected" : "failed";

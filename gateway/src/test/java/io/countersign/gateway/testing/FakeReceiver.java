@@ -41,6 +41,8 @@ public final class FakeReceiver implements AutoCloseable {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
   private final Map<String, WebhookVerifier> verifiers = new ConcurrentHashMap<>();
+  private final Map<String, Integer> retryAfter = new ConcurrentHashMap<>();
+  private final Map<String, Long> delays = new ConcurrentHashMap<>();
   private volatile int defaultStatus = 200;
 
   private FakeReceiver(Vertx vertx, HttpServer server) {
@@ -67,7 +69,17 @@ public final class FakeReceiver implements AutoCloseable {
       }
       holder[0].received.add(new Received(req.path(), headers, body.getBytes(), System.currentTimeMillis(), status,
           matched));
-      req.response().setStatusCode(status).end();
+      Integer retryAfter = holder[0].retryAfter.get(req.path());
+      if (retryAfter != null && (status == 429 || status == 503)) {
+        req.response().putHeader("Retry-After", Integer.toString(retryAfter));
+      }
+      Long delay = holder[0].delays.get(req.path());
+      int answer = status;
+      if (delay != null) {
+        vertx.setTimer(delay, t -> req.response().setStatusCode(answer).end());
+      } else {
+        req.response().setStatusCode(status).end();
+      }
     }));
     holder[0] = new FakeReceiver(vertx, server);
     server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -91,6 +103,18 @@ public final class FakeReceiver implements AutoCloseable {
   /** Requests to {@code path} must verify with these secrets, as a real receiver checks them, or get 401. */
   public FakeReceiver verifyWith(String path, WebhookVerifier verifier) {
     verifiers.put(path, verifier);
+    return this;
+  }
+
+  /** 429 and 503 answers on {@code path} carry {@code Retry-After: seconds}. */
+  public FakeReceiver retryAfter(String path, int seconds) {
+    retryAfter.put(path, seconds);
+    return this;
+  }
+
+  /** Answers on {@code path} come only after this many milliseconds (a slow receiver). */
+  public FakeReceiver delay(String path, long millis) {
+    delays.put(path, millis);
     return this;
   }
 

@@ -1,0 +1,123 @@
+package io.countersign.gateway.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.countersign.gateway.testing.Eventually;
+import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Receivers that answer 410, ask to be left alone with Retry-After, or are too slow. */
+class ReceiverMisbehaviourIT {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final AtomicInteger TENANTS = new AtomicInteger();
+  private static TestGateway gateway;
+  private static FakeReceiver receiver;
+  private String tenant;
+  private String token;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway = TestGateway.start(Map.of("delivery.retrySchedule", "200ms,200ms,200ms", "delivery.timeout", "500ms"));
+    receiver = FakeReceiver.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    receiver.close();
+  }
+
+  @BeforeEach
+  void newTenant() throws Exception {
+    tenant = "m" + TENANTS.incrementAndGet();
+    token = gateway.createTenant(tenant);
+  }
+
+  private JsonArray attempts(String eventId) throws Exception {
+    HttpResponse<String> r = gateway.get("/v1/tenants/" + tenant + "/events/" + eventId, token);
+    return new JsonObject(r.body()).getJsonArray("deliveries").getJsonObject(0).getJsonArray("attempts");
+  }
+
+  private String post(String key) throws Exception {
+    return new JsonObject(gateway.postEvent(tenant, token, key, "order.created", "{}").body()).getString("id");
+  }
+
+  @Test
+  void a410DisablesTheEndpointWithAnAuditEntryAndReEnablingAllowsAReplay() throws Exception {
+    String path = "/" + tenant + "/gone";
+    receiver.script(path, 410);
+    String endpointId = gateway.createEndpoint(tenant, token, receiver.url(path)).getString("id");
+    Instant before = Instant.now().minusSeconds(1);
+    String first = post("gone-1");
+    Eventually.await(WAIT, "the endpoint to be disabled", () -> {
+      try {
+        return !gateway.endpoint(tenant, token, endpointId).getBoolean("enabled");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    JsonArray attempts = attempts(first);
+    assertEquals(1, attempts.size(), "no retry after 410");
+    assertTrue(attempts.getJsonObject(0).getString("error").contains("410"));
+    JsonObject audit = new JsonObject(gateway.get("/v1/tenants/" + tenant + "/audit?kind=endpoint_disabled", token).body());
+    assertEquals(1, audit.getJsonArray("data").size());
+    assertEquals(0, new JsonObject(gateway.postEvent(tenant, token, "gone-2", "order.created", "{}").body())
+        .getInteger("deliveries"), "a disabled endpoint gets no new deliveries");
+
+    HttpResponse<String> enabled = gateway.send("PATCH", "/v1/tenants/" + tenant + "/endpoints/" + endpointId, token,
+        "{\"enabled\": true}", Map.of());
+    assertEquals(200, enabled.statusCode(), enabled.body());
+    assertTrue(new JsonObject(enabled.body()).getBoolean("enabled"));
+    HttpResponse<String> replay = gateway.send("POST", "/v1/tenants/" + tenant + "/endpoints/" + endpointId + "/replay",
+        token, new JsonObject().put("since", before.toString()).encode(), Map.of("Idempotency-Key", "after-410"));
+    assertEquals(1, new JsonObject(replay.body()).getInteger("requeued"));
+    Eventually.await(WAIT, "the replay after re-enabling", () -> receiver.accepted(path).size() == 1);
+    assertEquals(first, receiver.accepted(path).get(0).header("webhook-id"));
+    JsonObject enabledAudit = new JsonObject(gateway.get("/v1/tenants/" + tenant + "/audit?kind=endpoint_enabled", token).body());
+    assertEquals(1, enabledAudit.getJsonArray("data").size());
+  }
+
+  @Test
+  void retryAfterIsHonouredOverAShorterSchedule() throws Exception {
+    String path = "/" + tenant + "/busy";
+    receiver.script(path, 503).retryAfter(path, 2);
+    gateway.createEndpoint(tenant, token, receiver.url(path));
+    post("busy-1");
+    Eventually.await(WAIT, "the retry", () -> receiver.received(path).size() == 2);
+    long gap = receiver.received(path).get(1).receivedAtMillis() - receiver.received(path).get(0).receivedAtMillis();
+    assertTrue(gap >= 1_900, "waited " + gap + " ms; the schedule said 200 ms but the receiver asked for 2 s");
+    assertEquals(200, receiver.received(path).get(1).answered());
+  }
+
+  @Test
+  void aSlowReceiverTimesOutAndIsRetried() throws Exception {
+    String path = "/" + tenant + "/slow";
+    receiver.delay(path, 1_500);
+    gateway.createEndpoint(tenant, token, receiver.url(path));
+    String id = post("slow-1");
+    Eventually.await(WAIT, "two timed-out attempts", () -> {
+      try {
+        return attempts(id).size() >= 2;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    JsonObject attempt = attempts(id).getJsonObject(0);
+    assertFalse(attempt.containsKey("statusCode") && attempt.getInteger("statusCode") != null);
+    assertTrue(attempt.getString("error").toLowerCase().contains("timeout"), attempt.encode());
+    assertTrue(attempt.getInteger("latencyMs") >= 400 && attempt.getInteger("latencyMs") < 1_400, attempt.encode());
+  }
+}
