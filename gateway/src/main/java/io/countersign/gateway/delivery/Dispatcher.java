@@ -244,8 +244,9 @@ public final class Dispatcher {
         .onSuccess(rows -> {
           for (Outcome o : batch) {
             if (rows.rowCount() == 0) {
-              LOG.warn("lease on {} to {} was lost before attempt {} was recorded", o.task.eventId(),
-                  o.task.endpointId(), o.attemptNo);
+              LOG.atWarn().addKeyValue("tenant", o.task.tenantId()).addKeyValue("event", o.task.eventId())
+                  .addKeyValue("endpoint", o.task.endpointId()).addKeyValue("attempt", o.attemptNo)
+                  .log("lease lost before the attempt was recorded; another process owns the delivery now");
             }
             rows = rows.next();
           }
@@ -260,7 +261,8 @@ public final class Dispatcher {
     pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(Tuple.of(task.tenantId(), task.endpointId()))
         .onSuccess(rows -> {
           if (rows.rowCount() > 0) {
-            LOG.warn("endpoint {} of tenant {} answered 410 Gone and was disabled", task.endpointId(), task.tenantId());
+            LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
+                .addKeyValue("event", task.eventId()).log("receiver answered 410 Gone; endpoint disabled");
           }
         })
         .onFailure(e -> LOG.warn("could not disable endpoint {} after 410: {}", task.endpointId(), e.toString()));

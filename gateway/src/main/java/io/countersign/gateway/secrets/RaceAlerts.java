@@ -48,8 +48,8 @@ public final class RaceAlerts {
     alert(tenantId).onSuccess(flag -> {
       metrics.rotationRaceAlert(tenantId, flag != null);
       if (flag != null) {
-        LOG.warn("rotation race alert for tenant {}: {} races since {}", tenantId, flag.getLong("count"),
-            flag.getString("since"));
+        LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("races", flag.getLong("count"))
+            .addKeyValue("since", flag.getString("since")).log("rotation race alert: a pattern of lost rotation races");
       }
     });
   }

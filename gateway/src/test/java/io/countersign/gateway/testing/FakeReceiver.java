@@ -75,7 +75,7 @@ public final class FakeReceiver implements AutoCloseable {
       }
       Long delay = holder[0].delays.get(req.path());
       int answer = status;
-      if (delay != null) {
+      if (delay != null && delay > 0) {
         vertx.setTimer(delay, t -> req.response().setStatusCode(answer).end());
       } else {
         req.response().setStatusCode(status).end();
