@@ -3,6 +3,7 @@ package io.countersign.gateway;
 import io.countersign.gateway.config.ConfigException;
 import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.db.DatabaseTarget;
+import io.countersign.gateway.delivery.BacklogMonitor;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
 import io.countersign.gateway.db.Migrations;
 import io.countersign.gateway.metrics.Metrics;
@@ -96,6 +97,7 @@ public final class Gateway implements AutoCloseable {
           metrics, nodeId, clock, port);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval())));
+      await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));
       LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,
           config.instances());
       return new Gateway(vertx, pool, embedded, port, nodeId);

@@ -213,6 +213,9 @@ public final class Dispatcher {
       }
     }
     metrics.attempt(delivered, "pending".equals(status));
+    if (delivered && task.eventCreatedAt() != null) {
+      metrics.deliveredEndToEnd(Duration.between(task.eventCreatedAt().toInstant(), now.toInstant()));
+    }
     if (statusCode != null && (statusCode == 401 || statusCode == 403)) {
       metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
@@ -238,6 +241,7 @@ public final class Dispatcher {
     }
     List<Outcome> batch = new ArrayList<>(pendingOutcomes);
     pendingOutcomes.clear();
+    metrics.outcomeBatch(batch.size());
     List<Tuple> tuples = new ArrayList<>(batch.size());
     batch.forEach(o -> tuples.add(o.params));
     return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))

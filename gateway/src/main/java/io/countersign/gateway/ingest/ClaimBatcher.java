@@ -5,6 +5,7 @@ import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.delivery.SigningKeys;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.DatabaseErrors;
+import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -23,7 +24,7 @@ import java.util.List;
  * own transaction at once, so batching adds no latency; under load, batches grow by themselves.
  *
  * <pre>{@code
- * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings);   // one per event loop
+ * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics);   // one per event loop
  * batcher.claim(tenant, eventId, key, type, sha256, body).onSuccess(result -> ...);
  * }</pre>
  *
@@ -39,13 +40,15 @@ final class ClaimBatcher {
   private final Pool pool;
   private final Dispatcher dispatcher;
   private final Settings settings;
+  private final Metrics metrics;
   private final ArrayDeque<Claim> queue = new ArrayDeque<>();
   private int batchesInFlight;
 
-  ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings) {
+  ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics) {
     this.pool = pool;
     this.dispatcher = dispatcher;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   Future<ClaimResult> claim(String tenantId, String eventId, String key, String eventType, byte[] bodySha256,
@@ -67,6 +70,7 @@ final class ClaimBatcher {
         batch.add(queue.poll());
       }
       batchesInFlight++;
+      metrics.ingestBatch(batch.size());
       run(batch).onComplete(ar -> {
         batchesInFlight--;
         drain();

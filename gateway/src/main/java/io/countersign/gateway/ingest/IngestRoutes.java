@@ -51,7 +51,8 @@ public final class IngestRoutes {
   public IngestRoutes(Pool pool, Dispatcher dispatcher, Metrics metrics, int maxBodyBytes, int maxBatch, int maxConcurrentBatches,
       Duration leaseDuration) {
     this.batcher = new ClaimBatcher(pool, dispatcher,
-        new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8, leaseDuration));
+        new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8, leaseDuration),
+        metrics);
     this.maxBodyBytes = maxBodyBytes;
     this.metrics = metrics;
   }
@@ -108,7 +109,9 @@ public final class IngestRoutes {
     String key = ctx.request().getHeader("Idempotency-Key");
     String type = ctx.request().getHeader("Event-Type");
     byte[] sha = SHA256.get().digest(bytes);
+    long started = System.nanoTime();
     batcher.claim(tenantId, Ids.event(), key, type, sha, body).onSuccess(result -> {
+      metrics.ingestLatency(System.nanoTime() - started);
       if (result instanceof ClaimResult.Won won) {
         metrics.eventAccepted();
         ctx.response().setStatusCode(202);

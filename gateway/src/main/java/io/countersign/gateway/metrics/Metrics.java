@@ -1,7 +1,12 @@
 package io.countersign.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.http.HttpHeaders;
@@ -26,6 +31,54 @@ public final class Metrics {
   private final Counter retrying = registry.counter("countersign_delivery_attempts", "outcome", "retry");
   private final Counter failed = registry.counter("countersign_delivery_attempts", "outcome", "failed");
   private final ConcurrentHashMap<String, AtomicInteger> raceAlerts = new ConcurrentHashMap<>();
+  private final Timer ingestLatency = Timer.builder("countersign_ingest_latency")
+      .description("from the request to the committed answer")
+      .serviceLevelObjectives(ms(1), ms(2), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000))
+      .register(registry);
+  private final Timer endToEnd = Timer.builder("countersign_delivery_end_to_end")
+      .description("from the event's commit to the receiver's 2xx, retries included")
+      .serviceLevelObjectives(ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000), ms(5000),
+          ms(30_000), ms(300_000), ms(1_800_000), ms(7_200_000), ms(36_000_000))
+      .register(registry);
+  private final DistributionSummary ingestBatch = DistributionSummary.builder("countersign_ingest_batch_size")
+      .description("claims committed together").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128).register(registry);
+  private final DistributionSummary outcomeBatch = DistributionSummary.builder("countersign_outcome_batch_size")
+      .description("attempt outcomes written together").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+      .register(registry);
+  private final AtomicLong backlog = new AtomicLong();
+  private final AtomicLong oldestPendingSeconds = new AtomicLong();
+
+  public Metrics() {
+    Gauge.builder("countersign_backlog_deliveries", backlog, AtomicLong::get)
+        .description("pending deliveries in PostgreSQL").register(registry);
+    Gauge.builder("countersign_backlog_oldest_seconds", oldestPendingSeconds, AtomicLong::get)
+        .description("age of the oldest pending delivery").register(registry);
+  }
+
+  private static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+
+  public void ingestLatency(long nanos) {
+    ingestLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  public void deliveredEndToEnd(Duration sinceCommit) {
+    endToEnd.record(sinceCommit.isNegative() ? Duration.ZERO : sinceCommit);
+  }
+
+  public void ingestBatch(int size) {
+    ingestBatch.record(size);
+  }
+
+  public void outcomeBatch(int size) {
+    outcomeBatch.record(size);
+  }
+
+  public void backlog(long pending, long oldestSeconds) {
+    backlog.set(pending);
+    oldestPendingSeconds.set(oldestSeconds);
+  }
 
   public void mount(Router router) {
     router.get("/metrics").handler(ctx -> ctx.response()

@@ -81,6 +81,14 @@ class DeliveryIT {
     assertEquals(1, attempts.getJsonObject(0).getInteger("number"));
     assertNotNull(attempts.getJsonObject(1).getInteger("latencyMs"));
     assertNotNull(delivery.getString("deliveredAt"));
+
+    String metrics = gateway.get("/metrics", null).body();
+    for (String series : new String[] {"countersign_events_accepted_total", "countersign_ingest_latency_seconds_bucket",
+        "countersign_delivery_end_to_end_seconds_bucket", "countersign_delivery_attempts_total{outcome=\"retry\"}",
+        "countersign_ingest_batch_size_count", "countersign_outcome_batch_size_count", "countersign_backlog_deliveries",
+        "countersign_backlog_oldest_seconds"}) {
+      assertTrue(metrics.contains(series), series + " in /metrics");
+    }
   }
 
   @Test
