@@ -69,7 +69,8 @@ final class ApiVerticle extends VerticleBase {
         delivery.timeout());
     dispatcher = new Dispatcher(
         new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
-            delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule())),
+            delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
+            delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor()),
         shared.pool(), sender, shared.metrics(), context);
 
     Router router = Router.router(vertx);

@@ -35,7 +35,8 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
   public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches) {}
 
   public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
-      Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint) {}
+      Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint,
+      int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor) {}
 
   public record Secrets(String masterKey, Path keyFile, String previousMasterKeys, Duration defaultOverlap,
       Duration minOverlap, Duration maxOverlap, Duration rollbackOverlap, Duration sweepInterval,

@@ -13,7 +13,7 @@ public final class DeliverySql {
         SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
         JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
-          AND e.enabled
+          AND e.enabled AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
         ORDER BY d.next_attempt_at
         LIMIT $2
         FOR UPDATE OF d SKIP LOCKED
@@ -32,7 +32,9 @@ public final class DeliverySql {
 
   /**
    * Records one attempt and moves the delivery on, only while this process still holds the lease; a process whose
-   * lease was taken over records nothing.
+   * lease was taken over records nothing. The same statement keeps the endpoint's circuit breaker: failures count
+   * up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a row; a 2xx closes it. Healthy
+   * endpoints are not written at all. Answers the endpoint's circuit state.
    */
   static final String RECORD_ATTEMPT = """
       WITH d AS (
@@ -41,9 +43,29 @@ public final class DeliverySql {
                delivered_at = CASE WHEN $5 = 'delivered' THEN $9 ELSE delivered_at END
         WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4
         RETURNING tenant_id, event_id, endpoint_id, attempt_count
+      ), ep AS (
+        UPDATE endpoints e SET
+          consecutive_failures = CASE WHEN $5 = 'delivered' THEN 0 ELSE e.consecutive_failures + 1 END,
+          circuit_opens = CASE WHEN $5 = 'delivered' THEN 0
+                               WHEN e.consecutive_failures + 1 >= $11
+                                    AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= $9)
+                               THEN e.circuit_opens + 1 ELSE e.circuit_opens END,
+          circuit_open_until = CASE WHEN $5 = 'delivered' THEN NULL
+                                    WHEN e.consecutive_failures + 1 >= $11
+                                         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= $9)
+                                    THEN $9 + least($12::bigint * (2 ^ least(e.circuit_opens, 20))::bigint, $13::bigint)
+                                              * interval '1 millisecond'
+                                    ELSE e.circuit_open_until END
+        FROM d
+        WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
+          AND NOT ($5 = 'delivered' AND e.consecutive_failures = 0 AND e.circuit_open_until IS NULL)
+        RETURNING e.circuit_open_until, e.consecutive_failures
+      ), attempt AS (
+        INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
+                                       latency_ms)
+        SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d
       )
-      INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error, latency_ms)
-      SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d""";
+      SELECT d.endpoint_id, ep.circuit_open_until, ep.consecutive_failures FROM d LEFT JOIN ep ON true""";
 
   /** Disables an endpoint whose receiver answered 410 Gone; its pending deliveries wait for it to be re-enabled. */
   static final String DISABLE_GONE = """

@@ -41,11 +41,14 @@ public final class Dispatcher {
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
-      Duration leaseDuration, RetryPolicy retryPolicy) {}
+      Duration leaseDuration, RetryPolicy retryPolicy, int circuitFailureThreshold, Duration circuitOpenFor,
+      Duration circuitMaxOpenFor) {}
 
   /** One endpoint's share: attempts in flight and a short queue of leased work waiting for a place. */
   private static final class Lane {
     int inFlight;
+    /** The circuit's open-until last reported by the database, to notice when it opens. */
+    OffsetDateTime circuitOpenUntil;
     final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
   }
 
@@ -223,7 +226,10 @@ public final class Dispatcher {
         .addInteger(statusCode)
         .addString(note == null ? null : truncate(note))
         .addOffsetDateTime(now)
-        .addInteger(latencyMs);
+        .addInteger(latencyMs)
+        .addInteger(settings.circuitFailureThreshold())
+        .addLong(settings.circuitOpenFor().toMillis())
+        .addLong(settings.circuitMaxOpenFor().toMillis());
     pendingOutcomes.add(new Outcome(task, params, attemptNo));
     if (pendingOutcomes.size() >= MAX_OUTCOME_BATCH) {
       flushOutcomes();
@@ -247,6 +253,9 @@ public final class Dispatcher {
     return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
         .onSuccess(rows -> {
           for (Outcome o : batch) {
+            if (rows.size() > 0) {
+              noteCircuit(o.task, rows.iterator().next().getOffsetDateTime("circuit_open_until"));
+            }
             if (rows.rowCount() == 0) {
               LOG.atWarn().addKeyValue("tenant", o.task.tenantId()).addKeyValue("event", o.task.eventId())
                   .addKeyValue("endpoint", o.task.endpointId()).addKeyValue("attempt", o.attemptNo)
@@ -258,6 +267,24 @@ public final class Dispatcher {
         .onFailure(e -> LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}",
             batch.size(), e.toString()))
         .mapEmpty();
+  }
+
+  /** Reports a circuit that this batch opened: a metric, a log line, the endpoint view shows it from the row. */
+  private void noteCircuit(DeliveryTask task, OffsetDateTime openUntil) {
+    Lane lane = lanes.get(laneKey(task));
+    if (lane == null) {
+      return;
+    }
+    OffsetDateTime known = lane.circuitOpenUntil;
+    lane.circuitOpenUntil = openUntil;
+    boolean opened = openUntil != null && !openUntil.equals(known) && openUntil.toInstant().isAfter(clock.instant());
+    metrics.circuit(task.tenantId(), task.endpointId(), opened, openUntil != null
+        && openUntil.toInstant().isAfter(clock.instant()));
+    if (opened) {
+      LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
+          .addKeyValue("openUntil", openUntil.toInstant().toString())
+          .log("circuit breaker opened after consecutive failures; attempts to this endpoint pause");
+    }
   }
 
   /** A receiver that answers 410 Gone asks never to be called again: disable the endpoint, with an audit row. */

@@ -5,7 +5,8 @@ final class EndpointSql {
       e.endpoint_id, e.url, e.event_types, e.enabled, e.version, e.created_at,
       e.current_secret_id, e.current_key_id, e.current_secret, e.current_hint, e.current_created_at,
       e.previous_secret_id, e.previous_key_id, e.previous_secret, e.previous_hint, e.previous_created_at,
-      e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at""";
+      e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at,
+      e.consecutive_failures, e.circuit_open_until""";
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last

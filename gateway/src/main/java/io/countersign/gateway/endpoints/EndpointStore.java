@@ -79,6 +79,11 @@ public final class EndpointStore {
         .put("version", row.getLong("version"))
         .put("createdAt", iso(row.getOffsetDateTime("created_at")))
         .put("secrets", secrets);
+    OffsetDateTime openUntil = row.getOffsetDateTime("circuit_open_until");
+    boolean open = openUntil != null && openUntil.toInstant().isAfter(now);
+    view.put("circuit", new JsonObject().put("state", open ? "open" : "closed")
+        .put("openUntil", open ? iso(openUntil) : null)
+        .put("consecutiveFailures", row.getInteger("consecutive_failures")));
     if (row.getColumnIndex("last_success_at") >= 0) {
       Instant confirmed = instant(row.getOffsetDateTime("current_confirmed_at"));
       Instant rejected = instant(row.getOffsetDateTime("current_rejected_at"));

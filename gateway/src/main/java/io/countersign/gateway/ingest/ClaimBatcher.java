@@ -113,18 +113,23 @@ final class ClaimBatcher {
         losers.add(claim);
       } else {
         List<DeliveryTask> tasks = new ArrayList<>(rows.size());
+        List<DeliveryTask> toSend = new ArrayList<>(rows.size());
         String eventId = null;
         for (Row row : rows) {
           eventId = row.getString("event_id");
           if (row.getString("endpoint_id") != null) {
-            tasks.add(new DeliveryTask(claim.tenantId, eventId, row.getString("endpoint_id"), 0, 0,
+            DeliveryTask task = new DeliveryTask(claim.tenantId, eventId, row.getString("endpoint_id"), 0, 0,
                 row.getString("url"), claim.payload, SigningKeys.from(row),
-                row.getOffsetDateTime("event_created_at")));
+                row.getOffsetDateTime("event_created_at"));
+            tasks.add(task);
+            if (Boolean.TRUE.equals(row.getBoolean("leased"))) {
+              toSend.add(task);
+            }
           }
         }
         claim.promise.complete(new ClaimResult.Won(eventId, tasks, leased));
-        if (leased) {
-          afterResponse.add(() -> tasks.forEach(dispatcher::dispatch));
+        if (!toSend.isEmpty()) {
+          afterResponse.add(() -> toSend.forEach(dispatcher::dispatch));
         }
       }
       rows = rows.next();

@@ -5,7 +5,8 @@ import io.countersign.gateway.delivery.DeliverySql;
 final class IngestSql {
   /**
    * The atomic claim. One statement inserts the event if (tenant, idempotency key) is new, and in that case one
-   * delivery per matching enabled endpoint, leased to this process ($7) so it can send them without a poll. Zero
+   * delivery per matching enabled endpoint, leased to this process ($7) so it can send them without a poll (unless
+   * the endpoint's circuit breaker is open: then it waits for the poller). Zero
    * rows back means the key was already claimed. With LEFT JOINs a claimed event with no subscribers still
    * returns one row (with a null endpoint).
    */
@@ -19,14 +20,16 @@ final class IngestSql {
         RETURNING tenant_id, event_id, event_type, created_at
       ), fanout AS (
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, lease_owner, lease_until)
-        SELECT c.tenant_id, c.event_id, e.endpoint_id, $7::text,
-               CASE WHEN $7::text IS NULL THEN NULL ELSE now() + $8::bigint * interval '1 millisecond' END
-        FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id
+        SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN circuit_closed THEN $7::text END,
+               CASE WHEN $7::text IS NULL OR NOT circuit_closed THEN NULL
+                    ELSE now() + $8::bigint * interval '1 millisecond' END
+        FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
+             LATERAL (SELECT e.circuit_open_until IS NULL OR e.circuit_open_until <= now() AS circuit_closed) cb
         WHERE e.enabled AND e.deleted_at IS NULL
           AND (cardinality(e.event_types) = 0 OR c.event_type = ANY(e.event_types))
-        RETURNING tenant_id, event_id, endpoint_id
+        RETURNING tenant_id, event_id, endpoint_id, lease_owner
       )
-      SELECT c.event_id, c.created_at AS event_created_at, f.endpoint_id,
+      SELECT c.event_id, c.created_at AS event_created_at, f.endpoint_id, f.lease_owner IS NOT NULL AS leased,
       """ + DeliverySql.SIGNING_COLUMNS + """
       
       FROM claimed c

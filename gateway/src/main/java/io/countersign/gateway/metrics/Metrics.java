@@ -31,6 +31,7 @@ public final class Metrics {
   private final Counter retrying = registry.counter("countersign_delivery_attempts", "outcome", "retry");
   private final Counter failed = registry.counter("countersign_delivery_attempts", "outcome", "failed");
   private final ConcurrentHashMap<String, AtomicInteger> raceAlerts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> circuits = new ConcurrentHashMap<>();
   private final Timer ingestLatency = Timer.builder("countersign_ingest_latency")
       .description("from the request to the committed answer")
       .serviceLevelObjectives(ms(1), ms(2), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000))
@@ -106,6 +107,15 @@ public final class Metrics {
   /** A 401/403 from a receiver: after a rotation, a burst of these is the incident's signal. */
   public void signatureRejection(String tenantId, String endpointId) {
     registry.counter("countersign_signature_rejections", Tags.of("tenant", tenantId, "endpoint", endpointId)).increment();
+  }
+
+  /** Circuit breaker news for an endpoint: whether it just opened, and whether it is open now. */
+  public void circuit(String tenantId, String endpointId, boolean opened, boolean open) {
+    if (opened) {
+      registry.counter("countersign_circuit_opened", Tags.of("tenant", tenantId, "endpoint", endpointId)).increment();
+    }
+    circuits.computeIfAbsent(tenantId + "/" + endpointId, k -> registry.gauge("countersign_circuit_open",
+        Tags.of("tenant", tenantId, "endpoint", endpointId), new AtomicInteger())).set(open ? 1 : 0);
   }
 
   public void rotationRace(String tenantId) {
