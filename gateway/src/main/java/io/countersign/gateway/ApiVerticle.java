@@ -47,7 +47,11 @@ final class ApiVerticle extends VerticleBase {
       RaceAlerts raceAlerts, Metrics metrics, String nodeId, Clock clock, int port) {}
 
   private final Shared shared;
+  private static final long SHUTDOWN_GRACE_MS = 10_000;
+  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+
   private Dispatcher dispatcher;
+  private io.vertx.core.http.HttpServer server;
   private long pollTimer = -1;
 
   ApiVerticle(Shared shared) {
@@ -68,7 +72,8 @@ final class ApiVerticle extends VerticleBase {
     Sender sender = new Sender(client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock(),
         delivery.timeout());
     dispatcher = new Dispatcher(
-        new Dispatcher.Settings(shared.nodeId(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
+        // each event loop leases under its own name, so one stopping never releases another's work
+        new Dispatcher.Settings(shared.nodeId() + "/" + INSTANCES.incrementAndGet(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor()),
         shared.pool(), sender, shared.metrics(), context);
@@ -98,14 +103,18 @@ final class ApiVerticle extends VerticleBase {
     router.errorHandler(500, errors);
 
     pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());
-    return vertx.createHttpServer(new HttpServerOptions().setHost(config.http().host()))
-        .requestHandler(router)
-        .listen(shared.port());
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.http().host())).requestHandler(router);
+    return server.listen(shared.port());
   }
 
+  /**
+   * Graceful stop (SIGTERM): stop accepting, let in-flight requests and delivery attempts finish within the grace
+   * period, record their outcomes, then release every lease so another process resumes at once.
+   */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
-    return dispatcher.stop();
+    return server.shutdown(SHUTDOWN_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .transform(ar -> dispatcher.stop(SHUTDOWN_GRACE_MS));
   }
 }

@@ -67,6 +67,8 @@ public final class Dispatcher {
   private int inFlight;
   private int waitingTotal;
   private boolean flushScheduled;
+  /** Completes when every outcome write started so far has finished (failed ones included). */
+  private Future<Void> flushing = Future.succeededFuture();
   private boolean polling;
   private boolean stopped;
 
@@ -129,14 +131,34 @@ public final class Dispatcher {
         .onComplete(ar -> polling = false);
   }
 
-  /** Stops taking work and gives back every lease this process holds, so another process can resume at once. */
-  public Future<Void> stop() {
+  /**
+   * Stops taking work, waits up to {@code graceMillis} for attempts in flight to finish and be recorded, then gives
+   * back every lease this process holds, so another process can resume at once.
+   */
+  public Future<Void> stop(long graceMillis) {
     stopped = true;
     lanes.values().forEach(l -> l.waiting.clear());
     ready.clear();
     waitingTotal = 0;
-    return flushOutcomes().transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_ALL)
-        .execute(Tuple.of(settings.nodeId())).mapEmpty());
+    io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+    long deadline = System.nanoTime() + graceMillis * 1_000_000;
+    waitForInFlight(drained, deadline);
+    return drained.future()
+        .transform(ar -> flushOutcomes())
+        .transform(ar -> flushing)
+        .transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_ALL).execute(Tuple.of(settings.nodeId())).mapEmpty());
+  }
+
+  private void waitForInFlight(io.vertx.core.Promise<Void> drained, long deadline) {
+    if (inFlight == 0 || System.nanoTime() - deadline > 0) {
+      if (inFlight > 0) {
+        LOG.atWarn().addKeyValue("inFlight", inFlight)
+            .log("shutdown grace period over; attempts still in flight will be repeated by another process");
+      }
+      drained.tryComplete();
+      return;
+    }
+    context.owner().setTimer(50, t -> waitForInFlight(drained, deadline));
   }
 
   static DeliveryTask fromRow(Row row) {
@@ -250,7 +272,7 @@ public final class Dispatcher {
     metrics.outcomeBatch(batch.size());
     List<Tuple> tuples = new ArrayList<>(batch.size());
     batch.forEach(o -> tuples.add(o.params));
-    return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
+    Future<Void> write = pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
         .onSuccess(rows -> {
           for (Outcome o : batch) {
             if (rows.size() > 0) {
@@ -267,6 +289,8 @@ public final class Dispatcher {
         .onFailure(e -> LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}",
             batch.size(), e.toString()))
         .mapEmpty();
+    flushing = Future.join(flushing, write).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+    return write;
   }
 
   /** Reports a circuit that this batch opened: a metric, a log line, the endpoint view shows it from the row. */

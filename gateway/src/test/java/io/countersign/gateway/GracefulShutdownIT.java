@@ -1,0 +1,39 @@
+package io.countersign.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.countersign.gateway.testing.Eventually;
+import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestDatabases;
+import io.countersign.gateway.testing.TestGateway;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A graceful stop lets the attempt in flight finish and records it, so nothing is sent twice after a restart. */
+class GracefulShutdownIT {
+  @Test
+  void stoppingWaitsForTheAttemptInFlightAndReleasesLeases() throws Exception {
+    String db = TestDatabases.fresh();
+    String key = TestGateway.randomKey();
+    try (FakeReceiver receiver = FakeReceiver.start()) {
+      receiver.delay("/slow", 1_500);
+      TestGateway gateway = TestGateway.start(db, Map.of("secrets.masterKey", key));
+      String token = gateway.createTenant("acme");
+      gateway.createEndpoint("acme", token, receiver.url("/slow"));
+      gateway.postEvent("acme", token, "in-flight", "order.created", "{}");
+      Eventually.await(Duration.ofSeconds(10), "the attempt in flight", () -> receiver.received("/slow").size() == 1);
+      gateway.close();   // what SIGTERM runs
+
+      assertEquals(List.of(List.of("delivered", 1)), TestDatabases.query(db,
+          "SELECT status, attempt_count FROM deliveries"), "the in-flight attempt finished and was recorded");
+      assertEquals(List.of(List.of(0L)), TestDatabases.query(db,
+          "SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"));
+      try (TestGateway restarted = TestGateway.start(db, Map.of("secrets.masterKey", key))) {
+        Thread.sleep(1_000);
+        assertEquals(1, receiver.received("/slow").size(), "not sent again after the restart");
+      }
+    }
+  }
+}
