@@ -4,6 +4,7 @@ import io.countersign.gateway.config.ConfigException;
 import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.db.DatabaseTarget;
 import io.countersign.gateway.delivery.BacklogMonitor;
+import io.countersign.gateway.delivery.RetentionPruner;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
 import io.countersign.gateway.db.Migrations;
 import io.countersign.gateway.metrics.Metrics;
@@ -98,6 +99,8 @@ public final class Gateway implements AutoCloseable {
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval())));
       await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));
+      await(vertx.deployVerticle(new RetentionPruner(pool, clock, config.retention().deliveredAfter(),
+          config.retention().interval())));
       LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,
           config.instances());
       return new Gateway(vertx, pool, embedded, port, nodeId);

@@ -13,7 +13,7 @@ import java.util.List;
  * }</pre>
  */
 public record GatewayConfig(Http http, Admin admin, Database database, Ingest ingest, Delivery delivery,
-    Secrets secrets) {
+    Retention retention, Secrets secrets) {
 
   public record Http(int port, String host, int instances) {}
 
@@ -37,6 +37,8 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
   public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
       Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint,
       int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor) {}
+
+  public record Retention(Duration deliveredAfter, Duration interval) {}
 
   public record Secrets(String masterKey, Path keyFile, String previousMasterKeys, Duration defaultOverlap,
       Duration minOverlap, Duration maxOverlap, Duration rollbackOverlap, Duration sweepInterval,

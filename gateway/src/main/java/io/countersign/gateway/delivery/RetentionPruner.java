@@ -1,0 +1,87 @@
+package io.countersign.gateway.delivery;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes fully delivered events (with their deliveries and attempts) once they are older than
+ * {@code retention.deliveredAfter}, in batches of {@value #BATCH}, each its own short transaction, with SKIP LOCKED
+ * so it never waits on live work. Deployed once per process; several processes share the work safely.
+ */
+public final class RetentionPruner extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionPruner.class);
+  private static final int BATCH = 500;
+  private static final String PRUNE = """
+      WITH old AS (
+        SELECT e.tenant_id, e.event_id FROM events e
+        WHERE e.created_at < $1
+          AND NOT EXISTS (SELECT 1 FROM deliveries d
+                          WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.status <> 'delivered')
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ), attempts AS (
+        DELETE FROM delivery_attempts a USING old WHERE a.tenant_id = old.tenant_id AND a.event_id = old.event_id
+      ), deliveries AS (
+        DELETE FROM deliveries d USING old WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id
+      )
+      DELETE FROM events e USING old WHERE e.tenant_id = old.tenant_id AND e.event_id = old.event_id""";
+
+  private final Pool pool;
+  private final Clock clock;
+  private final Duration deliveredAfter;
+  private final Duration interval;
+  private long timer = -1;
+  private boolean running;
+
+  public RetentionPruner(Pool pool, Clock clock, Duration deliveredAfter, Duration interval) {
+    this.pool = pool;
+    this.clock = clock;
+    this.deliveredAfter = deliveredAfter;
+    this.interval = interval;
+  }
+
+  @Override
+  public Future<?> start() {
+    timer = vertx.setPeriodic(interval.toMillis(), id -> prune());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return Future.succeededFuture();
+  }
+
+  /** One pass: batches until a batch comes back short. Answers the number of events deleted. */
+  public Future<Integer> prune() {
+    if (running) {
+      return Future.succeededFuture(0);
+    }
+    running = true;
+    OffsetDateTime cutoff = OffsetDateTime.ofInstant(clock.instant().minus(deliveredAfter), ZoneOffset.UTC);
+    return batch(cutoff, 0)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.atInfo().addKeyValue("events", n).addKeyValue("before", cutoff.toString())
+                .log("pruned delivered events past retention");
+          }
+        })
+        .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString()))
+        .onComplete(ar -> running = false);
+  }
+
+  private Future<Integer> batch(OffsetDateTime cutoff, int total) {
+    return pool.preparedQuery(PRUNE).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
+      int deleted = rows.rowCount();
+      return deleted < BATCH ? Future.succeededFuture(total + deleted) : batch(cutoff, total + deleted);
+    });
+  }
+}
