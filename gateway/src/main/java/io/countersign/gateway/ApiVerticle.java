@@ -75,7 +75,8 @@ final class ApiVerticle extends VerticleBase {
         // each event loop leases under its own name, so one stopping never releases another's work
         new Dispatcher.Settings(shared.nodeId() + "/" + INSTANCES.incrementAndGet(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
-            delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor()),
+            delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
+            delivery.disableAfterFailingFor()),
         shared.pool(), sender, shared.metrics(), context);
 
     Router router = Router.router(vertx);

@@ -36,7 +36,8 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
 
   public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
       Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint,
-      int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor) {}
+      int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor,
+      Duration disableAfterFailingFor) {}
 
   public record Retention(Duration deliveredAfter, Duration interval) {}
 

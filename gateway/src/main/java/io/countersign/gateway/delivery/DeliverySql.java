@@ -33,8 +33,9 @@ public final class DeliverySql {
   /**
    * Records one attempt and moves the delivery on, only while this process still holds the lease; a process whose
    * lease was taken over records nothing. The same statement keeps the endpoint's circuit breaker: failures count
-   * up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a row; a 2xx closes it. Healthy
-   * endpoints are not written at all. Answers the endpoint's circuit state.
+   * up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a row; a 2xx closes it. An
+   * endpoint failing without a success for $14 ms is disabled, with an audit row. Healthy endpoints are not
+   * written at all. Answers the endpoint's circuit state.
    */
   static final String RECORD_ATTEMPT = """
       WITH d AS (
@@ -45,6 +46,9 @@ public final class DeliverySql {
         RETURNING tenant_id, event_id, endpoint_id, attempt_count
       ), ep AS (
         UPDATE endpoints e SET
+          failing_since = CASE WHEN $5 = 'delivered' THEN NULL ELSE coalesce(e.failing_since, $9) END,
+          enabled = CASE WHEN $5 <> 'delivered' AND coalesce(e.failing_since, $9) <= $9 - $14::bigint * interval '1 millisecond'
+                         THEN false ELSE e.enabled END,
           consecutive_failures = CASE WHEN $5 = 'delivered' THEN 0 ELSE e.consecutive_failures + 1 END,
           circuit_opens = CASE WHEN $5 = 'delivered' THEN 0
                                WHEN e.consecutive_failures + 1 >= $11
@@ -56,10 +60,17 @@ public final class DeliverySql {
                                     THEN $9 + least($12::bigint * (2 ^ least(e.circuit_opens, 20))::bigint, $13::bigint)
                                               * interval '1 millisecond'
                                     ELSE e.circuit_open_until END
-        FROM d
+        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since FROM endpoints o
+                         WHERE o.tenant_id = d.tenant_id AND o.endpoint_id = d.endpoint_id) old
         WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
           AND NOT ($5 = 'delivered' AND e.consecutive_failures = 0 AND e.circuit_open_until IS NULL)
-        RETURNING e.circuit_open_until, e.consecutive_failures
+        RETURNING e.tenant_id, e.endpoint_id, e.version, e.circuit_open_until, e.consecutive_failures, e.enabled,
+                  old.was_enabled, old.was_failing_since
+      ), disabled AS (
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+        SELECT tenant_id, endpoint_id, 'endpoint_disabled', 'gateway', version, version,
+               jsonb_build_object('reason', 'every attempt failed since ' || was_failing_since), $9
+        FROM ep WHERE was_enabled AND NOT enabled
       ), attempt AS (
         INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
                                        latency_ms)

@@ -42,7 +42,7 @@ public final class Dispatcher {
   /** What a dispatcher needs from the configuration. */
   public record Settings(String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
       Duration leaseDuration, RetryPolicy retryPolicy, int circuitFailureThreshold, Duration circuitOpenFor,
-      Duration circuitMaxOpenFor) {}
+      Duration circuitMaxOpenFor, Duration disableAfterFailingFor) {}
 
   /** One endpoint's share: attempts in flight and a short queue of leased work waiting for a place. */
   private static final class Lane {
@@ -251,7 +251,8 @@ public final class Dispatcher {
         .addInteger(latencyMs)
         .addInteger(settings.circuitFailureThreshold())
         .addLong(settings.circuitOpenFor().toMillis())
-        .addLong(settings.circuitMaxOpenFor().toMillis());
+        .addLong(settings.circuitMaxOpenFor().toMillis())
+        .addLong(settings.disableAfterFailingFor().toMillis());
     pendingOutcomes.add(new Outcome(task, params, attemptNo));
     if (pendingOutcomes.size() >= MAX_OUTCOME_BATCH) {
       flushOutcomes();

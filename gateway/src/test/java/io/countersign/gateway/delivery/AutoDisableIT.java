@@ -1,0 +1,41 @@
+package io.countersign.gateway.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.countersign.gateway.testing.Eventually;
+import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** An endpoint that has only failed for longer than the configured period is disabled, with an audit entry. */
+class AutoDisableIT {
+  @Test
+  void anEndpointFailingForTooLongIsDisabled() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.retrySchedule", "300ms,300ms,300ms,300ms,300ms",
+        "delivery.disableAfterFailingFor", "1s"));
+         FakeReceiver receiver = FakeReceiver.start()) {
+      receiver.answerByDefault(500);
+      String token = gateway.createTenant("acme");
+      String endpoint = gateway.createEndpoint("acme", token, receiver.url("/down")).getString("id");
+      gateway.postEvent("acme", token, "k", "order.created", "{}");
+      Eventually.await(Duration.ofSeconds(15), "the endpoint to be disabled", () -> {
+        try {
+          return !gateway.endpoint("acme", token, endpoint).getBoolean("enabled");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      JsonObject audit = new JsonObject(gateway.get("/v1/tenants/acme/audit?kind=endpoint_disabled", token).body())
+          .getJsonArray("data").getJsonObject(0);
+      assertEquals("gateway", audit.getString("actor"));
+      assertTrue(audit.getJsonObject("detail").getString("reason").contains("failed since"));
+      int attempts = receiver.received("/down").size();
+      Thread.sleep(1_000);
+      assertEquals(attempts, receiver.received("/down").size(), "no attempts to a disabled endpoint");
+    }
+  }
+}
