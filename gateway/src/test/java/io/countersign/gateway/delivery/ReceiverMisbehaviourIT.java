@@ -103,6 +103,25 @@ class ReceiverMisbehaviourIT {
   }
 
   @Test
+  void aConnectionResetIsRecordedAndRetried() throws Exception {
+    String path = "/" + tenant + "/reset";
+    receiver.script(path, FakeReceiver.RESET, FakeReceiver.RESET);
+    gateway.createEndpoint(tenant, token, receiver.url(path));
+    String id = post("reset-1");
+    Eventually.await(WAIT, "delivery after two resets", () -> receiver.accepted(path).size() == 1);
+    Eventually.await(WAIT, "three attempts recorded", () -> {
+      try {
+        return attempts(id).size() == 3;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    JsonObject first = attempts(id).getJsonObject(0);
+    assertTrue(first.getValue("statusCode") == null && first.getString("error") != null, first.encode());
+    assertEquals(200, attempts(id).getJsonObject(2).getInteger("statusCode"));
+  }
+
+  @Test
   void aSlowReceiverTimesOutAndIsRetried() throws Exception {
     String path = "/" + tenant + "/slow";
     receiver.delay(path, 1_500);

@@ -36,6 +36,9 @@ public final class FakeReceiver implements AutoCloseable {
     }
   }
 
+  /** A scripted "status" that resets the connection instead of answering. */
+  public static final int RESET = -1;
+
   private final Vertx vertx;
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -55,6 +58,12 @@ public final class FakeReceiver implements AutoCloseable {
     FakeReceiver[] holder = new FakeReceiver[1];
     HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       int status = holder[0].nextStatus(req.path());
+      if (status == RESET) {
+        // a receiver that drops the connection without answering
+        holder[0].received.add(new Received(req.path(), Map.of(), body.getBytes(), System.currentTimeMillis(), status, null));
+        req.connection().close();
+        return;
+      }
       Map<String, String> headers = new HashMap<>();
       MultiMap h = req.headers();
       h.names().forEach(n -> headers.put(n.toLowerCase(java.util.Locale.ROOT), h.get(n)));
