@@ -12,6 +12,7 @@ import io.countersign.gateway.health.HealthRoutes;
 import io.countersign.gateway.http.ErrorHandler;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
+import io.countersign.gateway.ingest.OperatorEvents;
 import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.replay.ReplayRoutes;
 import io.countersign.gateway.secrets.RaceAlerts;
@@ -44,7 +45,7 @@ final class ApiVerticle extends VerticleBase {
 
   /** What every instance shares. */
   record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
-      RaceAlerts raceAlerts, Metrics metrics, String nodeId, Clock clock, int port) {}
+      RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port) {}
 
   private final Shared shared;
   private static final long SHUTDOWN_GRACE_MS = 10_000;
@@ -77,7 +78,7 @@ final class ApiVerticle extends VerticleBase {
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
             delivery.disableAfterFailingFor()),
-        shared.pool(), sender, shared.metrics(), context);
+        shared.pool(), sender, shared.metrics(), context, shared.operatorEvents());
 
     Router router = Router.router(vertx);
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);

@@ -7,6 +7,7 @@ import io.countersign.gateway.delivery.BacklogMonitor;
 import io.countersign.gateway.delivery.RetentionPruner;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
 import io.countersign.gateway.db.Migrations;
+import io.countersign.gateway.ingest.OperatorEvents;
 import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.secrets.MasterKeys;
 import io.countersign.gateway.secrets.RaceAlerts;
@@ -91,11 +92,12 @@ public final class Gateway implements AutoCloseable {
           .using(vertx)
           .build();
       Metrics metrics = new Metrics();
+      OperatorEvents operatorEvents = new OperatorEvents(pool, metrics, clock);
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
-          new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics),
-          metrics, nodeId, clock, port);
+          new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
+          metrics, operatorEvents, nodeId, clock, port);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval())));
       await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));

@@ -76,7 +76,9 @@ public final class DeliverySql {
                                        latency_ms)
         SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d
       )
-      SELECT d.endpoint_id, ep.circuit_open_until, ep.consecutive_failures FROM d LEFT JOIN ep ON true""";
+      SELECT d.endpoint_id, ep.circuit_open_until, ep.consecutive_failures,
+             coalesce(ep.was_enabled AND NOT ep.enabled, false) AS disabled_now
+      FROM d LEFT JOIN ep ON true""";
 
   /** Disables an endpoint whose receiver answered 410 Gone; its pending deliveries wait for it to be re-enabled. */
   static final String DISABLE_GONE = """

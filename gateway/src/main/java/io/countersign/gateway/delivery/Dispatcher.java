@@ -1,6 +1,9 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.Ids;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.ingest.OperatorEvents;
+import io.vertx.core.json.JsonObject;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -24,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * ingest commit; due retries and work left by other processes arrive from {@link #poll()}.
  *
  * <pre>{@code
- * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics, context);
+ * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics, context, operatorEvents);
  * dispatcher.dispatch(task);      // task must already be leased to settings.nodeId()
  * }</pre>
  *
@@ -58,6 +61,7 @@ public final class Dispatcher {
   private final Pool pool;
   private final Sender sender;
   private final Metrics metrics;
+  private final OperatorEvents operatorEvents;
   private final Context context;
   private final Clock clock;
   private final Map<String, Lane> lanes = new HashMap<>();
@@ -72,7 +76,9 @@ public final class Dispatcher {
   private boolean polling;
   private boolean stopped;
 
-  public Dispatcher(Settings settings, Pool pool, Sender sender, Metrics metrics, Context context) {
+  public Dispatcher(Settings settings, Pool pool, Sender sender, Metrics metrics, Context context,
+      OperatorEvents operatorEvents) {
+    this.operatorEvents = operatorEvents;
     this.settings = settings;
     this.pool = pool;
     this.sender = sender;
@@ -277,7 +283,20 @@ public final class Dispatcher {
         .onSuccess(rows -> {
           for (Outcome o : batch) {
             if (rows.size() > 0) {
-              noteCircuit(o.task, rows.iterator().next().getOffsetDateTime("circuit_open_until"));
+              Row row = rows.iterator().next();
+              noteCircuit(o.task, row.getOffsetDateTime("circuit_open_until"));
+              if (Boolean.TRUE.equals(row.getBoolean("disabled_now"))) {
+                operatorEvents.emit(o.task.tenantId(), "endpoint_disabled", o.task.endpointId() + ":" + Ids.event(),
+                    new JsonObject().put("endpointId", o.task.endpointId())
+                        .put("reason", "every attempt failed for " + settings.disableAfterFailingFor()));
+              }
+              // a 410 has its own operator event (endpoint_disabled)
+              if ("failed".equals(o.params.getString(4)) && !Integer.valueOf(410).equals(o.params.getInteger(6))) {
+                operatorEvents.emit(o.task.tenantId(), "attempts_exhausted", o.task.eventId() + ":" + o.task.endpointId()
+                    + ":" + o.attemptNo, new JsonObject().put("endpointId", o.task.endpointId())
+                    .put("eventId", o.task.eventId()).put("attempts", o.attemptNo)
+                    .put("lastStatusCode", o.params.getInteger(6)).put("lastError", o.params.getString(7)));
+              }
             }
             if (rows.rowCount() == 0) {
               LOG.atWarn().addKeyValue("tenant", o.task.tenantId()).addKeyValue("event", o.task.eventId())
@@ -306,6 +325,8 @@ public final class Dispatcher {
     metrics.circuit(task.tenantId(), task.endpointId(), opened, openUntil != null
         && openUntil.toInstant().isAfter(clock.instant()));
     if (opened) {
+      operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
+          new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));
       LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
           .addKeyValue("openUntil", openUntil.toInstant().toString())
           .log("circuit breaker opened after consecutive failures; attempts to this endpoint pause");
@@ -317,6 +338,8 @@ public final class Dispatcher {
     pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(Tuple.of(task.tenantId(), task.endpointId()))
         .onSuccess(rows -> {
           if (rows.rowCount() > 0) {
+            operatorEvents.emit(task.tenantId(), "endpoint_disabled", task.endpointId() + ":" + Ids.event(),
+                new JsonObject().put("endpointId", task.endpointId()).put("reason", "receiver answered 410 Gone"));
             LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
                 .addKeyValue("event", task.eventId()).log("receiver answered 410 Gone; endpoint disabled");
           }

@@ -86,6 +86,11 @@ public final class IngestRoutes {
       ctx.fail(ApiError.badRequest("invalid_event_type", "Event-Type must match " + EVENT_TYPE.pattern()));
       return;
     }
+    if (type.startsWith(OperatorEvents.TYPE_PREFIX)) {
+      ctx.fail(ApiError.badRequest("reserved_event_type",
+          "event types starting with " + OperatorEvents.TYPE_PREFIX + " are reserved for the gateway's operator events"));
+      return;
+    }
     String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (!isJson(contentType)) {
       ctx.fail(new ApiError(415, "unsupported_media_type", "the event body must be sent as Content-Type: application/json"));

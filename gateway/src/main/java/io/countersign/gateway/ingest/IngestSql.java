@@ -8,14 +8,15 @@ final class IngestSql {
    * delivery per matching enabled endpoint, leased to this process ($7) so it can send them without a poll (unless
    * the endpoint's circuit breaker is open: then it waits for the poller). Zero
    * rows back means the key was already claimed. With LEFT JOINs a claimed event with no subscribers still
-   * returns one row (with a null endpoint).
+   * returns one row (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go only
+   * to endpoints that name them, never to catch-all endpoints.
    */
   static final String CLAIM = """
       WITH claimed AS (
         INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, delivery_count)
         SELECT $1, $2, $3, $4, $5, $6, count(*)::int FROM endpoints
         WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL
-          AND (cardinality(event_types) = 0 OR $4::text = ANY(event_types))
+          AND ((cardinality(event_types) = 0 AND left($4::text, 12) <> 'countersign.') OR $4::text = ANY(event_types))
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING tenant_id, event_id, event_type, created_at
       ), fanout AS (
@@ -26,7 +27,8 @@ final class IngestSql {
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
              LATERAL (SELECT e.circuit_open_until IS NULL OR e.circuit_open_until <= now() AS circuit_closed) cb
         WHERE e.enabled AND e.deleted_at IS NULL
-          AND (cardinality(e.event_types) = 0 OR c.event_type = ANY(e.event_types))
+          AND ((cardinality(e.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
+               OR c.event_type = ANY(e.event_types))
         RETURNING tenant_id, event_id, endpoint_id, lease_owner
       )
       SELECT c.event_id, c.created_at AS event_created_at, f.endpoint_id, f.lease_owner IS NOT NULL AS leased,

@@ -118,6 +118,10 @@ public final class Metrics {
         Tags.of("tenant", tenantId, "endpoint", endpointId), new AtomicInteger())).set(open ? 1 : 0);
   }
 
+  public void operatorEvent(String kind) {
+    registry.counter("countersign_operator_events", "kind", kind).increment();
+  }
+
   public void rotationRace(String tenantId) {
     registry.counter("countersign_rotation_races", "tenant", tenantId).increment();
   }

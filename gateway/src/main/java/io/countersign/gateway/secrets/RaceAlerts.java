@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import io.countersign.gateway.ingest.OperatorEvents;
 import io.countersign.gateway.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,11 +27,13 @@ public final class RaceAlerts {
   private final Pool pool;
   private final int threshold;
   private final Metrics metrics;
+  private final OperatorEvents operatorEvents;
 
-  public RaceAlerts(Pool pool, int threshold, Metrics metrics) {
+  public RaceAlerts(Pool pool, int threshold, Metrics metrics, OperatorEvents operatorEvents) {
     this.pool = pool;
     this.threshold = threshold;
     this.metrics = metrics;
+    this.operatorEvents = operatorEvents;
   }
 
   /** {@code {count, since}} when the tenant is flagged, else null. */
@@ -48,6 +51,8 @@ public final class RaceAlerts {
     alert(tenantId).onSuccess(flag -> {
       metrics.rotationRaceAlert(tenantId, flag != null);
       if (flag != null) {
+        // one operator event per alert window: the claim deduplicates on the window's start
+        operatorEvents.emit(tenantId, "rotation_race_alert", flag.getString("since"), flag.copy());
         LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("races", flag.getLong("count"))
             .addKeyValue("since", flag.getString("since")).log("rotation race alert: a pattern of lost rotation races");
       }

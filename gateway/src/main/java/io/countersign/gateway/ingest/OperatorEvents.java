@@ -1,0 +1,65 @@
+package io.countersign.gateway.ingest;
+
+import io.countersign.gateway.Ids;
+import io.countersign.gateway.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's own events for operators: {@code countersign.endpoint_disabled}, {@code countersign.attempts_exhausted},
+ * {@code countersign.circuit_opened}, {@code countersign.rotation_race_alert}. Each is counted in metrics and
+ * ingested into the tenant's own stream through the same claim as any event, so a tenant that subscribes an endpoint
+ * to these types (its operator webhook) receives them signed, retried and replayable like every delivery.
+ *
+ * <pre>{@code
+ * operatorEvents.emit("acme", "circuit_opened", "ep_1:2026-11-26T10:00:00Z", new JsonObject().put("endpointId", "ep_1"));
+ * }</pre>
+ */
+public final class OperatorEvents {
+  public static final String TYPE_PREFIX = "countersign.";
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorEvents.class);
+
+  private final Pool pool;
+  private final Metrics metrics;
+  private final Clock clock;
+
+  public OperatorEvents(Pool pool, Metrics metrics, Clock clock) {
+    this.pool = pool;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Best effort: the event is claimed under {@code countersign:<kind>:<dedupKey>}, so emitting the same fact twice
+   * creates one event. Delivery follows through the pollers.
+   */
+  public Future<Void> emit(String tenantId, String kind, String dedupKey, JsonObject details) {
+    metrics.operatorEvent(kind);
+    String type = TYPE_PREFIX + kind;
+    Buffer payload = new JsonObject().put("type", type).put("tenantId", tenantId)
+        .put("occurredAt", clock.instant().toString()).put("data", details).toBuffer();
+    Tuple claim = Tuple.tuple().addString(tenantId).addString(Ids.event()).addString("countersign:" + kind + ":" + dedupKey)
+        .addString(type).addBuffer(Buffer.buffer(sha256(payload.getBytes()))).addBuffer(payload)
+        .addString(null).addLong(0L);
+    return pool.preparedQuery(IngestSql.CLAIM).execute(claim)
+        .onFailure(e -> LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("kind", kind)
+            .log("operator event not recorded: " + e))
+        .mapEmpty();
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
