@@ -68,7 +68,9 @@ final class ApiVerticle extends VerticleBase {
             .setConnectTimeout((int) delivery.timeout().toMillis())
             .setForceSni(true)
             .setMaxRedirects(0),
-        new PoolOptions().setHttp1MaxSize(32).setMaxWaitQueueSize(delivery.maxInFlight()));
+        // as many connections as attempts may be in flight: endpoints sharing a host (one receiver service) must not
+        // queue behind one slow endpoint's connections; the per-endpoint lanes bound what each may hold
+        new PoolOptions().setHttp1MaxSize(delivery.maxInFlight()).setMaxWaitQueueSize(delivery.maxInFlight()));
     DestinationGuard guard = new DestinationGuard(vertx, delivery.allowPrivateNetworks());
     Sender sender = new Sender(client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock(),
         delivery.timeout());

@@ -73,6 +73,9 @@ public final class LoadTool implements Callable<Integer> {
   @Option(names = "--receiver-delay", defaultValue = "0ms", description = "How long the receiver waits before answering (default ${DEFAULT-VALUE}).")
   String receiverDelay;
 
+  @Option(names = "--stall-endpoint", defaultValue = "-1", description = "Index of an endpoint whose receiver stalls for the whole run (fairness test); it is left out of latency and loss.")
+  int stallEndpoint;
+
   @Option(names = "--find-max", description = "Step the rate up until p99 end-to-end passes --slo-p99 or errors appear.")
   boolean findMax;
 
@@ -122,7 +125,8 @@ public final class LoadTool implements Callable<Integer> {
 
     Stats stats = new Stats();
     Receiver.Tracker tracker = new Receiver.Tracker(stats);
-    Receiver receiver = new Receiver(vertx, stats, tracker, endpoints, receiverFailRate, Durations.parse(receiverDelay));
+    Receiver receiver = new Receiver(vertx, stats, tracker, endpoints, receiverFailRate, Durations.parse(receiverDelay),
+        stallEndpoint);
     int receiverPort = receiver.start(0);
     String[] endpointIds = new String[endpoints];
     String[] secrets = new String[endpoints];
@@ -230,7 +234,7 @@ public final class LoadTool implements Callable<Integer> {
       stats.e2eTotal.add(e2e);
       stats.acceptTotal.add(accept);
       long accepted = stats.accepted.get();
-      long backlog = accepted * endpoints - stats.uniqueDelivered.get();
+      long backlog = accepted * healthyEndpoints() - stats.uniqueDelivered.get();
       double p50 = stats.e2eTotal.getTotalCount() == 0 ? 0 : e2e.getValueAtPercentile(50) / 1000.0;
       double p99 = stats.e2eTotal.getTotalCount() == 0 ? 0 : e2e.getValueAtPercentile(99) / 1000.0;
       synchronized (stats.timeline) {
@@ -245,7 +249,7 @@ public final class LoadTool implements Callable<Integer> {
     double seconds = (System.nanoTime() - started) / 1e9;
     long deadline = System.nanoTime() + Durations.parse(drainTimeout).toNanos();
     while (System.nanoTime() < deadline) {
-      long expected = stats.accepted.get() * endpoints;
+      long expected = stats.accepted.get() * healthyEndpoints();
       if (stats.sent.get() == stats.accepted.get() + stats.rejected.get() + stats.errors.get()
           && stats.uniqueDelivered.get() >= expected) {
         break;
@@ -255,11 +259,11 @@ public final class LoadTool implements Callable<Integer> {
     progress.cancel(false);
     stats.e2eTotal.add(stats.e2eRecorder.getIntervalHistogram());
     stats.acceptTotal.add(stats.acceptRecorder.getIntervalHistogram());
-    long expected = (long) tracker.acceptedIds().size() * endpoints;
+    long expected = (long) tracker.acceptedIds().size() * healthyEndpoints();
     long lost = 0;
     for (String id : tracker.acceptedIds()) {
       for (int i = 0; i < endpoints; i++) {
-        if (!tracker.arrived(i, id)) {
+        if (i != stallEndpoint && !tracker.arrived(i, id)) {
           lost++;
         }
       }
@@ -272,11 +276,15 @@ public final class LoadTool implements Callable<Integer> {
     return new Step(expected, lost, seconds);
   }
 
+  private int healthyEndpoints() {
+    return stallEndpoint >= 0 && stallEndpoint < endpoints ? endpoints - 1 : endpoints;
+  }
+
   private JsonObject settings() {
     return new JsonObject().put("target", target == null ? "embedded (started by the tool)" : target)
         .put("endpoints", endpoints).put("rate", rate).put("duration", duration).put("payloadBytes", payloadBytes)
         .put("duplicateRate", duplicateRate).put("rotateEvery", rotateEvery).put("receiverFailRate", receiverFailRate)
-        .put("receiverDelay", receiverDelay).put("warmup", warmup).put("findMax", findMax).put("sloP99", sloP99)
+        .put("receiverDelay", receiverDelay).put("stallEndpoint", stallEndpoint).put("warmup", warmup).put("findMax", findMax).put("sloP99", sloP99)
         .put("cores", Runtime.getRuntime().availableProcessors());
   }
 

@@ -21,9 +21,12 @@ final class Receiver {
   private final double failRate;
   private final long delayMs;
   private final WebhookVerifier[] verifiers;
+  private final int stalledEndpoint;
   private HttpServer server;
 
-  Receiver(Vertx vertx, Stats stats, Tracker tracker, int endpoints, double failRate, Duration delay) {
+  Receiver(Vertx vertx, Stats stats, Tracker tracker, int endpoints, double failRate, Duration delay,
+      int stalledEndpoint) {
+    this.stalledEndpoint = stalledEndpoint;
     this.vertx = vertx;
     this.stats = stats;
     this.tracker = tracker;
@@ -48,6 +51,11 @@ final class Receiver {
       int endpoint = endpointOf(req.path());
       if (endpoint < 0 || endpoint >= verifiers.length) {
         req.response().setStatusCode(404).end();
+        return;
+      }
+      if (endpoint == stalledEndpoint) {
+        // a stalled receiver: holds every request far past any delivery timeout, then fails it
+        vertx.setTimer(120_000, t -> req.response().setStatusCode(503).end());
         return;
       }
       Stats stats = this.stats;

@@ -5,7 +5,7 @@ public final class DeliverySql {
   /** Endpoint columns every delivery query returns for signing. */
   public static final String SIGNING_COLUMNS = """
       ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret,
-      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at""";
+      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at, ep.rate_limit_per_second""";
 
   /** Leases due work, oldest first; SKIP LOCKED lets several processes poll at once without waiting on each other. */
   static final String CLAIM_DUE = """
@@ -80,6 +80,28 @@ public final class DeliverySql {
              coalesce(ep.was_enabled AND NOT ep.enabled, false) AS disabled_now
       FROM d LEFT JOIN ep ON true""";
 
+  /**
+   * Takes one send from a rate-limited endpoint's budget for the current one-second window, shared by all
+   * processes through the endpoint row. No row back: the budget is spent until {@code rate_window_start + 1s}.
+   */
+  static final String TAKE_RATE_TOKEN = """
+      UPDATE endpoints SET
+        rate_window_count = CASE WHEN rate_window_start IS NULL OR rate_window_start <= now() - interval '1 second'
+                                 THEN 1 ELSE rate_window_count + 1 END,
+        rate_window_start = CASE WHEN rate_window_start IS NULL OR rate_window_start <= now() - interval '1 second'
+                                 THEN now() ELSE rate_window_start END
+      WHERE tenant_id = $1 AND endpoint_id = $2
+        AND (rate_limit_per_second IS NULL OR rate_window_start IS NULL
+             OR rate_window_start <= now() - interval '1 second' OR rate_window_count < rate_limit_per_second)
+      RETURNING rate_window_start""";
+
+  /** Puts a delivery back until the endpoint's next rate window, giving up this process's lease. */
+  static final String DEFER_FOR_RATE = """
+      UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL,
+             next_attempt_at = greatest(now(), coalesce((SELECT e.rate_window_start + interval '1 second' FROM endpoints e
+                                                   WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id), now()))
+      WHERE d.tenant_id = $1 AND d.event_id = $2 AND d.endpoint_id = $3 AND d.lease_owner = $4""";
+
   /** Disables an endpoint whose receiver answered 410 Gone; its pending deliveries wait for it to be re-enabled. */
   static final String DISABLE_GONE = """
       WITH e AS (
@@ -97,8 +119,10 @@ public final class DeliverySql {
       UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
       WHERE lease_owner = $1 AND status = 'pending'""";
 
+  /** Gives back one lease; the delivery waits a moment so pollers do not take it straight back to a full lane. */
   static final String RELEASE_ONE = """
-      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
+      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL,
+             next_attempt_at = greatest(next_attempt_at, now() + interval '1 second')
       WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4""";
 
   private DeliverySql() {}

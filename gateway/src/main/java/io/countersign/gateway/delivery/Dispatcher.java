@@ -170,7 +170,7 @@ public final class Dispatcher {
   static DeliveryTask fromRow(Row row) {
     return new DeliveryTask(row.getString("tenant_id"), row.getString("event_id"), row.getString("endpoint_id"),
         row.getInteger("attempt_count"), row.getInteger("retry_base"), row.getString("url"), row.getBuffer("payload"), SigningKeys.from(row),
-        row.getOffsetDateTime("event_created_at"));
+        row.getOffsetDateTime("event_created_at"), row.getInteger("rate_limit_per_second"));
   }
 
   private static String laneKey(DeliveryTask task) {
@@ -180,6 +180,27 @@ public final class Dispatcher {
   private void send(DeliveryTask task, Lane lane) {
     inFlight++;
     lane.inFlight++;
+    if (task.rateLimitPerSecond() == null) {
+      attempt(task, lane);
+      return;
+    }
+    pool.preparedQuery(DeliverySql.TAKE_RATE_TOKEN).execute(Tuple.of(task.tenantId(), task.endpointId()))
+        .onComplete(ar -> {
+          if (ar.succeeded() && ar.result().rowCount() > 0) {
+            attempt(task, lane);
+            return;
+          }
+          // over the endpoint's rate (or the budget could not be read): back to PostgreSQL until its next window
+          inFlight--;
+          lane.inFlight--;
+          pool.preparedQuery(DeliverySql.DEFER_FOR_RATE)
+              .execute(Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId()))
+              .onFailure(e -> LOG.debug("rate deferral of {} failed; its lease will lapse", task.eventId()));
+          startWaiting();
+        });
+  }
+
+  private void attempt(DeliveryTask task, Lane lane) {
     long started = System.nanoTime();
     sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload())
         .onComplete(ar -> {

@@ -57,8 +57,9 @@ public final class EndpointRoutes {
     String url = body.getValue("url") instanceof String s ? s : null;
     URI uri = DestinationGuard.parse(url);
     List<String> eventTypes = eventTypes(body.getValue("eventTypes"));
+    Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
     guard.resolve(uri)
-        .compose(checked -> insert(principal, url, eventTypes))
+        .compose(checked -> insert(principal, url, eventTypes, rateLimit))
         .onSuccess(created -> {
           ctx.response().setStatusCode(201).putHeader(Responses.ETAG, Responses.etag(created.view.getLong("version")));
           Responses.json(ctx.response(), created.view.copy().put("secret", created.secret.reveal()));
@@ -68,7 +69,7 @@ public final class EndpointRoutes {
 
   private record Created(JsonObject view, WebhookSecret secret) {}
 
-  private Future<Created> insert(Principal principal, String url, List<String> eventTypes) {
+  private Future<Created> insert(Principal principal, String url, List<String> eventTypes, Integer rateLimit) {
     String tenantId = principal.tenantId();
     String endpointId = Ids.endpoint();
     String secretId = Ids.secret();
@@ -77,7 +78,8 @@ public final class EndpointRoutes {
     Tuple params = Tuple.of(tenantId, endpointId, url, eventTypes.toArray(String[]::new), secretId,
             Buffer.buffer(sealed), cipher.primaryKeyId(), secret.hint())
         .addOffsetDateTime(java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))
-        .addString(principal.actorId());
+        .addString(principal.actorId())
+        .addInteger(rateLimit);
     return pool.preparedQuery(EndpointSql.INSERT).execute(params)
         .map(rows -> new Created(store.view(rows.iterator().next()), secret));
   }
@@ -118,11 +120,12 @@ public final class EndpointRoutes {
     String[] types = body.containsKey("eventTypes") ? eventTypes(body.getValue("eventTypes")).toArray(String[]::new) : null;
     Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
     JsonObject detail = new JsonObject();
-    body.fieldNames().stream().filter(f -> List.of("url", "eventTypes", "enabled").contains(f))
+    body.fieldNames().stream().filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond").contains(f))
         .forEach(f -> detail.put(f, body.getValue(f)));
     checked.compose(ok -> pool.preparedQuery(EndpointSql.UPDATE).execute(Tuple.tuple().addString(principal.tenantId())
             .addString(endpointId).addString(url).addArrayOfString(types).addBoolean((Boolean) enabled)
-            .addString(principal.actorId()).addString(detail.encode())))
+            .addString(principal.actorId()).addString(detail.encode())
+            .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit(body.getValue("rateLimitPerSecond")))))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound(endpointId))
             : store.find(principal.tenantId(), endpointId))
         .onSuccess(row -> {
@@ -144,6 +147,17 @@ public final class EndpointRoutes {
             ctx.response().setStatusCode(204).end();
           }
         }).onFailure(ctx::fail);
+  }
+
+  /** null (no limit) or 1-100000 sends per second. */
+  private static Integer rateLimit(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Integer n) || n < 1 || n > 100_000) {
+      throw ApiError.badRequest("invalid_rate_limit", "rateLimitPerSecond must be an integer from 1 to 100000, or null");
+    }
+    return n;
   }
 
   public static ApiError notFound(String endpointId) {

@@ -6,7 +6,7 @@ final class EndpointSql {
       e.current_secret_id, e.current_key_id, e.current_secret, e.current_hint, e.current_created_at,
       e.previous_secret_id, e.previous_key_id, e.previous_secret, e.previous_hint, e.previous_created_at,
       e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at,
-      e.consecutive_failures, e.circuit_open_until""";
+      e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second""";
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
@@ -38,8 +38,8 @@ final class EndpointSql {
   static final String INSERT = """
       WITH e AS (
         INSERT INTO endpoints (tenant_id, endpoint_id, url, event_types, current_secret_id, current_secret,
-                               current_key_id, current_hint, current_created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                               current_key_id, current_hint, current_created_at, rate_limit_per_second)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11)
         RETURNING *
       ), audit AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_after, detail)
@@ -63,7 +63,8 @@ final class EndpointSql {
         FOR UPDATE
       ), e AS (
         UPDATE endpoints x SET url = COALESCE($3, x.url), event_types = COALESCE($4, x.event_types),
-               enabled = COALESCE($5, x.enabled)
+               enabled = COALESCE($5, x.enabled),
+               rate_limit_per_second = CASE WHEN $8 THEN $9 ELSE x.rate_limit_per_second END
         FROM old WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id
         RETURNING x.tenant_id, x.endpoint_id, x.version, x.enabled, old.enabled AS was_enabled
       )

@@ -84,6 +84,7 @@ public final class EndpointStore {
     view.put("circuit", new JsonObject().put("state", open ? "open" : "closed")
         .put("openUntil", open ? iso(openUntil) : null)
         .put("consecutiveFailures", row.getInteger("consecutive_failures")));
+    view.put("rateLimitPerSecond", row.getInteger("rate_limit_per_second"));
     if (row.getColumnIndex("last_success_at") >= 0) {
       Instant confirmed = instant(row.getOffsetDateTime("current_confirmed_at"));
       Instant rejected = instant(row.getOffsetDateTime("current_rejected_at"));

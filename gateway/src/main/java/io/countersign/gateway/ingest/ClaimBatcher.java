@@ -120,7 +120,7 @@ final class ClaimBatcher {
           if (row.getString("endpoint_id") != null) {
             DeliveryTask task = new DeliveryTask(claim.tenantId, eventId, row.getString("endpoint_id"), 0, 0,
                 row.getString("url"), claim.payload, SigningKeys.from(row),
-                row.getOffsetDateTime("event_created_at"));
+                row.getOffsetDateTime("event_created_at"), row.getInteger("rate_limit_per_second"));
             tasks.add(task);
             if (Boolean.TRUE.equals(row.getBoolean("leased"))) {
               toSend.add(task);
