@@ -1,5 +1,7 @@
 package io.countersign.gateway.endpoints;
 
+import static io.countersign.gateway.Wire.iso;
+
 import io.countersign.gateway.secrets.Adoption;
 import io.countersign.gateway.secrets.SecretState;
 import io.vertx.core.Future;
@@ -113,13 +115,5 @@ public final class EndpointStore {
 
   private static Instant instant(OffsetDateTime t) {
     return t == null ? null : t.toInstant();
-  }
-
-  private static String iso(OffsetDateTime t) {
-    return t == null ? null : t.toInstant().toString();
-  }
-
-  private static String iso(Instant t) {
-    return t == null ? null : t.toString();
   }
 }

@@ -1,5 +1,7 @@
 package io.countersign.gateway.ingest;
 
+import static io.countersign.gateway.Wire.iso;
+
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
@@ -13,7 +15,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -77,9 +78,5 @@ public final class EventRoutes {
           .appendString("}");
       Responses.json(ctx.response(), out);
     }).onFailure(ctx::fail);
-  }
-
-  private static String iso(OffsetDateTime t) {
-    return t == null ? null : t.toInstant().toString();
   }
 }

@@ -2,8 +2,8 @@ package io.countersign.gateway.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.countersign.gateway.Ids;
+import io.countersign.gateway.Wire;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.metrics.Metrics;
@@ -18,7 +18,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -36,13 +35,6 @@ public final class IngestRoutes {
   private static final CharSequence REPLAYED = HttpHeaders.createOptimized("Idempotent-Replayed");
   private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
   private static final JsonFactory JSON = new JsonFactory();
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  });
 
   private final ClaimBatcher batcher;
   private final int maxBodyBytes;
@@ -113,7 +105,7 @@ public final class IngestRoutes {
     String tenantId = Principal.of(ctx).tenantId();
     String key = ctx.request().getHeader("Idempotency-Key");
     String type = ctx.request().getHeader("Event-Type");
-    byte[] sha = SHA256.get().digest(bytes);
+    byte[] sha = Wire.sha256(bytes);
     long started = System.nanoTime();
     batcher.claim(tenantId, Ids.event(), key, type, sha, body).onSuccess(result -> {
       metrics.ingestLatency(System.nanoTime() - started);

@@ -1,14 +1,13 @@
 package io.countersign.gateway.ingest;
 
 import io.countersign.gateway.Ids;
+import io.countersign.gateway.Wire;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,19 +46,11 @@ public final class OperatorEvents {
     Buffer payload = new JsonObject().put("type", type).put("tenantId", tenantId)
         .put("occurredAt", clock.instant().toString()).put("data", details).toBuffer();
     Tuple claim = Tuple.tuple().addString(tenantId).addString(Ids.event()).addString("countersign:" + kind + ":" + dedupKey)
-        .addString(type).addBuffer(Buffer.buffer(sha256(payload.getBytes()))).addBuffer(payload)
+        .addString(type).addBuffer(Buffer.buffer(Wire.sha256(payload.getBytes()))).addBuffer(payload)
         .addString(null).addLong(0L);
     return pool.preparedQuery(IngestSql.CLAIM).execute(claim)
         .onFailure(e -> LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("kind", kind)
             .log("operator event not recorded: " + e))
         .mapEmpty();
-  }
-
-  private static byte[] sha256(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,5 +1,9 @@
 package io.countersign.gateway.replay;
 
+import static io.countersign.gateway.Wire.iso;
+import static io.countersign.gateway.Wire.sha256;
+import static io.countersign.gateway.Wire.utc;
+
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.http.ApiError;
@@ -16,12 +20,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Set;
@@ -200,21 +200,5 @@ public final class ReplayRoutes {
     } catch (DateTimeParseException e) {
       throw ApiError.badRequest("invalid_window", field + " must be a UTC instant like 2026-11-26T10:00:00Z");
     }
-  }
-
-  private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static OffsetDateTime utc(Instant i) {
-    return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-  }
-
-  private static String iso(OffsetDateTime t) {
-    return t == null ? null : t.toInstant().toString();
   }
 }

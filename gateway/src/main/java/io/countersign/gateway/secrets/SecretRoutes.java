@@ -1,6 +1,7 @@
 package io.countersign.gateway.secrets;
 
 import io.countersign.gateway.Ids;
+import static io.countersign.gateway.Wire.utc;
 import io.countersign.gateway.config.Durations;
 import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.delivery.Sender;
@@ -24,8 +25,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -279,9 +278,5 @@ public final class SecretRoutes {
 
   static void bestEffort(String what, Future<?> future) {
     future.onFailure(e -> LOG.warn("best-effort {} failed: {}", what, e.toString()));
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 }

@@ -1,8 +1,8 @@
 package io.countersign.gateway.tenants;
 
-import java.nio.charset.StandardCharsets;
+import io.countersign.gateway.Wire;
+
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -20,11 +20,7 @@ public final class Tokens {
   }
 
   public static byte[] hash(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Wire.sha256(token);
   }
 
   /** Constant-time: both sides are hashed first, so neither length nor content leaks through timing. */
