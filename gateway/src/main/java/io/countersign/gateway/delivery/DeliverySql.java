@@ -65,19 +65,21 @@ public final class DeliverySql {
         WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
           AND NOT ($5 = 'delivered' AND e.consecutive_failures = 0 AND e.circuit_open_until IS NULL)
         RETURNING e.tenant_id, e.endpoint_id, e.version, e.circuit_open_until, e.consecutive_failures, e.enabled,
-                  old.was_enabled, old.was_failing_since
+                  old.was_enabled, old.was_failing_since,
+                  -- true only when the failing period is what disabled it (a 410 disables it elsewhere)
+                  coalesce(e.failing_since <= $9 - $14::bigint * interval '1 millisecond', false) AS over_period
       ), disabled AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
         SELECT tenant_id, endpoint_id, 'endpoint_disabled', 'gateway', version, version,
                jsonb_build_object('reason', 'every attempt failed since ' || was_failing_since), $9
-        FROM ep WHERE was_enabled AND NOT enabled
+        FROM ep WHERE was_enabled AND NOT enabled AND over_period
       ), attempt AS (
         INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
                                        latency_ms)
         SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d
       )
       SELECT d.endpoint_id, ep.circuit_open_until, ep.consecutive_failures,
-             coalesce(ep.was_enabled AND NOT ep.enabled, false) AS disabled_now
+             coalesce(ep.was_enabled AND NOT ep.enabled AND ep.over_period, false) AS disabled_now
       FROM d LEFT JOIN ep ON true""";
 
   /**
