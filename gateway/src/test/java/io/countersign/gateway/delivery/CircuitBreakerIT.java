@@ -36,10 +36,17 @@ class CircuitBreakerIT {
       assertTrue(circuit.getInteger("consecutiveFailures") >= 3);
       Eventually.await(Duration.ofSeconds(10), "the healthy endpoint's deliveries", () -> receiver.accepted("/healthy").size() == 4);
 
-      // while open, the failing endpoint is left alone
-      int seen = receiver.received("/sick").size();
-      Thread.sleep(1_200);
-      assertTrue(receiver.received("/sick").size() - seen <= 1, "attempts back off while the circuit is open");
+      // while open, the failing endpoint is left alone: no request reaches it between opening and openUntil
+      java.time.Instant openUntil = java.time.Instant.parse(circuit.getString("openUntil"));
+      long openedAt = openUntil.toEpochMilli() - 2_000;
+      long now = System.currentTimeMillis();
+      if (now < openUntil.toEpochMilli()) {
+        Thread.sleep(openUntil.toEpochMilli() - now);
+      }
+      long duringOpen = receiver.received("/sick").stream()
+          .filter(r -> r.receivedAtMillis() > openedAt + 200 && r.receivedAtMillis() < openUntil.toEpochMilli() - 50)
+          .count();
+      assertEquals(0, duringOpen, "attempts back off while the circuit is open");
       assertTrue(gateway.get("/metrics", null).body().contains("countersign_circuit_opened_total{endpoint=\"" + sick + "\""));
 
       // recovered: once the circuit lets attempts through and one succeeds, everything is delivered and it closes
