@@ -1,5 +1,6 @@
 package io.countersign.gateway;
 
+import io.countersign.gateway.cli.Commands;
 import io.countersign.gateway.config.ConfigException;
 import io.countersign.gateway.config.ConfigLoader;
 import io.countersign.gateway.config.GatewayConfig;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code java -jar countersign-gateway.jar [serve] [options]}: {@code serve} is the default command. */
 @Command(name = "countersign-gateway", mixinStandardHelpOptions = true, version = "Countersign 0.1.0",
     description = "Webhook signing gateway: durable deduplicated ingest, fan-out, dual-signed at-least-once delivery.",
-    subcommands = {Main.Serve.class, Main.RekeyCommand.class})
+    subcommands = {Main.Serve.class, Main.RekeyCommand.class, Commands.Endpoints.class, Commands.Secret.class,
+        Commands.Replay.class, Commands.Audit.class})
 public final class Main implements Callable<Integer> {
   @Mixin
   ServeOptions options = new ServeOptions();
