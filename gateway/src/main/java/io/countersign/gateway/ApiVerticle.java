@@ -86,6 +86,10 @@ final class ApiVerticle extends VerticleBase {
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);
     new HealthRoutes(vertx, shared.pool()).mount(router);
     shared.metrics().mount(router);
+    // the operator console: static files that use the public API only
+    router.get("/console").handler(ctx -> ctx.redirect("/console/"));
+    router.get("/console/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot/console")
+        .setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken()));
