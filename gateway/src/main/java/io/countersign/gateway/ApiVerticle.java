@@ -87,7 +87,7 @@ final class ApiVerticle extends VerticleBase {
     new HealthRoutes(vertx, shared.pool()).mount(router);
     shared.metrics().mount(router);
     // the operator console: static files that use the public API only
-    router.get("/console").handler(ctx -> ctx.redirect("/console/"));
+    router.getWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
     router.get("/console/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot/console")
         .setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
