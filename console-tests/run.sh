@@ -9,5 +9,5 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
 fi
 npm ci --no-audit --no-fund --loglevel=error
+echo "browser tests; screenshots go to $(pwd)/artifacts"
 npm test
-echo "screenshots: $(pwd)/artifacts"
