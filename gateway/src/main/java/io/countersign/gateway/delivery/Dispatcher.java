@@ -96,10 +96,6 @@ public final class Dispatcher {
     return stopped ? 0 : settings.maxInFlight() - inFlight - waitingTotal;
   }
 
-  public int inFlight() {
-    return inFlight;
-  }
-
   public void dispatch(DeliveryTask task) {
     if (stopped) {
       release(task);

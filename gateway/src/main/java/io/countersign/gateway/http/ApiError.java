@@ -37,10 +37,6 @@ public final class ApiError extends RuntimeException {
     return new ApiError(401, "unauthorized", detail);
   }
 
-  public static ApiError forbidden(String detail) {
-    return new ApiError(403, "forbidden", detail);
-  }
-
   public static ApiError notFound(String code, String detail) {
     return new ApiError(404, code, detail);
   }

@@ -87,10 +87,6 @@ public final class Metrics {
         .end(registry.scrape()));
   }
 
-  public PrometheusMeterRegistry registry() {
-    return registry;
-  }
-
   public void eventAccepted() {
     accepted.increment();
   }
