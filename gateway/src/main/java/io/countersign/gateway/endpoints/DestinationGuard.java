@@ -29,13 +29,25 @@ public final class DestinationGuard {
 
   private record Cached(InetAddress address, long expiresAt) {}
 
+  /** Name resolution, replaceable in tests. */
+  @FunctionalInterface
+  public interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
   private final Vertx vertx;
   private final boolean allowPrivateNetworks;
+  private final Resolver resolver;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
   public DestinationGuard(Vertx vertx, boolean allowPrivateNetworks) {
+    this(vertx, allowPrivateNetworks, InetAddress::getAllByName);
+  }
+
+  public DestinationGuard(Vertx vertx, boolean allowPrivateNetworks, Resolver resolver) {
     this.vertx = vertx;
     this.allowPrivateNetworks = allowPrivateNetworks;
+    this.resolver = resolver;
   }
 
   /** Checks a URL's shape (http or https, a host, no credentials), before any resolution. */
@@ -65,7 +77,11 @@ public final class DestinationGuard {
     return uri;
   }
 
-  /** The address to connect to for {@code uri}, or a failure with {@code destination_not_allowed}. */
+  /**
+   * The address to connect to for {@code uri}, or a failure with {@code destination_not_allowed}. Every address
+   * the name resolves to must be public, not just the first: a name that answers with a public and an internal
+   * address (a rebinding trick) is refused.
+   */
   public Future<InetAddress> resolve(URI uri) {
     String host = uri.getHost();
     Cached cached = cache.get(host);
@@ -75,7 +91,7 @@ public final class DestinationGuard {
     return vertx.executeBlocking(() -> {
       InetAddress[] all;
       try {
-        all = InetAddress.getAllByName(stripBrackets(host));
+        all = resolver.resolve(stripBrackets(host));
       } catch (UnknownHostException e) {
         throw ApiError.badRequest("destination_unresolvable", "host " + host + " does not resolve");
       }

@@ -22,6 +22,39 @@ class DestinationGuardTest {
   }
 
   @Test
+  void everyResolvedAddressMustBePublicAndTheCheckedOneIsTheOneUsed() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      InetAddress publicAddress = InetAddress.getByName("93.184.216.34");
+      InetAddress metadata = InetAddress.getByName("169.254.169.254");
+      java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+      // a rebinding-style name: one public and one internal answer
+      DestinationGuard mixed = new DestinationGuard(vertx, false, host -> {
+        lookups.incrementAndGet();
+        return new InetAddress[] {publicAddress, metadata};
+      });
+      Throwable refused = mixed.resolve(java.net.URI.create("https://rebind.example/hook"))
+          .toCompletionStage().toCompletableFuture().handle((ok, e) -> e).get();
+      assertTrue(refused instanceof ApiError || refused.getCause() instanceof ApiError, String.valueOf(refused));
+
+      // a public name: the address that was checked is the one returned for connecting, and it is cached, so a
+      // later, different DNS answer cannot change where this delivery goes
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      DestinationGuard guard = new DestinationGuard(vertx, false, host -> calls.incrementAndGet() == 1
+          ? new InetAddress[] {publicAddress} : new InetAddress[] {metadata});
+      InetAddress first = guard.resolve(java.net.URI.create("https://ok.example/hook"))
+          .toCompletionStage().toCompletableFuture().get();
+      InetAddress second = guard.resolve(java.net.URI.create("https://ok.example/other"))
+          .toCompletionStage().toCompletableFuture().get();
+      assertEquals(publicAddress, first);
+      assertEquals(publicAddress, second);
+      assertEquals(1, calls.get());
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
   void urlShapeIsCheckedBeforeResolution() {
     assertEquals("invalid_url", assertThrows(ApiError.class, () -> DestinationGuard.parse("ftp://example.com")).code());
     assertEquals("invalid_url", assertThrows(ApiError.class, () -> DestinationGuard.parse("http://user:pw@example.com/")).code());
