@@ -19,17 +19,17 @@ import java.util.concurrent.locks.LockSupport;
 final class Driver {
   private final Context context;
   private final HttpClient client;
-  private final URI gateway;
+  private final URI[] gateways;
   private final String tenant;
   private final String token;
   private final int payloadBytes;
   private final double duplicateRate;
 
-  Driver(Context context, HttpClient client, URI gateway, String tenant, String token, int payloadBytes,
+  Driver(Context context, HttpClient client, URI[] gateways, String tenant, String token, int payloadBytes,
       double duplicateRate) {
     this.context = context;
     this.client = client;
-    this.gateway = gateway;
+    this.gateways = gateways;
     this.tenant = tenant;
     this.token = token;
     this.payloadBytes = payloadBytes;
@@ -54,13 +54,16 @@ final class Driver {
       // counted here, on the driving thread, so the drain never sees a due event that is not yet counted
       stats.sent.incrementAndGet();
       boolean duplicate = duplicateRate > 0 && ThreadLocalRandom.current().nextDouble() < duplicateRate;
-      context.runOnContext(v -> send(runId + "-" + seq, Payloads.event(seq, due, payloadBytes), due, duplicate,
+      // several gateway processes share the ingest round-robin, as behind a load balancer
+      URI gateway = gateways[(int) (seq % gateways.length)];
+      context.runOnContext(v -> send(gateway, runId + "-" + seq, Payloads.event(seq, due, payloadBytes), due, duplicate,
           stats, tracker));
     }
   }
 
-  private void send(String key, Buffer body, long due, boolean thenDuplicate, Stats stats, Receiver.Tracker tracker) {
-    post(key, body).onComplete(ar -> {
+  private void send(URI gateway, String key, Buffer body, long due, boolean thenDuplicate, Stats stats,
+      Receiver.Tracker tracker) {
+    post(gateway, key, body).onComplete(ar -> {
       if (ar.failed()) {
         stats.errors.incrementAndGet();
         return;
@@ -76,7 +79,7 @@ final class Driver {
         stats.accepted.incrementAndGet();
         if (thenDuplicate) {
           // a retrying sender: same key, same bytes; it must be answered as a replay of the same event
-          post(key, body).onComplete(dup -> {
+          post(gateway, key, body).onComplete(dup -> {
             if (dup.succeeded() && dup.result().status == 200 && ar.result().eventId.equals(dup.result().eventId)) {
               stats.replayed.incrementAndGet();
             } else {
@@ -94,7 +97,7 @@ final class Driver {
 
   private record Answer(int status, String eventId) {}
 
-  private io.vertx.core.Future<Answer> post(String key, Buffer body) {
+  private io.vertx.core.Future<Answer> post(URI gateway, String key, Buffer body) {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setHost(gateway.getHost())

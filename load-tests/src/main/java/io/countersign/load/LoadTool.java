@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
     description = "Open-model load test for Countersign: fixed arrival rate, latency from intended send time "
         + "(HdrHistogram), verifying receiver, lost/duplicate/signature-failure accounting.")
 public final class LoadTool implements Callable<Integer> {
-  @Option(names = "--target", paramLabel = "URL", description = "Gateway base URL. Default: start one here on the embedded default.")
+  @Option(names = "--target", paramLabel = "URL[,URL...]", description = "Gateway base URL(s); events are spread round-robin over several. Default: start one here on the embedded default.")
   String target;
 
   @Option(names = "--admin-token", defaultValue = "${env:COUNTERSIGN_ADMIN_TOKEN}", description = "Admin token of --target.")
@@ -118,7 +118,10 @@ public final class LoadTool implements Callable<Integer> {
   }
 
   private int run() throws Exception {
-    URI gateway = target != null ? URI.create(target) : startGateway();
+    URI[] gateways = target != null
+        ? java.util.Arrays.stream(target.split(",")).map(String::trim).map(URI::create).toArray(URI[]::new)
+        : new URI[] {startGateway()};
+    URI gateway = gateways[0];
     ControlPlane api = new ControlPlane(gateway.toString());
     String tenant = "load-" + Long.toString(System.currentTimeMillis(), 36);
     String token = api.createTenant(adminToken, tenant);
@@ -142,7 +145,7 @@ public final class LoadTool implements Callable<Integer> {
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(connections));
     Context context = vertx.getOrCreateContext();
-    Driver driver = new Driver(context, client, gateway, tenant, token, payloadBytes, duplicateRate);
+    Driver driver = new Driver(context, client, gateways, tenant, token, payloadBytes, duplicateRate);
 
     ScheduledExecutorService background = Executors.newScheduledThreadPool(2);
     try {

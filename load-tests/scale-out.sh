@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# 1 vs 2 gateway processes on one PostgreSQL, same offered load, in one session: ingest spread round-robin.
+#
+# usage: load-tests/scale-out.sh [admin postgres url] [rate] [duration]
+# default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_scale), 250/s, 30s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+rate="${2:-250}"
+duration="${3:-30s}"
+db_url="${admin_url%/*}/countersign_scale"
+out=perf-results/scale-out
+mkdir -p "$out"
+psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_scale" -c "CREATE DATABASE countersign_scale"
+token="scale-$(date +%s)-admin"
+key=$(head -c 32 /dev/urandom | base64)
+start() {
+  COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT="$1" COUNTERSIGN_HTTP_HOST=127.0.0.1 \
+  COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true COUNTERSIGN_SECRETS_MASTER_KEY="$key" COUNTERSIGN_LOG_FORMAT=text \
+    java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$out/gateway-$1.log" 2>&1 &
+  echo $!
+}
+wait_up() { for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && return; sleep 1; done; }
+a=$(start 18201); trap 'kill $a ${b:-} 2>/dev/null || true' EXIT
+wait_up 18201
+load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" "$@"; }
+load --target http://127.0.0.1:18201 --out "$out/one" > "$out/one.log" || true
+b=$(start 18202); wait_up 18202
+load --target http://127.0.0.1:18201,http://127.0.0.1:18202 --out "$out/two" > "$out/two.log" || true
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+for name in ("one", "two"):
+    s = json.load(open(f"{out}/{name}/summary.json"))
+    e, a = s["endToEndLatencyMs"], s["acceptLatencyMs"]
+    print(f"{name} process(es): accepted {s['acceptedPerSecond']:.0f}/s, accept p50 {a['p50']:.1f} ms p99 {a['p99']:.1f} ms, "
+          f"end-to-end p50 {e['p50']:.1f} ms p99 {e['p99']:.1f} ms, lost {s['lost']}, duplicates {s['duplicateDeliveries']}")
+PY
