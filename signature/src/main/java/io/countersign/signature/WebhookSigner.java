@@ -50,7 +50,7 @@ public final class WebhookSigner {
   /** An initialised HMAC-SHA256 for {@code key}. {@link Mac#doFinal()} resets it, so it can be reused. */
   public static Mac newMac(byte[] key) {
     try {
-      Mac mac = Mac.getInstance(ALGORITHM);
+      Mac mac = Mac.getInstance(ALGORITHM); // once per pooled Mac (per thread and secret), never per signature
       mac.init(new SecretKeySpec(key, ALGORITHM));
       return mac;
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
