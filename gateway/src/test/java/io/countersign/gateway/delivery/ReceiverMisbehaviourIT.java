@@ -69,6 +69,15 @@ class ReceiverMisbehaviourIT {
         throw new IllegalStateException(e);
       }
     });
+    // the disable and the attempt's record are two statements: wait for the record, then check nothing followed
+    Eventually.await(WAIT, "the attempt to be recorded", () -> {
+      try {
+        return attempts(first).size() >= 1;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Thread.sleep(600);
     JsonArray attempts = attempts(first);
     assertEquals(1, attempts.size(), "no retry after 410");
     assertTrue(attempts.getJsonObject(0).getString("error").contains("410"));

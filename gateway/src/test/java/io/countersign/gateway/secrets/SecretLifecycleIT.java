@@ -233,9 +233,16 @@ class SecretLifecycleIT {
     JsonObject alert = new JsonObject(gateway.get("/v1/tenants/" + s.tenant, s.token).body()).getJsonObject("rotationRaceAlert");
     assertEquals(5L, alert.getLong("count"));
     assertNotNull(Instant.parse(alert.getString("since")));
-    String metrics = gateway.get("/metrics", null).body();
-    assertTrue(metrics.contains("countersign_rotation_races_total{tenant=\"" + s.tenant + "\"} 5.0"), metrics);
-    assertTrue(metrics.contains("countersign_rotation_race_alert{tenant=\"" + s.tenant + "\"} 1.0"), metrics);
+    // the metrics follow the audit rows asynchronously (after the 409 has been answered)
+    Eventually.await(WAIT, "the race metrics", () -> {
+      try {
+        String metrics = gateway.get("/metrics", null).body();
+        return metrics.contains("countersign_rotation_races_total{tenant=\"" + s.tenant + "\"} 5.0")
+            && metrics.contains("countersign_rotation_race_alert{tenant=\"" + s.tenant + "\"} 1.0");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   @Test
