@@ -2,6 +2,7 @@ package io.countersign.gateway.endpoints;
 
 import io.countersign.gateway.Ids;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 
 /** Endpoint management: create (the only answer that carries the secret), list, get, delete. */
 public final class EndpointRoutes {
-  static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
+  private static final Pattern EVENT_TYPE = IngestRoutes.EVENT_TYPE;
   private static final int MAX_EVENT_TYPES = 100;
 
   private final Pool pool;

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * posted bytes.
  */
 public final class IngestRoutes {
-  private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
+  /** The event-type grammar, for posted events and for endpoint subscriptions alike. */
+  public static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
   private static final int MAX_KEY_LENGTH = 255;
   private static final CharSequence REPLAYED = HttpHeaders.createOptimized("Idempotent-Replayed");
   private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
