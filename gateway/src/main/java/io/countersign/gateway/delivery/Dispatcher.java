@@ -52,6 +52,7 @@ public final class Dispatcher {
     int inFlight;
     /** The circuit's open-until last reported by the database, to notice when it opens. */
     OffsetDateTime circuitOpenUntil;
+    boolean circuitReported;
     final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
   }
 
@@ -330,13 +331,22 @@ public final class Dispatcher {
     return write;
   }
 
-  /** Reports a circuit that this batch opened: a metric, a log line, the endpoint view shows it from the row. */
+  /**
+   * Reports a change of an endpoint's circuit as the database returned it: the gauge, and when it opened a metric,
+   * an operator event and a log line. An unchanged state is not reported again (a new open-until always comes with
+   * the next outcome once the old one has passed).
+   */
   private void noteCircuit(DeliveryTask task, OffsetDateTime openUntil) {
     Lane lane = lanes.get(laneKey(task));
     if (lane == null) {
       return;
     }
     OffsetDateTime known = lane.circuitOpenUntil;
+    if (lane.circuitReported && java.util.Objects.equals(known, openUntil)) {
+      // nothing changed (every healthy attempt lands here): no metric or gauge work on the hot path
+      return;
+    }
+    lane.circuitReported = true;
     lane.circuitOpenUntil = openUntil;
     boolean opened = openUntil != null && !openUntil.equals(known) && openUntil.toInstant().isAfter(clock.instant());
     metrics.circuit(task.tenantId(), task.endpointId(), opened, openUntil != null
