@@ -25,7 +25,9 @@ public record DatabaseTarget(String host, int port, String database, String user
     PgConnectOptions o = new PgConnectOptions()
         .setHost(host).setPort(port).setDatabase(database).setUser(user)
         .setCachePreparedStatements(true)
-        .setPipeliningLimit(256);
+        .setPipeliningLimit(256)
+        // the hot statements take arrays; a custom plan per execution would re-plan every batch
+        .addProperty("plan_cache_mode", "force_generic_plan");
     if (password != null) {
       o.setPassword(password);
     }

@@ -83,6 +83,38 @@ public final class DeliverySql {
       FROM d LEFT JOIN ep ON true""";
 
   /**
+   * Records a batch of successful attempts in one statement: arrays $1-$6 carry tenant, event, endpoint, status
+   * code, time and latency per attempt. Like {@link #RECORD_ATTEMPT}, only deliveries still leased to this process
+   * ($7) are recorded, and answers which. An endpoint that was failing is healed (circuit closed, failures
+   * forgotten); a healthy one is not written.
+   */
+  static final String RECORD_DELIVERED = """
+      WITH o AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[])
+          AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms)
+      ), d AS (
+        UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
+               next_attempt_at = o.attempted_at, lease_owner = NULL, lease_until = NULL,
+               last_status_code = o.status_code, last_error = NULL, delivered_at = o.attempted_at
+        FROM o
+        WHERE d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
+          AND d.lease_owner = $7
+        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, o.attempted_at, o.status_code, o.latency_ms
+      ), healed AS (
+        UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
+               circuit_open_until = NULL
+        FROM (SELECT DISTINCT tenant_id, endpoint_id FROM d) h
+        WHERE e.tenant_id = h.tenant_id AND e.endpoint_id = h.endpoint_id
+          AND (e.consecutive_failures <> 0 OR e.circuit_open_until IS NOT NULL OR e.failing_since IS NOT NULL)
+        RETURNING e.endpoint_id
+      ), attempt AS (
+        INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
+                                       latency_ms)
+        SELECT tenant_id, event_id, endpoint_id, attempt_count, attempted_at, status_code, NULL, latency_ms FROM d
+      )
+      SELECT event_id, endpoint_id FROM d""";
+
+  /**
    * Takes one send from a rate-limited endpoint's budget for the current one-second window, shared by all
    * processes through the endpoint row. No row back: the budget is spent until {@code rate_window_start + 1s}.
    */

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Work is bounded globally ({@code maxInFlight}) and per endpoint ({@code maxInFlightPerEndpoint}), each endpoint
  * with its own short queue, so one slow receiver fills only its own lane and never delays the others. Work beyond
  * the bounds goes back to PostgreSQL (lease released) instead of growing memory. Attempt outcomes are written in
- * batches: everything that finished during one turn of the event loop goes in one transaction.
+ * batches: everything that finished during one turn of the event loop, the successes in one statement.
  */
 public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -56,7 +56,13 @@ public final class Dispatcher {
     final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
   }
 
-  private record Outcome(DeliveryTask task, Tuple params, int attemptNo) {}
+  /** One finished attempt, waiting to be written with its neighbours. */
+  private record Outcome(DeliveryTask task, int attemptNo, String status, OffsetDateTime nextAttemptAt,
+      Integer statusCode, String note, OffsetDateTime attemptedAt, int latencyMs) {
+    boolean delivered() {
+      return "delivered".equals(status);
+    }
+  }
 
   private final Settings settings;
   private final Pool pool;
@@ -268,16 +274,8 @@ public final class Dispatcher {
     if (statusCode != null && (statusCode == 401 || statusCode == 403)) {
       metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
-    Tuple params = Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId(), status, next)
-        .addInteger(statusCode)
-        .addString(note == null ? null : truncate(note))
-        .addOffsetDateTime(now)
-        .addInteger(latencyMs)
-        .addInteger(settings.circuitFailureThreshold())
-        .addLong(settings.circuitOpenFor().toMillis())
-        .addLong(settings.circuitMaxOpenFor().toMillis())
-        .addLong(settings.disableAfterFailingFor().toMillis());
-    pendingOutcomes.add(new Outcome(task, params, attemptNo));
+    pendingOutcomes.add(new Outcome(task, attemptNo, status, next, statusCode, note == null ? null : truncate(note), now,
+        latencyMs));
     if (pendingOutcomes.size() >= MAX_OUTCOME_BATCH) {
       flushOutcomes();
     } else if (!flushScheduled) {
@@ -292,12 +290,78 @@ public final class Dispatcher {
     if (pendingOutcomes.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Outcome> batch = new ArrayList<>(pendingOutcomes);
+    List<Outcome> delivered = new ArrayList<>(pendingOutcomes.size());
+    List<Outcome> others = new ArrayList<>();
+    for (Outcome o : pendingOutcomes) {
+      (o.delivered() ? delivered : others).add(o);
+    }
     pendingOutcomes.clear();
-    metrics.outcomeBatch(batch.size());
+    metrics.outcomeBatch(delivered.size() + others.size());
+    // successes first, in one statement; then the rest, whose order per endpoint matters to its circuit breaker
+    Future<Void> write = recordDelivered(delivered).transform(ar -> recordOthers(others));
+    flushing = Future.join(flushing, write).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+    return write;
+  }
+
+  private Future<Void> recordDelivered(List<Outcome> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = batch.size();
+    String[] tenants = new String[n];
+    String[] events = new String[n];
+    String[] endpoints = new String[n];
+    Integer[] codes = new Integer[n];
+    OffsetDateTime[] times = new OffsetDateTime[n];
+    Integer[] latencies = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      Outcome o = batch.get(i);
+      tenants[i] = o.task.tenantId();
+      events[i] = o.task.eventId();
+      endpoints[i] = o.task.endpointId();
+      codes[i] = o.statusCode;
+      times[i] = o.attemptedAt;
+      latencies[i] = o.latencyMs;
+    }
+    Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(events).addArrayOfString(endpoints)
+        .addArrayOfInteger(codes).addArrayOfOffsetDateTime(times).addArrayOfInteger(latencies)
+        .addString(settings.nodeId());
+    return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params)
+        .onSuccess(rows -> {
+          java.util.Set<String> recorded = new java.util.HashSet<>(rows.size() * 2);
+          for (Row row : rows) {
+            recorded.add(row.getString("event_id") + '/' + row.getString("endpoint_id"));
+          }
+          for (Outcome o : batch) {
+            if (recorded.contains(o.task.eventId() + '/' + o.task.endpointId())) {
+              noteCircuit(o.task, null);
+            } else {
+              leaseLost(o);
+            }
+          }
+        })
+        .onFailure(e -> notRecorded(batch.size(), e))
+        .mapEmpty();
+  }
+
+  private Future<Void> recordOthers(List<Outcome> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture();
+    }
     List<Tuple> tuples = new ArrayList<>(batch.size());
-    batch.forEach(o -> tuples.add(o.params));
-    Future<Void> write = pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
+    for (Outcome o : batch) {
+      tuples.add(Tuple.of(o.task.tenantId(), o.task.eventId(), o.task.endpointId(), settings.nodeId(), o.status,
+              o.nextAttemptAt)
+          .addInteger(o.statusCode)
+          .addString(o.note)
+          .addOffsetDateTime(o.attemptedAt)
+          .addInteger(o.latencyMs)
+          .addInteger(settings.circuitFailureThreshold())
+          .addLong(settings.circuitOpenFor().toMillis())
+          .addLong(settings.circuitMaxOpenFor().toMillis())
+          .addLong(settings.disableAfterFailingFor().toMillis()));
+    }
+    return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
         .onSuccess(rows -> {
           for (Outcome o : batch) {
             if (rows.size() > 0) {
@@ -309,26 +373,31 @@ public final class Dispatcher {
                         .put("reason", "every attempt failed for " + settings.disableAfterFailingFor()));
               }
               // a 410 has its own operator event (endpoint_disabled)
-              if ("failed".equals(o.params.getString(4)) && !Integer.valueOf(410).equals(o.params.getInteger(6))) {
+              if ("failed".equals(o.status) && !Integer.valueOf(410).equals(o.statusCode)) {
                 operatorEvents.emit(o.task.tenantId(), "attempts_exhausted", o.task.eventId() + ":" + o.task.endpointId()
                     + ":" + o.attemptNo, new JsonObject().put("endpointId", o.task.endpointId())
                     .put("eventId", o.task.eventId()).put("attempts", o.attemptNo)
-                    .put("lastStatusCode", o.params.getInteger(6)).put("lastError", o.params.getString(7)));
+                    .put("lastStatusCode", o.statusCode).put("lastError", o.note));
               }
             }
             if (rows.rowCount() == 0) {
-              LOG.atWarn().addKeyValue("tenant", o.task.tenantId()).addKeyValue("event", o.task.eventId())
-                  .addKeyValue("endpoint", o.task.endpointId()).addKeyValue("attempt", o.attemptNo)
-                  .log("lease lost before the attempt was recorded; another process owns the delivery now");
+              leaseLost(o);
             }
             rows = rows.next();
           }
         })
-        .onFailure(e -> LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}",
-            batch.size(), e.toString()))
+        .onFailure(e -> notRecorded(batch.size(), e))
         .mapEmpty();
-    flushing = Future.join(flushing, write).<Void>mapEmpty().recover(e -> Future.succeededFuture());
-    return write;
+  }
+
+  private void leaseLost(Outcome o) {
+    LOG.atWarn().addKeyValue("tenant", o.task.tenantId()).addKeyValue("event", o.task.eventId())
+        .addKeyValue("endpoint", o.task.endpointId()).addKeyValue("attempt", o.attemptNo)
+        .log("lease lost before the attempt was recorded; another process owns the delivery now");
+  }
+
+  private static void notRecorded(int count, Throwable e) {
+    LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}", count, e.toString());
   }
 
   /**

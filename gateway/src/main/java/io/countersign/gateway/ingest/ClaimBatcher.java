@@ -16,11 +16,13 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Group commit for ingest, on one event loop. Claims that arrive while earlier transactions are in flight are
- * pipelined into the next transaction: one commit (one fsync) for the whole batch. When idle, a claim starts its
+ * Group commit for ingest, on one event loop. Claims that arrive while earlier batches are in flight wait for the
+ * next batch, which is one statement: one plan, one commit (one fsync) for the whole batch. When idle, a claim starts its
  * own transaction at once, so batching adds no latency; under load, batches grow by themselves.
  *
  * <pre>{@code
@@ -28,8 +30,8 @@ import java.util.List;
  * batcher.claim(tenant, eventId, key, type, sha256, body).onSuccess(result -> ...);
  * }</pre>
  *
- * <p>Each claim is still the single statement {@code INSERT ... ON CONFLICT DO NOTHING RETURNING}; every request
- * learns whether it won, and nothing is answered before its transaction commits.
+ * <p>The claim is still {@code INSERT ... ON CONFLICT DO NOTHING RETURNING}, with one row per request; every
+ * request learns whether it won, and nothing is answered before its statement commits.
  */
 final class ClaimBatcher {
   record Settings(int maxBatch, int maxConcurrentBatches, int maxQueued, Duration leaseDuration) {}
@@ -82,13 +84,28 @@ final class ClaimBatcher {
     // fresh deliveries are leased to this process only if it has room to send them now; otherwise any process's
     // poller picks them up
     String leaseOwner = dispatcher.capacity() > 0 ? dispatcher.nodeId() : null;
-    List<Tuple> tuples = new ArrayList<>(batch.size());
-    for (Claim c : batch) {
-      tuples.add(Tuple.tuple().addString(c.tenantId).addString(c.eventId).addString(c.key).addString(c.eventType)
-          .addBuffer(c.bodySha256).addBuffer(c.payload).addString(leaseOwner).addLong(settings.leaseDuration().toMillis()));
+    int n = batch.size();
+    String[] tenants = new String[n];
+    String[] eventIds = new String[n];
+    String[] keys = new String[n];
+    String[] types = new String[n];
+    Buffer[] hashes = new Buffer[n];
+    Buffer[] payloads = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      Claim c = batch.get(i);
+      tenants[i] = c.tenantId;
+      eventIds[i] = c.eventId;
+      keys[i] = c.key;
+      types[i] = c.eventType;
+      hashes[i] = c.bodySha256;
+      payloads[i] = c.payload;
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(IngestSql.CLAIM).executeBatch(tuples))
-        .compose(first -> settle(batch, first, leaseOwner != null), failure -> retryAlone(batch, failure));
+    Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(eventIds).addArrayOfString(keys)
+        .addArrayOfString(types).addArrayOfBuffer(hashes).addArrayOfBuffer(payloads).addString(leaseOwner)
+        .addLong(settings.leaseDuration().toMillis());
+    // one statement commits on its own: no BEGIN/COMMIT round trips
+    return pool.preparedQuery(IngestSql.CLAIM).execute(params)
+        .compose(rows -> settle(batch, rows, leaseOwner != null), failure -> retryAlone(batch, failure));
   }
 
   /** One bad claim must not fail its neighbours: on a non-connection error, each claim is retried on its own. */
@@ -104,38 +121,35 @@ final class ClaimBatcher {
     return Future.join(singles).mapEmpty();
   }
 
-  private Future<Void> settle(List<Claim> batch, RowSet<Row> first, boolean leased) {
+  private Future<Void> settle(List<Claim> batch, RowSet<Row> rows, boolean leased) {
+    Map<String, List<Row>> byEvent = new HashMap<>();
+    for (Row row : rows) {
+      byEvent.computeIfAbsent(row.getString("event_id"), k -> new ArrayList<>(4)).add(row);
+    }
     List<Claim> losers = new ArrayList<>();
-    List<Runnable> afterResponse = new ArrayList<>();
-    RowSet<Row> rows = first;
+    List<DeliveryTask> toSend = new ArrayList<>();
     for (Claim claim : batch) {
-      if (rows.size() == 0) {
+      List<Row> won = byEvent.get(claim.eventId);
+      if (won == null) {
         losers.add(claim);
-      } else {
-        List<DeliveryTask> tasks = new ArrayList<>(rows.size());
-        List<DeliveryTask> toSend = new ArrayList<>(rows.size());
-        String eventId = null;
-        for (Row row : rows) {
-          eventId = row.getString("event_id");
-          if (row.getString("endpoint_id") != null) {
-            DeliveryTask task = new DeliveryTask(claim.tenantId, eventId, row.getString("endpoint_id"), 0, 0,
-                row.getString("url"), claim.payload, SigningKeys.from(row),
-                row.getOffsetDateTime("event_created_at"), row.getInteger("rate_limit_per_second"));
-            tasks.add(task);
-            if (Boolean.TRUE.equals(row.getBoolean("leased"))) {
-              toSend.add(task);
-            }
+        continue;
+      }
+      List<DeliveryTask> tasks = new ArrayList<>(won.size());
+      for (Row row : won) {
+        if (row.getString("endpoint_id") != null) {
+          DeliveryTask task = new DeliveryTask(claim.tenantId, claim.eventId, row.getString("endpoint_id"), 0, 0,
+              row.getString("url"), claim.payload, SigningKeys.from(row),
+              row.getOffsetDateTime("event_created_at"), row.getInteger("rate_limit_per_second"));
+          tasks.add(task);
+          if (Boolean.TRUE.equals(row.getBoolean("leased"))) {
+            toSend.add(task);
           }
         }
-        claim.promise.complete(new ClaimResult.Won(eventId, tasks, leased));
-        if (!toSend.isEmpty()) {
-          afterResponse.add(() -> toSend.forEach(dispatcher::dispatch));
-        }
       }
-      rows = rows.next();
+      claim.promise.complete(new ClaimResult.Won(claim.eventId, tasks, leased));
     }
     // deliveries start only after every winner has been answered
-    afterResponse.forEach(Runnable::run);
+    toSend.forEach(dispatcher::dispatch);
     if (losers.isEmpty()) {
       return Future.succeededFuture();
     }

@@ -4,19 +4,27 @@ import io.countersign.gateway.delivery.DeliverySql;
 
 final class IngestSql {
   /**
-   * The atomic claim. One statement inserts the event if (tenant, idempotency key) is new, and in that case one
-   * delivery per matching enabled endpoint, leased to this process ($7) so it can send them without a poll (unless
-   * the endpoint's circuit breaker is open: then it waits for the poller). Zero
-   * rows back means the key was already claimed. With LEFT JOINs a claimed event with no subscribers still
-   * returns one row (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go only
-   * to endpoints that name them, never to catch-all endpoints.
+   * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync). Arrays $1-$6 carry one
+   * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
+   * (tenant, idempotency key) is new, and in that case one delivery per matching enabled endpoint, leased to this
+   * process ($7) so it can send them without a poll (unless the endpoint's circuit breaker is open: then it waits
+   * for the poller). A claim whose event id is missing from the answer lost: its key was already taken (also by an
+   * earlier claim in the same batch). With LEFT JOINs a claimed event with no subscribers still returns one row
+   * (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go only to endpoints
+   * that name them, never to catch-all endpoints.
    */
   static final String CLAIM = """
-      WITH claimed AS (
+      WITH input AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])
+          AS i(tenant_id, event_id, idempotency_key, event_type, body_sha256, payload)
+      ), claimed AS (
         INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, delivery_count)
-        SELECT $1, $2, $3, $4, $5, $6, count(*)::int FROM endpoints
-        WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL
-          AND ((cardinality(event_types) = 0 AND left($4::text, 12) <> 'countersign.') OR $4::text = ANY(event_types))
+        SELECT i.tenant_id, i.event_id, i.idempotency_key, i.event_type, i.body_sha256, i.payload,
+               (SELECT count(*)::int FROM endpoints e
+                WHERE e.tenant_id = i.tenant_id AND e.enabled AND e.deleted_at IS NULL
+                  AND ((cardinality(e.event_types) = 0 AND left(i.event_type, 12) <> 'countersign.')
+                       OR i.event_type = ANY(e.event_types)))
+        FROM input i
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING tenant_id, event_id, event_type, created_at
       ), fanout AS (
@@ -35,7 +43,7 @@ final class IngestSql {
       """ + DeliverySql.SIGNING_COLUMNS + """
       
       FROM claimed c
-      LEFT JOIN fanout f ON true
+      LEFT JOIN fanout f ON f.tenant_id = c.tenant_id AND f.event_id = c.event_id
       LEFT JOIN endpoints ep ON ep.tenant_id = f.tenant_id AND ep.endpoint_id = f.endpoint_id""";
 
   /** After a claim found the key taken: what was stored under it, to tell a replay from a reuse. */

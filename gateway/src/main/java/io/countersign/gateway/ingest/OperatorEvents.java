@@ -45,9 +45,11 @@ public final class OperatorEvents {
     String type = TYPE_PREFIX + kind;
     Buffer payload = new JsonObject().put("type", type).put("tenantId", tenantId)
         .put("occurredAt", clock.instant().toString()).put("data", details).toBuffer();
-    Tuple claim = Tuple.tuple().addString(tenantId).addString(Ids.event()).addString("countersign:" + kind + ":" + dedupKey)
-        .addString(type).addBuffer(Buffer.buffer(Wire.sha256(payload.getBytes()))).addBuffer(payload)
-        .addString(null).addLong(0L);
+    // a batch of one, not leased: the pollers send it
+    Tuple claim = Tuple.tuple().addArrayOfString(new String[] {tenantId}).addArrayOfString(new String[] {Ids.event()})
+        .addArrayOfString(new String[] {"countersign:" + kind + ":" + dedupKey}).addArrayOfString(new String[] {type})
+        .addArrayOfBuffer(new Buffer[] {Buffer.buffer(Wire.sha256(payload.getBytes()))})
+        .addArrayOfBuffer(new Buffer[] {payload}).addString(null).addLong(0L);
     return pool.preparedQuery(IngestSql.CLAIM).execute(claim)
         .onFailure(e -> LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("kind", kind)
             .log("operator event not recorded: " + e))
