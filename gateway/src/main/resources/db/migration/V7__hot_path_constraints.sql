@@ -13,3 +13,12 @@ ALTER TABLE delivery_attempts DROP CONSTRAINT delivery_attempts_tenant_id_event_
 -- every lease change writing an index entry.
 DROP INDEX deliveries_lease_idx;
 
+
+-- The status indexes leave delivered rows out: most deliveries go pending -> delivered once and are never looked up
+-- by status again, so a successful delivery writes no entry into them. It also keeps the hot per-delivery lookups
+-- on the primary key: these indexes can serve a query only when it names a status other than 'delivered'.
+DROP INDEX deliveries_endpoint_status_idx;
+CREATE INDEX deliveries_endpoint_status_idx ON deliveries (tenant_id, endpoint_id, status, created_at)
+    WHERE status <> 'delivered';
+DROP INDEX deliveries_status_idx;
+CREATE INDEX deliveries_status_idx ON deliveries (tenant_id, status, event_id) WHERE status <> 'delivered';

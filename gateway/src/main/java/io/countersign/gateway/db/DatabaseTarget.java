@@ -26,8 +26,15 @@ public record DatabaseTarget(String host, int port, String database, String user
         .setHost(host).setPort(port).setDatabase(database).setUser(user)
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
-        // the hot statements take arrays; a custom plan per execution would re-plan every batch
-        .addProperty("plan_cache_mode", "force_generic_plan");
+        // The hot statements take arrays; a custom plan per execution would re-plan every batch. A generic plan is
+        // made once per connection, often while the tables are still empty, and is kept until the next ANALYZE:
+        // on an empty table the planner prefers a hash join over a sequential scan, which becomes a full scan of
+        // deliveries per batch as the table grows. Every gateway query is an index lookup, so these sessions rule
+        // out the plans that only pay off for bulk work.
+        .addProperty("plan_cache_mode", "force_generic_plan")
+        .addProperty("enable_seqscan", "off")
+        .addProperty("enable_hashjoin", "off")
+        .addProperty("enable_mergejoin", "off");
     if (password != null) {
       o.setPassword(password);
     }

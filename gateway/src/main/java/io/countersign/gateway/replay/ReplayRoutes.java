@@ -112,9 +112,9 @@ public final class ReplayRoutes {
               return new JsonObject().put("requeued", row.getInteger("requeued")).put("replayed", true);
             });
           }
-          Tuple window = Tuple.tuple().addString(tenantId).addString(endpointId).addArrayOfString(new String[] {status})
+          Tuple window = Tuple.tuple().addString(tenantId).addString(endpointId).addString(status)
               .addOffsetDateTime(utc(since)).addOffsetDateTime(utc(until));
-          return conn.preparedQuery(ReplaySql.REQUEUE_WINDOW).execute(window).compose(updated -> {
+          return conn.preparedQuery(ReplaySql.requeueWindow(status)).execute(window).compose(updated -> {
             int count = updated.rowCount();
             JsonObject detail = new JsonObject().put("since", since.toString()).put("until", until.toString())
                 .put("status", status).put("count", count);
@@ -166,7 +166,7 @@ public final class ReplayRoutes {
         .addOffsetDateTime(since == null ? null : utc(instant(since, "since"))).addString(afterEvent)
         .addString(afterEndpoint).addInteger(limit);
     int pageSize = limit;
-    pool.preparedQuery(ReplaySql.LIST).execute(params).onSuccess(rows -> {
+    pool.preparedQuery(ReplaySql.list(status)).execute(params).onSuccess(rows -> {
       JsonArray data = new JsonArray();
       String cursor = null;
       for (Row r : rows) {
