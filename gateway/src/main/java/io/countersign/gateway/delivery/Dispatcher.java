@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int MAX_ERROR_CHARS = 500;
-  private static final int MAX_OUTCOME_BATCH = 256;
+  private static final int MAX_OUTCOME_BATCH = 1024;
   private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /** What a dispatcher needs from the configuration. */
@@ -78,7 +78,12 @@ public final class Dispatcher {
   private int inFlight;
   private int waitingTotal;
   private boolean flushScheduled;
-  /** Completes when every outcome write started so far has finished (failed ones included). */
+  /**
+   * One outcome write at a time per dispatcher: outcomes that finish meanwhile wait and go together in the next,
+   * so batches grow with load. Recording is off the delivery's path; the receiver already has it.
+   */
+  private boolean writing;
+  /** The outcome write in flight, completing (failed or not) when it has finished. */
   private Future<Void> flushing = Future.succeededFuture();
   private boolean polling;
   private boolean stopped;
@@ -153,8 +158,7 @@ public final class Dispatcher {
     long deadline = System.nanoTime() + graceMillis * 1_000_000;
     waitForInFlight(drained, deadline);
     return drained.future()
-        .transform(ar -> flushOutcomes())
-        .transform(ar -> flushing)
+        .transform(ar -> drainOutcomes())
         .transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_ALL).execute(Tuple.of(settings.nodeId())).mapEmpty());
   }
 
@@ -285,22 +289,36 @@ public final class Dispatcher {
     }
   }
 
-  private Future<Void> flushOutcomes() {
-    flushScheduled = false;
-    if (pendingOutcomes.isEmpty()) {
+  /** Writes every outcome still waiting, and completes once none is waiting or being written. */
+  private Future<Void> drainOutcomes() {
+    if (!writing && pendingOutcomes.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Outcome> delivered = new ArrayList<>(pendingOutcomes.size());
+    flushOutcomes();
+    return flushing.transform(ar -> drainOutcomes());
+  }
+
+  private void flushOutcomes() {
+    flushScheduled = false;
+    if (writing || pendingOutcomes.isEmpty()) {
+      return;
+    }
+    List<Outcome> taken = pendingOutcomes.subList(0, Math.min(pendingOutcomes.size(), MAX_OUTCOME_BATCH));
+    List<Outcome> delivered = new ArrayList<>(taken.size());
     List<Outcome> others = new ArrayList<>();
-    for (Outcome o : pendingOutcomes) {
+    for (Outcome o : taken) {
       (o.delivered() ? delivered : others).add(o);
     }
-    pendingOutcomes.clear();
+    taken.clear();
     metrics.outcomeBatch(delivered.size() + others.size());
     // successes first, in one statement; then the rest, whose order per endpoint matters to its circuit breaker
-    Future<Void> write = recordDelivered(delivered).transform(ar -> recordOthers(others));
-    flushing = Future.join(flushing, write).<Void>mapEmpty().recover(e -> Future.succeededFuture());
-    return write;
+    writing = true;
+    flushing = recordDelivered(delivered).transform(ar -> recordOthers(others))
+        .recover(e -> Future.succeededFuture())
+        .onComplete(ar -> {
+          writing = false;
+          flushOutcomes();
+        });
   }
 
   private Future<Void> recordDelivered(List<Outcome> batch) {
