@@ -76,7 +76,7 @@ final class ApiVerticle extends VerticleBase {
         delivery.timeout());
     dispatcher = new Dispatcher(
         // each event loop leases under its own name, so one stopping never releases another's work
-        new Dispatcher.Settings(shared.nodeId() + "/" + INSTANCES.incrementAndGet(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
+        new Dispatcher.Settings(delivery.enabled(), shared.nodeId() + "/" + INSTANCES.incrementAndGet(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
             delivery.disableAfterFailingFor()),
@@ -110,7 +110,9 @@ final class ApiVerticle extends VerticleBase {
     router.errorHandler(405, errors);
     router.errorHandler(500, errors);
 
-    pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());
+    if (delivery.enabled()) {
+      pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());
+    }
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.http().host())).requestHandler(router);
     return server.listen(shared.port());
   }

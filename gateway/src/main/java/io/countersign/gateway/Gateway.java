@@ -105,6 +105,9 @@ public final class Gateway implements AutoCloseable {
           config.retention().interval())));
       LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,
           config.instances());
+      if (!config.delivery().enabled()) {
+        LOG.info("delivery is disabled: this process only ingests; processes with delivery enabled send its events");
+      }
       return new Gateway(vertx, pool, embedded, port, nodeId);
     } catch (Exception e) {
       if (vertx != null) {

@@ -52,6 +52,9 @@ final class Report {
         "shed503", "errors", "deliveriesExpected", "deliveriesReceived", "lost", "duplicateDeliveries",
         "signatureFailures", "receiverInjectedFailures", "rotations", "ackConflicts")) {
       Object v = summary.getValue(key);
+      if ("lost".equals(key) && v instanceof Number n && n.longValue() < 0) {
+        v = "not measured (--ingest-only)";
+      }
       out.printf(Locale.ROOT, "%-26s %s%n", key, v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : v);
     }
     out.printf(Locale.ROOT, "%-26s %8s %8s %8s %8s %8s%n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max");

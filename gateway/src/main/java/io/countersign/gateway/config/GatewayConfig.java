@@ -34,7 +34,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
 
   public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches) {}
 
-  public record Delivery(Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
+  public record Delivery(boolean enabled, Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
       Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint,
       int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor,
       Duration disableAfterFailingFor) {}

@@ -43,7 +43,7 @@ public final class Dispatcher {
   private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /** What a dispatcher needs from the configuration. */
-  public record Settings(String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
+  public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
       Duration leaseDuration, RetryPolicy retryPolicy, int circuitFailureThreshold, Duration circuitOpenFor,
       Duration circuitMaxOpenFor, Duration disableAfterFailingFor) {}
 
@@ -103,9 +103,12 @@ public final class Dispatcher {
     return settings.nodeId();
   }
 
-  /** Free places for new attempts, counting queued work. Ingest leases fresh work to this process only if positive. */
+  /**
+   * Free places for new attempts, counting queued work. Ingest leases fresh work to this process only if positive;
+   * an ingest-only process (delivery disabled) has none.
+   */
   public int capacity() {
-    return stopped ? 0 : settings.maxInFlight() - inFlight - waitingTotal;
+    return stopped || !settings.enabled() ? 0 : settings.maxInFlight() - inFlight - waitingTotal;
   }
 
   public void dispatch(DeliveryTask task) {

@@ -1,0 +1,47 @@
+package io.countersign.gateway.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.countersign.gateway.testing.Eventually;
+import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestDatabases;
+import io.countersign.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A process with {@code delivery.enabled=false} only ingests: it commits events and their deliveries, unleased,
+ * and sends nothing; a process with delivery enabled on the same database sends them.
+ */
+class IngestOnlyIT {
+  @Test
+  void anIngestOnlyProcessCommitsDeliveriesThatAnotherProcessSends() throws Exception {
+    String db = TestDatabases.fresh();
+    String masterKey = TestGateway.randomKey();
+    try (FakeReceiver receiver = FakeReceiver.start();
+         TestGateway ingest = TestGateway.start(db, Map.of("delivery.enabled", "false", "secrets.masterKey", masterKey))) {
+      String token = ingest.createTenant("acme");
+      ingest.createEndpoint("acme", token, receiver.url("/a"));
+      ingest.createEndpoint("acme", token, receiver.url("/b"));
+      for (int i = 0; i < 5; i++) {
+        assertEquals(202, ingest.postEvent("acme", token, "k" + i, "order.created", "{\"n\":" + i + "}").statusCode());
+      }
+      Thread.sleep(1_000);
+      assertEquals(0, receiver.received().size(), "an ingest-only process sends nothing");
+      assertEquals(List.of(List.of(10L)), TestDatabases.query(db,
+          "SELECT count(*) FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL"));
+
+      try (TestGateway sender = TestGateway.start(db, Map.of("secrets.masterKey", masterKey))) {
+        Eventually.await(Duration.ofSeconds(15), "both endpoints to receive all five events",
+            () -> receiver.accepted("/a").size() == 5 && receiver.accepted("/b").size() == 5);
+        String first = new JsonObject(ingest.postEvent("acme", token, "k0", "order.created", "{\"n\":0}").body())
+            .getString("id");
+        assertEquals(first, receiver.accepted("/a").stream().map(r -> r.header("webhook-id"))
+            .filter(first::equals).findFirst().orElseThrow(), "a replayed key names the delivered event");
+      }
+    }
+  }
+}

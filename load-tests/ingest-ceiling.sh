@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Accepted events/s against the pgbench ceiling, in one session on one PostgreSQL:
+#   1. the pgbench ceiling of the bare single-row claim (load-tests/pgbench-ceiling.sh, -M prepared -c 64);
+#   2. an ingest-only gateway (delivery.enabled=false) driven by the load tool's --find-max --ingest-only, every
+#      event 1 KiB with 4 endpoints, so each 202 commits one event row and four delivery rows;
+#   3. a check in PostgreSQL that every 202 of the run is there: one event and four pending deliveries each.
+# The deliveries are left pending (no receiver stays up for them); end-to-end throughput is perf-session.sh's part.
+#
+# usage: load-tests/ingest-ceiling.sh [admin postgres url] [start rate]
+# default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_ingest), 2000/s.
+# Output: perf-results/ingest-ceiling/ (session.log, the load tool's summary.json, .hgrm files and report.html).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+start_rate="${2:-2000}"
+db_url="${admin_url%/*}/countersign_ingest"
+out=perf-results/ingest-ceiling
+mkdir -p "$out"
+exec > >(tee "$out/session.log") 2>&1
+
+[ -f gateway/target/countersign-gateway.jar ] && [ -f load-tests/target/countersign-load.jar ] \
+  || mvn -q -DskipTests package
+psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_ingest" -c "CREATE DATABASE countersign_ingest"
+
+echo "== $(date -u +%FT%TZ) $(nproc) cores; pgbench ceiling (single-row claim, -M prepared -c 64)"
+load-tests/pgbench-ceiling.sh "$db_url" 30
+
+token="ingest-$(date +%s)-admin"
+port=18095
+COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT=$port \
+COUNTERSIGN_HTTP_HOST=127.0.0.1 COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true COUNTERSIGN_DELIVERY_ENABLED=false \
+COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" \
+  java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$out/gateway.log" 2>&1 &
+gw=$!
+trap 'kill $gw 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+
+echo "== ingest-only gateway: find-max on accept p99 <= 100 ms (40 s warm-up, 15 s steps)"
+java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" --ingest-only \
+  --find-max --rate "$start_rate" --step-factor 1.2 --duration 15s --warmup 40s --out "$out/find-max" || true
+
+echo "== every 202 of the run is in PostgreSQL"
+python3 - "$out/find-max/summary.json" "$db_url" <<'PY'
+import json, subprocess, sys
+summary = json.load(open(sys.argv[1]))
+s = summary["settings"]
+tenant, accepted = s["tenant"], s["acceptedInRun"]
+def count(sql):
+    return int(subprocess.check_output(["psql", sys.argv[2], "-Atc", sql], text=True).strip())
+events = count(f"SELECT count(*) FROM events WHERE tenant_id = '{tenant}'")
+deliveries = count(f"SELECT count(*) FROM deliveries WHERE tenant_id = '{tenant}' AND status = 'pending'")
+print(f"202s in the run: {accepted}; events stored: {events}; pending deliveries: {deliveries} (expected {4 * accepted})")
+ok = events == accepted and deliveries == 4 * accepted
+print("durability check:", "every 202 is stored with its 4 deliveries" if ok else "MISMATCH")
+sys.exit(0 if ok else 1)
+PY
+echo "== blocked-thread warnings in the gateway log: $(grep -c 'has been blocked' "$out/gateway.log" || true)"
