@@ -3,16 +3,19 @@
 # then with endpoint 0 stalled for the whole run. Prints the healthy endpoints' p99 in both runs and their ratio
 # (the goal: stalled / healthy <= 1.5).
 #
-# usage: load-tests/fairness.sh [rate] [duration]     default 200 events/s, 60s
+# Each run starts with a 40 s warm-up at the same rate (and the same stall), so JIT compilation is not measured.
+#
+# usage: load-tests/fairness.sh [rate] [duration]     default 1000 events/s, 60s
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rate="${1:-200}"
+rate="${1:-1000}"
 duration="${2:-60s}"
 out=perf-results/fairness
 mkdir -p "$out"
-java -jar load-tests/target/countersign-load.jar --rate "$rate" --duration "$duration" --data-dir "$out/data-healthy" \
+rm -rf "$out/data-healthy" "$out/data-stalled"
+java -jar load-tests/target/countersign-load.jar --rate "$rate" --duration "$duration" --warmup 40s --data-dir "$out/data-healthy" \
   --out "$out/healthy" > "$out/healthy.log"
-java -jar load-tests/target/countersign-load.jar --rate "$rate" --duration "$duration" --data-dir "$out/data-stalled" \
+java -jar load-tests/target/countersign-load.jar --rate "$rate" --duration "$duration" --warmup 40s --data-dir "$out/data-stalled" \
   --stall-endpoint 0 --drain-timeout 20s --out "$out/stalled" > "$out/stalled.log"
 python3 - "$out" <<'PY'
 import json, sys

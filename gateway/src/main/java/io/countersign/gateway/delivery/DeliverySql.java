@@ -7,13 +7,17 @@ public final class DeliverySql {
       ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret,
       ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at, ep.rate_limit_per_second""";
 
-  /** Leases due work, oldest first; SKIP LOCKED lets several processes poll at once without waiting on each other. */
+  /**
+   * Leases due work, oldest first, except for endpoints in $4 (whose lanes in this process are full); SKIP LOCKED
+   * lets several processes poll at once without waiting on each other.
+   */
   static final String CLAIM_DUE = """
       WITH due AS (
         SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
         JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
           AND e.enabled AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
+          AND NOT (d.endpoint_id = ANY($4::text[]))
         ORDER BY d.next_attempt_at
         LIMIT $2
         FOR UPDATE OF d SKIP LOCKED
@@ -35,7 +39,8 @@ public final class DeliverySql {
    * lease was taken over records nothing. The same statement keeps the endpoint's circuit breaker: failures count
    * up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a row; a 2xx closes it. An
    * endpoint failing without a success for $14 ms is disabled, with an audit row. Healthy endpoints are not
-   * written at all. Answers the endpoint's circuit state.
+   * written at all. When the circuit opens, the endpoint's waiting deliveries are deferred until it closes. Answers
+   * the endpoint's circuit state.
    */
   static final String RECORD_ATTEMPT = """
       WITH d AS (
@@ -60,14 +65,23 @@ public final class DeliverySql {
                                     THEN $9 + least($12::bigint * (2 ^ least(e.circuit_opens, 20))::bigint, $13::bigint)
                                               * interval '1 millisecond'
                                     ELSE e.circuit_open_until END
-        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since FROM endpoints o
+        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since,
+                                o.circuit_open_until AS was_open_until FROM endpoints o
                          WHERE o.tenant_id = d.tenant_id AND o.endpoint_id = d.endpoint_id) old
         WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
           AND NOT ($5 = 'delivered' AND e.consecutive_failures = 0 AND e.circuit_open_until IS NULL)
         RETURNING e.tenant_id, e.endpoint_id, e.version, e.circuit_open_until, e.consecutive_failures, e.enabled,
-                  old.was_enabled, old.was_failing_since,
+                  old.was_enabled, old.was_failing_since, old.was_open_until,
                   -- true only when the failing period is what disabled it (a 410 disables it elsewhere)
                   coalesce(e.failing_since <= $9 - $14::bigint * interval '1 millisecond', false) AS over_period
+      ), deferred AS (
+        -- when the circuit opens, the endpoint's waiting deliveries become due when it closes: the pollers' scan of
+        -- due work then never wades through a stalled endpoint's backlog
+        UPDATE deliveries w SET next_attempt_at = ep.circuit_open_until
+        FROM ep
+        WHERE ep.circuit_open_until > $9 AND ep.circuit_open_until IS DISTINCT FROM ep.was_open_until
+          AND w.tenant_id = ep.tenant_id AND w.endpoint_id = ep.endpoint_id AND w.status = 'pending'
+          AND w.lease_owner IS NULL AND w.next_attempt_at < ep.circuit_open_until
       ), disabled AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
         SELECT tenant_id, endpoint_id, 'endpoint_disabled', 'gateway', version, version,

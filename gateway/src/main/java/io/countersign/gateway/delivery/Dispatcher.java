@@ -41,6 +41,9 @@ public final class Dispatcher {
   private static final int MAX_ERROR_CHARS = 500;
   private static final int MAX_OUTCOME_BATCH = 1024;
   private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+  /** Waiting work per endpoint lane, as a multiple of its in-flight bound. */
+  private static final int LANE_QUEUE_FACTOR = 4;
+  private static final String[] NONE = new String[0];
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
@@ -74,6 +77,8 @@ public final class Dispatcher {
   private final Map<String, Lane> lanes = new HashMap<>();
   /** Lanes with waiting work, in the order they started waiting: served round-robin when a place frees. */
   private final ArrayDeque<Lane> ready = new ArrayDeque<>();
+  /** Endpoint ids whose lane is full or whose circuit is open: see {@link #saturatedEndpoints()}. */
+  private final Map<String, Lane> saturated = new HashMap<>();
   private final List<Outcome> pendingOutcomes = new ArrayList<>();
   private int inFlight;
   private int waitingTotal;
@@ -111,6 +116,34 @@ public final class Dispatcher {
     return stopped || !settings.enabled() ? 0 : settings.maxInFlight() - inFlight - waitingTotal;
   }
 
+  /**
+   * Endpoints this process should not lease more work for now: their lane is full, or their circuit is known to be
+   * open. Leasing it would only mean giving it back (one write per delivery) while a stalled receiver holds its
+   * lane; left unleased, it waits in PostgreSQL for a poller with room.
+   */
+  public String[] saturatedEndpoints() {
+    if (saturated.isEmpty()) {
+      return NONE;
+    }
+    // a circuit closes by time alone, with nothing else to notice it
+    saturated.values().removeIf(lane -> !isSaturated(lane));
+    return saturated.keySet().toArray(NONE);
+  }
+
+  private boolean isSaturated(Lane lane) {
+    boolean full = lane.inFlight >= settings.maxInFlightPerEndpoint()
+        && lane.waiting.size() >= settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR;
+    return full || lane.circuitOpenUntil != null && lane.circuitOpenUntil.toInstant().isAfter(clock.instant());
+  }
+
+  private void updateSaturation(DeliveryTask task, Lane lane) {
+    if (isSaturated(lane)) {
+      saturated.put(task.endpointId(), lane);
+    } else {
+      saturated.remove(task.endpointId());
+    }
+  }
+
   public void dispatch(DeliveryTask task) {
     if (stopped) {
       release(task);
@@ -119,7 +152,8 @@ public final class Dispatcher {
     Lane lane = lanes.computeIfAbsent(laneKey(task), k -> new Lane());
     if (inFlight < settings.maxInFlight() && lane.inFlight < settings.maxInFlightPerEndpoint()) {
       send(task, lane);
-    } else if (waitingTotal < settings.maxInFlight() && lane.waiting.size() < settings.maxInFlightPerEndpoint() * 4) {
+    } else if (waitingTotal < settings.maxInFlight()
+        && lane.waiting.size() < settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR) {
       if (lane.waiting.isEmpty()) {
         ready.add(lane);
       }
@@ -128,6 +162,7 @@ public final class Dispatcher {
     } else {
       release(task);
     }
+    updateSaturation(task, lane);
   }
 
   /** Leases due work up to the free capacity and sends it. At most one poll runs at a time per dispatcher. */
@@ -138,7 +173,7 @@ public final class Dispatcher {
     }
     polling = true;
     return pool.preparedQuery(DeliverySql.CLAIM_DUE)
-        .execute(Tuple.of(settings.nodeId(), free, settings.leaseDuration().toMillis()))
+        .execute(Tuple.of(settings.nodeId(), free, settings.leaseDuration().toMillis(), saturatedEndpoints()))
         .map(rows -> {
           for (Row row : rows) {
             dispatch(fromRow(row));
@@ -216,6 +251,7 @@ public final class Dispatcher {
         .onComplete(ar -> {
           inFlight--;
           lane.inFlight--;
+          updateSaturation(task, lane);
           if (ar.succeeded()) {
             finish(task, started, ar.result().status(), ar.result().retryAfter(), null);
           } else {
@@ -441,7 +477,14 @@ public final class Dispatcher {
     boolean opened = openUntil != null && !openUntil.equals(known) && openUntil.toInstant().isAfter(clock.instant());
     metrics.circuit(task.tenantId(), task.endpointId(), opened, openUntil != null
         && openUntil.toInstant().isAfter(clock.instant()));
+    updateSaturation(task, lane);
     if (opened) {
+      // what waits in the lane would only time out against a receiver that is failing: back to PostgreSQL
+      int dropped = lane.waiting.size();
+      lane.waiting.forEach(this::release);
+      lane.waiting.clear();
+      waitingTotal -= dropped;
+      ready.remove(lane);
       operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
           new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));
       LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())

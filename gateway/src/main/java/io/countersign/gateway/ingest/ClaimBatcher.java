@@ -102,7 +102,7 @@ final class ClaimBatcher {
     }
     Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(eventIds).addArrayOfString(keys)
         .addArrayOfString(types).addArrayOfBuffer(hashes).addArrayOfBuffer(payloads).addString(leaseOwner)
-        .addLong(settings.leaseDuration().toMillis());
+        .addLong(settings.leaseDuration().toMillis()).addArrayOfString(dispatcher.saturatedEndpoints());
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(IngestSql.CLAIM).execute(params)
         .compose(rows -> settle(batch, rows, leaseOwner != null), failure -> retryAlone(batch, failure));

@@ -7,8 +7,8 @@ final class IngestSql {
    * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync). Arrays $1-$6 carry one
    * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
    * (tenant, idempotency key) is new, and in that case one delivery per matching enabled endpoint, leased to this
-   * process ($7) so it can send them without a poll (unless the endpoint's circuit breaker is open: then it waits
-   * for the poller). A claim whose event id is missing from the answer lost: its key was already taken (also by an
+   * process ($7) so it can send them without a poll, except to endpoints in $9 (whose lanes in this process are
+   * full: any process's poller takes those) and to endpoints whose circuit breaker is open (due when it closes). A claim whose event id is missing from the answer lost: its key was already taken (also by an
    * earlier claim in the same batch). With LEFT JOINs a claimed event with no subscribers still returns one row
    * (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go only to endpoints
    * that name them, never to catch-all endpoints.
@@ -28,12 +28,14 @@ final class IngestSql {
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING tenant_id, event_id, event_type, created_at
       ), fanout AS (
-        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, lease_owner, lease_until)
-        SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN circuit_closed THEN $7::text END,
-               CASE WHEN $7::text IS NULL OR NOT circuit_closed THEN NULL
-                    ELSE now() + $8::bigint * interval '1 millisecond' END
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, lease_owner, lease_until, next_attempt_at)
+        SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN circuit_closed AND has_room THEN $7::text END,
+               CASE WHEN $7::text IS NULL OR NOT circuit_closed OR NOT has_room THEN NULL
+                    ELSE now() + $8::bigint * interval '1 millisecond' END,
+               CASE WHEN circuit_closed THEN now() ELSE e.circuit_open_until END
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
-             LATERAL (SELECT e.circuit_open_until IS NULL OR e.circuit_open_until <= now() AS circuit_closed) cb
+             LATERAL (SELECT e.circuit_open_until IS NULL OR e.circuit_open_until <= now() AS circuit_closed,
+                             NOT (e.endpoint_id = ANY($9::text[])) AS has_room) cb
         WHERE e.enabled AND e.deleted_at IS NULL
           AND ((cardinality(e.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
                OR c.event_type = ANY(e.event_types))

@@ -49,7 +49,7 @@ public final class OperatorEvents {
     Tuple claim = Tuple.tuple().addArrayOfString(new String[] {tenantId}).addArrayOfString(new String[] {Ids.event()})
         .addArrayOfString(new String[] {"countersign:" + kind + ":" + dedupKey}).addArrayOfString(new String[] {type})
         .addArrayOfBuffer(new Buffer[] {Buffer.buffer(Wire.sha256(payload.getBytes()))})
-        .addArrayOfBuffer(new Buffer[] {payload}).addString(null).addLong(0L);
+        .addArrayOfBuffer(new Buffer[] {payload}).addString(null).addLong(0L).addArrayOfString(new String[0]);
     return pool.preparedQuery(IngestSql.CLAIM).execute(claim)
         .onFailure(e -> LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("kind", kind)
             .log("operator event not recorded: " + e))

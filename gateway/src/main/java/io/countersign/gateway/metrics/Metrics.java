@@ -51,7 +51,7 @@ public final class Metrics {
 
   public Metrics() {
     Gauge.builder("countersign_backlog_deliveries", backlog, AtomicLong::get)
-        .description("pending deliveries in PostgreSQL").register(registry);
+        .description("pending deliveries in PostgreSQL, counted up to 10000 (10001 means more)").register(registry);
     Gauge.builder("countersign_backlog_oldest_seconds", oldestPendingSeconds, AtomicLong::get)
         .description("age of the oldest pending delivery").register(registry);
   }

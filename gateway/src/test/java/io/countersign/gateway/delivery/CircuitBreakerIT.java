@@ -39,6 +39,11 @@ class CircuitBreakerIT {
       // while open, the failing endpoint is left alone: no request reaches it between opening and openUntil
       java.time.Instant openUntil = java.time.Instant.parse(circuit.getString("openUntil"));
       long openedAt = openUntil.toEpochMilli() - 2_000;
+      // an event accepted while the circuit is open waits in PostgreSQL until it closes, unleased
+      String late = new JsonObject(gateway.postEvent("acme", token, "e-late", "order.created", "{}").body()).getString("id");
+      assertEquals(java.util.List.of(java.util.List.of(true)), io.countersign.gateway.testing.TestDatabases.query(
+          gateway.databaseUrl(), "SELECT lease_owner IS NULL AND next_attempt_at >= '" + openUntil + "'::timestamptz"
+              + " FROM deliveries WHERE event_id = '" + late + "' AND endpoint_id = '" + sick + "'"));
       long now = System.currentTimeMillis();
       if (now < openUntil.toEpochMilli()) {
         Thread.sleep(openUntil.toEpochMilli() - now);
@@ -51,7 +56,7 @@ class CircuitBreakerIT {
 
       // recovered: once the circuit lets attempts through and one succeeds, everything is delivered and it closes
       receiver.answerByDefault(200);
-      Eventually.await(Duration.ofSeconds(40), "recovery", () -> receiver.accepted("/sick").size() == 4);
+      Eventually.await(Duration.ofSeconds(40), "recovery", () -> receiver.accepted("/sick").size() == 5);
       Eventually.await(Duration.ofSeconds(5), "closed", () -> {
         try {
           return "closed".equals(gateway.endpoint("acme", token, sick).getJsonObject("circuit").getString("state"));
