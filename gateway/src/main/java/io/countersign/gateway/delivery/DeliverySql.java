@@ -39,8 +39,7 @@ public final class DeliverySql {
    * lease was taken over records nothing. The same statement keeps the endpoint's circuit breaker: failures count
    * up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a row; a 2xx closes it. An
    * endpoint failing without a success for $14 ms is disabled, with an audit row. Healthy endpoints are not
-   * written at all. When the circuit opens, the endpoint's waiting deliveries are deferred until it closes. Answers
-   * the endpoint's circuit state.
+   * written at all. Answers the endpoint's circuit state.
    */
   static final String RECORD_ATTEMPT = """
       WITH d AS (
@@ -65,23 +64,14 @@ public final class DeliverySql {
                                     THEN $9 + least($12::bigint * (2 ^ least(e.circuit_opens, 20))::bigint, $13::bigint)
                                               * interval '1 millisecond'
                                     ELSE e.circuit_open_until END
-        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since,
-                                o.circuit_open_until AS was_open_until FROM endpoints o
+        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since FROM endpoints o
                          WHERE o.tenant_id = d.tenant_id AND o.endpoint_id = d.endpoint_id) old
         WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
           AND NOT ($5 = 'delivered' AND e.consecutive_failures = 0 AND e.circuit_open_until IS NULL)
         RETURNING e.tenant_id, e.endpoint_id, e.version, e.circuit_open_until, e.consecutive_failures, e.enabled,
-                  old.was_enabled, old.was_failing_since, old.was_open_until,
+                  old.was_enabled, old.was_failing_since,
                   -- true only when the failing period is what disabled it (a 410 disables it elsewhere)
                   coalesce(e.failing_since <= $9 - $14::bigint * interval '1 millisecond', false) AS over_period
-      ), deferred AS (
-        -- when the circuit opens, the endpoint's waiting deliveries become due when it closes: the pollers' scan of
-        -- due work then never wades through a stalled endpoint's backlog
-        UPDATE deliveries w SET next_attempt_at = ep.circuit_open_until
-        FROM ep
-        WHERE ep.circuit_open_until > $9 AND ep.circuit_open_until IS DISTINCT FROM ep.was_open_until
-          AND w.tenant_id = ep.tenant_id AND w.endpoint_id = ep.endpoint_id AND w.status = 'pending'
-          AND w.lease_owner IS NULL AND w.next_attempt_at < ep.circuit_open_until
       ), disabled AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
         SELECT tenant_id, endpoint_id, 'endpoint_disabled', 'gateway', version, version,
@@ -127,6 +117,19 @@ public final class DeliverySql {
         SELECT tenant_id, event_id, endpoint_id, attempt_count, attempted_at, status_code, NULL, latency_ms FROM d
       )
       SELECT event_id, endpoint_id FROM d""";
+
+  /**
+   * When an endpoint's circuit opens, its waiting deliveries become due when it closes ($3), so the pollers' scan
+   * of due work never wades through a stalled endpoint's backlog. In chunks of $4 rows, each its own short
+   * statement: one update of a large backlog would hold up every commit behind its WAL.
+   */
+  static final String DEFER_FOR_CIRCUIT = """
+      UPDATE deliveries SET next_attempt_at = $3
+      WHERE ctid = ANY(ARRAY(
+        SELECT w.ctid FROM deliveries w
+        WHERE w.tenant_id = $1 AND w.endpoint_id = $2 AND w.status = 'pending' AND w.lease_owner IS NULL
+          AND w.next_attempt_at < $3
+        LIMIT $4 FOR UPDATE SKIP LOCKED))""";
 
   /**
    * Takes one send from a rate-limited endpoint's budget for the current one-second window, shared by all

@@ -44,6 +44,7 @@ public final class Dispatcher {
   /** Waiting work per endpoint lane, as a multiple of its in-flight bound. */
   private static final int LANE_QUEUE_FACTOR = 4;
   private static final String[] NONE = new String[0];
+  private static final int DEFER_CHUNK = 1000;
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
@@ -485,12 +486,29 @@ public final class Dispatcher {
       lane.waiting.clear();
       waitingTotal -= dropped;
       ready.remove(lane);
+      deferForCircuit(task.tenantId(), task.endpointId(), openUntil);
       operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
           new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));
       LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
           .addKeyValue("openUntil", openUntil.toInstant().toString())
           .log("circuit breaker opened after consecutive failures; attempts to this endpoint pause");
     }
+  }
+
+  /** Moves an open circuit's waiting deliveries to when it closes, a chunk at a time, while it is still open. */
+  private void deferForCircuit(String tenantId, String endpointId, OffsetDateTime openUntil) {
+    if (stopped || !openUntil.toInstant().isAfter(clock.instant())) {
+      return;
+    }
+    pool.preparedQuery(DeliverySql.DEFER_FOR_CIRCUIT)
+        .execute(Tuple.of(tenantId, endpointId, openUntil, DEFER_CHUNK))
+        .onSuccess(rows -> {
+          if (rows.rowCount() >= DEFER_CHUNK) {
+            context.runOnContext(v -> deferForCircuit(tenantId, endpointId, openUntil));
+          }
+        })
+        .onFailure(e -> LOG.debug("deferring {}'s backlog failed; the pollers skip it while the circuit is open",
+            endpointId));
   }
 
   /** A receiver that answers 410 Gone asks never to be called again: disable the endpoint, with an audit row. */
