@@ -2,11 +2,11 @@
 # 1 vs 2 gateway processes on one PostgreSQL, same offered load, in one session: ingest spread round-robin.
 #
 # usage: load-tests/scale-out.sh [admin postgres url] [rate] [duration]
-# default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_scale), 250/s, 30s.
+# default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_scale), 1000/s, 30s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
-rate="${2:-250}"
+rate="${2:-1000}"
 duration="${3:-30s}"
 db_url="${admin_url%/*}/countersign_scale"
 out=perf-results/scale-out
@@ -23,7 +23,8 @@ start() {
 wait_up() { for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && return; sleep 1; done; }
 a=$(start 18201); trap 'kill $a ${b:-} 2>/dev/null || true' EXIT
 wait_up 18201
-load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" "$@"; }
+# 40 s warm-up each: the second process's JIT must not be what is measured
+load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" --warmup 40s "$@"; }
 load --target http://127.0.0.1:18201 --out "$out/one" > "$out/one.log" || true
 b=$(start 18202); wait_up 18202
 load --target http://127.0.0.1:18201,http://127.0.0.1:18202 --out "$out/two" > "$out/two.log" || true
