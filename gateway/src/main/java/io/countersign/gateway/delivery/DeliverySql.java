@@ -35,39 +35,36 @@ public final class DeliverySql {
       JOIN endpoints ep ON ep.tenant_id = l.tenant_id AND ep.endpoint_id = l.endpoint_id""";
 
   /**
-   * Records one attempt and moves the delivery on, only while this process still holds the lease; a process whose
-   * lease was taken over records nothing. The same statement keeps the endpoint's circuit breaker: failures count
-   * up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a row; a 2xx closes it. An
-   * endpoint failing without a success for $14 ms is disabled, with an audit row. Healthy endpoints are not
-   * written at all. Answers the endpoint's circuit state.
+   * Records one failed attempt ($5 'pending' with the next time $6, or 'failed') and moves the delivery on, only
+   * while this process still holds the lease; a process whose lease was taken over records nothing. Successes go
+   * through {@link #RECORD_DELIVERED}, which also closes the circuit. The same statement keeps the endpoint's
+   * circuit breaker: failures count up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a
+   * row. An endpoint failing without a success for $14 ms is disabled, with an audit row. Answers the endpoint's
+   * circuit state.
    */
-  static final String RECORD_ATTEMPT = """
+  static final String RECORD_FAILURE = """
       WITH d AS (
         UPDATE deliveries SET attempt_count = attempt_count + 1, status = $5, next_attempt_at = $6,
-               lease_owner = NULL, lease_until = NULL, last_status_code = $7, last_error = $8,
-               delivered_at = CASE WHEN $5 = 'delivered' THEN $9 ELSE delivered_at END
+               lease_owner = NULL, lease_until = NULL, last_status_code = $7, last_error = $8
         WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4
         RETURNING tenant_id, event_id, endpoint_id, attempt_count
       ), ep AS (
         UPDATE endpoints e SET
-          failing_since = CASE WHEN $5 = 'delivered' THEN NULL ELSE coalesce(e.failing_since, $9) END,
-          enabled = CASE WHEN $5 <> 'delivered' AND coalesce(e.failing_since, $9) <= $9 - $14::bigint * interval '1 millisecond'
+          failing_since = coalesce(e.failing_since, $9),
+          enabled = CASE WHEN coalesce(e.failing_since, $9) <= $9 - $14::bigint * interval '1 millisecond'
                          THEN false ELSE e.enabled END,
-          consecutive_failures = CASE WHEN $5 = 'delivered' THEN 0 ELSE e.consecutive_failures + 1 END,
-          circuit_opens = CASE WHEN $5 = 'delivered' THEN 0
-                               WHEN e.consecutive_failures + 1 >= $11
-                                    AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= $9)
-                               THEN e.circuit_opens + 1 ELSE e.circuit_opens END,
-          circuit_open_until = CASE WHEN $5 = 'delivered' THEN NULL
-                                    WHEN e.consecutive_failures + 1 >= $11
-                                         AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= $9)
+          consecutive_failures = e.consecutive_failures + 1,
+          circuit_opens = CASE WHEN old.opening THEN e.circuit_opens + 1 ELSE e.circuit_opens END,
+          circuit_open_until = CASE WHEN old.opening
                                     THEN $9 + least($12::bigint * (2 ^ least(e.circuit_opens, 20))::bigint, $13::bigint)
                                               * interval '1 millisecond'
                                     ELSE e.circuit_open_until END
-        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since FROM endpoints o
+        FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since,
+                                o.consecutive_failures + 1 >= $11
+                                  AND (o.circuit_open_until IS NULL OR o.circuit_open_until <= $9) AS opening
+                         FROM endpoints o
                          WHERE o.tenant_id = d.tenant_id AND o.endpoint_id = d.endpoint_id) old
         WHERE e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
-          AND NOT ($5 = 'delivered' AND e.consecutive_failures = 0 AND e.circuit_open_until IS NULL)
         RETURNING e.tenant_id, e.endpoint_id, e.version, e.circuit_open_until, e.consecutive_failures, e.enabled,
                   old.was_enabled, old.was_failing_since,
                   -- true only when the failing period is what disabled it (a 410 disables it elsewhere)
@@ -88,14 +85,14 @@ public final class DeliverySql {
 
   /**
    * Records a batch of successful attempts in one statement: arrays $1-$6 carry tenant, event, endpoint, status
-   * code, time and latency per attempt. Like {@link #RECORD_ATTEMPT}, only deliveries still leased to this process
-   * ($7) are recorded, and answers which. An endpoint that was failing is healed (circuit closed, failures
+   * code, time and latency per attempt. Like {@link #RECORD_FAILURE}, only deliveries still leased to this process
+   * ($7) are recorded, and answers which (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
    * forgotten); a healthy one is not written.
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[])
-          AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms)
+          WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, i)
       ), d AS (
         UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
                next_attempt_at = o.attempted_at, lease_owner = NULL, lease_until = NULL,
@@ -103,7 +100,8 @@ public final class DeliverySql {
         FROM o
         WHERE d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
           AND d.lease_owner = $7
-        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, o.attempted_at, o.status_code, o.latency_ms
+        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, o.attempted_at, o.status_code, o.latency_ms,
+                  o.i
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL
@@ -116,7 +114,7 @@ public final class DeliverySql {
                                        latency_ms)
         SELECT tenant_id, event_id, endpoint_id, attempt_count, attempted_at, status_code, NULL, latency_ms FROM d
       )
-      SELECT event_id, endpoint_id FROM d""";
+      SELECT i FROM d""";
 
   /**
    * When an endpoint's circuit opens, its waiting deliveries become due when it closes ($3), so the pollers' scan

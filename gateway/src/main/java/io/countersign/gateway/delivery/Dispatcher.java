@@ -69,6 +69,7 @@ public final class Dispatcher {
   }
 
   private final Settings settings;
+  private final int laneQueueLimit;
   private final Pool pool;
   private final Sender sender;
   private final Metrics metrics;
@@ -98,6 +99,7 @@ public final class Dispatcher {
       OperatorEvents operatorEvents) {
     this.operatorEvents = operatorEvents;
     this.settings = settings;
+    this.laneQueueLimit = settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR;
     this.pool = pool;
     this.sender = sender;
     this.metrics = metrics;
@@ -132,8 +134,7 @@ public final class Dispatcher {
   }
 
   private boolean isSaturated(Lane lane) {
-    boolean full = lane.inFlight >= settings.maxInFlightPerEndpoint()
-        && lane.waiting.size() >= settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR;
+    boolean full = lane.inFlight >= settings.maxInFlightPerEndpoint() && lane.waiting.size() >= laneQueueLimit;
     return full || lane.circuitOpenUntil != null && lane.circuitOpenUntil.toInstant().isAfter(clock.instant());
   }
 
@@ -153,8 +154,7 @@ public final class Dispatcher {
     Lane lane = lanes.computeIfAbsent(laneKey(task), k -> new Lane());
     if (inFlight < settings.maxInFlight() && lane.inFlight < settings.maxInFlightPerEndpoint()) {
       send(task, lane);
-    } else if (waitingTotal < settings.maxInFlight()
-        && lane.waiting.size() < settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR) {
+    } else if (waitingTotal < settings.maxInFlight() && lane.waiting.size() < laneQueueLimit) {
       if (lane.waiting.isEmpty()) {
         ready.add(lane);
       }
@@ -386,15 +386,15 @@ public final class Dispatcher {
         .addString(settings.nodeId());
     return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params)
         .onSuccess(rows -> {
-          java.util.Set<String> recorded = new java.util.HashSet<>(rows.size() * 2);
+          boolean[] recorded = new boolean[n];
           for (Row row : rows) {
-            recorded.add(row.getString("event_id") + '/' + row.getString("endpoint_id"));
+            recorded[(int) (row.getLong("i") - 1)] = true;
           }
-          for (Outcome o : batch) {
-            if (recorded.contains(o.task.eventId() + '/' + o.task.endpointId())) {
-              noteCircuit(o.task, null);
+          for (int i = 0; i < n; i++) {
+            if (recorded[i]) {
+              noteCircuit(batch.get(i).task, null);
             } else {
-              leaseLost(o);
+              leaseLost(batch.get(i));
             }
           }
         })
@@ -419,7 +419,7 @@ public final class Dispatcher {
           .addLong(settings.circuitMaxOpenFor().toMillis())
           .addLong(settings.disableAfterFailingFor().toMillis()));
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_ATTEMPT).executeBatch(tuples))
+    return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_FAILURE).executeBatch(tuples))
         .onSuccess(rows -> {
           for (Outcome o : batch) {
             if (rows.size() > 0) {
