@@ -11,6 +11,7 @@
 # Output: perf-results/ingest-ceiling/ (session.log, the load tool's summary.json, .hgrm files and report.html).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 start_rate="${2:-2000}"
 db_url="${admin_url%/*}/countersign_ingest"
@@ -27,13 +28,10 @@ load-tests/pgbench-ceiling.sh "$db_url" 30
 
 token="ingest-$(date +%s)-admin"
 port=18095
-COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT=$port \
-COUNTERSIGN_HTTP_HOST=127.0.0.1 COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true COUNTERSIGN_DELIVERY_ENABLED=false \
-COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" \
-  java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$out/gateway.log" 2>&1 &
-gw=$!
+gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_DELIVERY_ENABLED=false \
+  COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
 trap 'kill $gw 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+wait_up $port
 
 echo "== ingest-only gateway: find-max on accept p99 <= 100 ms (40 s warm-up, 15 s steps)"
 java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" --ingest-only \

@@ -8,6 +8,7 @@
 # Output: perf-results/ (one directory per run, plus session.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 long_run="${2:-300s}"
 base="${admin_url%/*}"
@@ -23,14 +24,10 @@ psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_perf" -c "CREATE DA
 
 token="perf-$(date +%s)-admin"
 port=18090
-COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT=$port \
-COUNTERSIGN_HTTP_HOST=127.0.0.1 COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true \
-COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s COUNTERSIGN_SECRETS_MIN_OVERLAP=1s \
-COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" \
-  java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$out/gateway.log" 2>&1 &
-gw=$!
+gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s \
+  COUNTERSIGN_SECRETS_MIN_OVERLAP=1s COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
 trap 'kill $gw 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 1; done
+wait_up $port
 echo "== $(date -u +%FT%TZ) gateway pid $gw on $db_url, $(nproc) cores"
 
 load() { java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" "$@"; }

@@ -5,6 +5,7 @@
 # default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_scale), 1000/s, 30s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 rate="${2:-1000}"
 duration="${3:-30s}"
@@ -15,12 +16,8 @@ psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_scale" -c "CREATE D
 token="scale-$(date +%s)-admin"
 key=$(head -c 32 /dev/urandom | base64)
 start() {
-  COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT="$1" COUNTERSIGN_HTTP_HOST=127.0.0.1 \
-  COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true COUNTERSIGN_SECRETS_MASTER_KEY="$key" COUNTERSIGN_LOG_FORMAT=text \
-    java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$out/gateway-$1.log" 2>&1 &
-  echo $!
+  start_gateway "$1" "$db_url" "$token" "$out/gateway-$1.log" COUNTERSIGN_SECRETS_MASTER_KEY="$key" COUNTERSIGN_LOG_FORMAT=text
 }
-wait_up() { for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && return; sleep 1; done; }
 a=$(start 18201); trap 'kill $a ${b:-} 2>/dev/null || true' EXIT
 wait_up 18201
 # 40 s warm-up each: the second process's JIT must not be what is measured
