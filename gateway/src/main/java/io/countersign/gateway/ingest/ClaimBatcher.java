@@ -100,9 +100,8 @@ final class ClaimBatcher {
       hashes[i] = c.bodySha256;
       payloads[i] = c.payload;
     }
-    Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(eventIds).addArrayOfString(keys)
-        .addArrayOfString(types).addArrayOfBuffer(hashes).addArrayOfBuffer(payloads).addString(leaseOwner)
-        .addLong(settings.leaseDuration().toMillis()).addArrayOfString(dispatcher.saturatedEndpoints());
+    Tuple params = IngestSql.claimParams(tenants, eventIds, keys, types, hashes, payloads, leaseOwner,
+        settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints());
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(IngestSql.CLAIM).execute(params)
         .compose(rows -> settle(batch, rows, leaseOwner != null), failure -> retryAlone(batch, failure));

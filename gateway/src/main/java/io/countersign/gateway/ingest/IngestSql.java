@@ -1,6 +1,8 @@
 package io.countersign.gateway.ingest;
 
 import io.countersign.gateway.delivery.DeliverySql;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Tuple;
 
 final class IngestSql {
   /**
@@ -47,6 +49,17 @@ final class IngestSql {
       FROM claimed c
       LEFT JOIN fanout f ON f.tenant_id = c.tenant_id AND f.event_id = c.event_id
       LEFT JOIN endpoints ep ON ep.tenant_id = f.tenant_id AND ep.endpoint_id = f.endpoint_id""";
+
+  /**
+   * The parameters of {@link #CLAIM}, in its order: one array element per claim, then who leases the fresh
+   * deliveries (null: nobody, the pollers send them), for how long, and the endpoints not to lease for.
+   */
+  static Tuple claimParams(String[] tenants, String[] eventIds, String[] keys, String[] types, Buffer[] bodySha256s,
+      Buffer[] payloads, String leaseOwner, long leaseMillis, String[] saturatedEndpoints) {
+    return Tuple.tuple().addArrayOfString(tenants).addArrayOfString(eventIds).addArrayOfString(keys)
+        .addArrayOfString(types).addArrayOfBuffer(bodySha256s).addArrayOfBuffer(payloads).addString(leaseOwner)
+        .addLong(leaseMillis).addArrayOfString(saturatedEndpoints);
+  }
 
   /** After a claim found the key taken: what was stored under it, to tell a replay from a reuse. */
   static final String EXISTING = """
