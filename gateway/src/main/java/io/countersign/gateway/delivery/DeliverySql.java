@@ -8,20 +8,16 @@ public final class DeliverySql {
       ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at, ep.rate_limit_per_second""";
 
   /**
-   * Leases due work, oldest first, except for endpoints in $4 (whose lanes in this process are full); SKIP LOCKED
-   * lets several processes poll at once without waiting on each other.
+   * How far ahead an open circuit's deliveries are parked: past any open period, so the pollers' scan of due work
+   * never walks a stalled endpoint's backlog, and a backlog is rewritten about once an hour at most. A successful
+   * probe brings them back at once ({@link #UNPARK}); this bound only matters if that never runs (the process that
+   * recorded the probe died), and then they are an hour late, not lost.
    */
-  static final String CLAIM_DUE = """
-      WITH due AS (
-        SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
-        JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
-        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
-          AND e.enabled AND (e.circuit_open_until IS NULL OR e.circuit_open_until <= now())
-          AND NOT (d.endpoint_id = ANY($4::text[]))
-        ORDER BY d.next_attempt_at
-        LIMIT $2
-        FOR UPDATE OF d SKIP LOCKED
-      ), leased AS (
+  public static final String PARKED_FOR = "interval '1 hour'";
+
+  /** Leases the rows of {@code due} to $1 for $3 ms and loads what sending them needs. */
+  private static final String LEASE_AND_LOAD = """
+      , leased AS (
         UPDATE deliveries d SET lease_owner = $1, lease_until = now() + $3::bigint * interval '1 millisecond'
         FROM due
         WHERE d.tenant_id = due.tenant_id AND d.event_id = due.event_id AND d.endpoint_id = due.endpoint_id
@@ -29,10 +25,55 @@ public final class DeliverySql {
       )
       SELECT l.tenant_id, l.event_id, l.endpoint_id, l.attempt_count, l.retry_base, ev.payload, ev.created_at AS event_created_at,
       """ + SIGNING_COLUMNS + """
-      
+
       FROM leased l
       JOIN events ev ON ev.tenant_id = l.tenant_id AND ev.event_id = l.event_id
       JOIN endpoints ep ON ep.tenant_id = l.tenant_id AND ep.endpoint_id = l.endpoint_id""";
+
+  /**
+   * Leases up to $2 due deliveries, oldest first, to endpoints whose circuit is closed, except those in $4 (whose
+   * lanes in this process are full); SKIP LOCKED lets several processes poll at once without waiting on each other.
+   */
+  static final String CLAIM_DUE = """
+      WITH due AS (
+        SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
+        JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+          AND e.enabled AND e.circuit_open_until IS NULL
+          AND NOT (d.endpoint_id = ANY($4::text[]))
+        ORDER BY d.next_attempt_at
+        LIMIT $2
+        FOR UPDATE OF d SKIP LOCKED
+      )""" + LEASE_AND_LOAD;
+
+  /**
+   * Half-open circuits: for up to $2 endpoints whose open period is over and whose probe nobody holds, takes the
+   * probe (for $3 ms, like a lease) and leases the endpoint's oldest waiting delivery, whatever its due time. Only
+   * that one attempt is sent: a 2xx closes the circuit and releases the rest, a failure opens it again.
+   */
+  static final String CLAIM_PROBES = """
+      WITH probe AS (
+        UPDATE endpoints e SET circuit_probe_until = now() + $3::bigint * interval '1 millisecond'
+        WHERE (e.tenant_id, e.endpoint_id) IN (
+          SELECT h.tenant_id, h.endpoint_id FROM endpoints h
+          WHERE h.circuit_open_until <= now() AND h.enabled AND h.deleted_at IS NULL
+            AND (h.circuit_probe_until IS NULL OR h.circuit_probe_until < now())
+            AND EXISTS (SELECT 1 FROM deliveries w
+                        WHERE w.tenant_id = h.tenant_id AND w.endpoint_id = h.endpoint_id AND w.status = 'pending'
+                          AND (w.lease_until IS NULL OR w.lease_until < now()))
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED)
+        RETURNING e.tenant_id, e.endpoint_id
+      ), due AS (
+        SELECT w.tenant_id, w.event_id, w.endpoint_id
+        FROM probe p, LATERAL (
+          SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
+          WHERE d.tenant_id = p.tenant_id AND d.endpoint_id = p.endpoint_id AND d.status = 'pending'
+            AND (d.lease_until IS NULL OR d.lease_until < now())
+          ORDER BY d.created_at
+          LIMIT 1
+          FOR UPDATE SKIP LOCKED) w
+      )""" + LEASE_AND_LOAD;
 
   /**
    * Records one failed attempt ($5 'pending' with the next time $6, or 'failed') and moves the delivery on, only
@@ -58,7 +99,8 @@ public final class DeliverySql {
           circuit_open_until = CASE WHEN old.opening
                                     THEN $9 + least($12::bigint * (2 ^ least(e.circuit_opens, 20))::bigint, $13::bigint)
                                               * interval '1 millisecond'
-                                    ELSE e.circuit_open_until END
+                                    ELSE e.circuit_open_until END,
+          circuit_probe_until = CASE WHEN old.opening THEN NULL ELSE e.circuit_probe_until END
         FROM d, LATERAL (SELECT o.enabled AS was_enabled, o.failing_since AS was_failing_since,
                                 o.consecutive_failures + 1 >= $11
                                   AND (o.circuit_open_until IS NULL OR o.circuit_open_until <= $9) AS opening
@@ -86,8 +128,9 @@ public final class DeliverySql {
   /**
    * Records a batch of successful attempts in one statement: arrays $1-$6 carry tenant, event, endpoint, status
    * code, time and latency per attempt. Like {@link #RECORD_FAILURE}, only deliveries still leased to this process
-   * ($7) are recorded, and answers which (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
-   * forgotten); a healthy one is not written.
+   * ($7) are recorded, and answers which (their 1-based positions in the arrays). An endpoint that was failing is
+   * healed (circuit closed, failures forgotten); a healthy one is not written. {@code unpark} is true on the rows of
+   * an endpoint whose circuit this statement closed: its parked backlog is for this process to release.
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
@@ -104,30 +147,52 @@ public final class DeliverySql {
                   o.i
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
-               circuit_open_until = NULL
-        FROM (SELECT DISTINCT tenant_id, endpoint_id FROM d) h
+               circuit_open_until = NULL, circuit_probe_until = NULL
+        FROM (SELECT DISTINCT tenant_id, endpoint_id FROM d) h,
+             LATERAL (SELECT o.circuit_open_until IS NOT NULL AS was_open FROM endpoints o
+                      WHERE o.tenant_id = h.tenant_id AND o.endpoint_id = h.endpoint_id) old
         WHERE e.tenant_id = h.tenant_id AND e.endpoint_id = h.endpoint_id
           AND (e.consecutive_failures <> 0 OR e.circuit_open_until IS NOT NULL OR e.failing_since IS NOT NULL)
-        RETURNING e.endpoint_id
+        RETURNING e.tenant_id, e.endpoint_id, old.was_open
       ), attempt AS (
         INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
                                        latency_ms)
         SELECT tenant_id, event_id, endpoint_id, attempt_count, attempted_at, status_code, NULL, latency_ms FROM d
       )
-      SELECT i FROM d""";
+      SELECT d.i, coalesce(healed.was_open, false) AS unpark
+      FROM d LEFT JOIN healed ON healed.tenant_id = d.tenant_id AND healed.endpoint_id = d.endpoint_id""";
 
   /**
-   * When an endpoint's circuit opens, its waiting deliveries become due when it closes ($3), so the pollers' scan
-   * of due work never wades through a stalled endpoint's backlog. In chunks of $4 rows, each its own short
-   * statement: one update of a large backlog would hold up every commit behind its WAL.
+   * When an endpoint's circuit opens (until $3), its waiting deliveries are parked ({@link #PARKED_FOR} past it),
+   * so the pollers' scan of due work never wades through a stalled endpoint's backlog, and only a probe reaches it
+   * once the period is over. In chunks of $4 rows, each its own short statement: one update of a large backlog
+   * would hold up every commit behind its WAL. Rows already parked past $3 are left alone, and nothing is parked
+   * once the circuit has closed.
    */
-  static final String DEFER_FOR_CIRCUIT = """
-      UPDATE deliveries SET next_attempt_at = $3
+  static final String PARK_FOR_CIRCUIT = """
+      UPDATE deliveries SET next_attempt_at = $3::timestamptz + """ + PARKED_FOR + """
+
       WHERE ctid = ANY(ARRAY(
         SELECT w.ctid FROM deliveries w
         WHERE w.tenant_id = $1 AND w.endpoint_id = $2 AND w.status = 'pending' AND w.lease_owner IS NULL
           AND w.next_attempt_at < $3
-        LIMIT $4 FOR UPDATE SKIP LOCKED))""";
+        LIMIT $4 FOR UPDATE SKIP LOCKED))
+        AND EXISTS (SELECT 1 FROM endpoints e
+                    WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.circuit_open_until IS NOT NULL)""";
+
+  /**
+   * After a probe closed an endpoint's circuit: its waiting deliveries are due now, $3 rows per statement. That
+   * includes retries that were waiting out a backoff: the receiver has just answered 2xx.
+   */
+  static final String UNPARK = """
+      UPDATE deliveries SET next_attempt_at = now()
+      WHERE ctid = ANY(ARRAY(
+        SELECT w.ctid FROM deliveries w
+        WHERE w.tenant_id = $1 AND w.endpoint_id = $2 AND w.status = 'pending' AND w.lease_owner IS NULL
+          AND w.next_attempt_at > now()
+        LIMIT $3 FOR UPDATE SKIP LOCKED))
+        AND EXISTS (SELECT 1 FROM endpoints e
+                    WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.circuit_open_until IS NULL)""";
 
   /**
    * Takes one send from a rate-limited endpoint's budget for the current one-second window, shared by all

@@ -44,7 +44,8 @@ public final class Dispatcher {
   /** Waiting work per endpoint lane, as a multiple of its in-flight bound. */
   private static final int LANE_QUEUE_FACTOR = 4;
   private static final String[] NONE = new String[0];
-  private static final int DEFER_CHUNK = 1000;
+  private static final int PARK_CHUNK = 1000;
+  private static final Duration UNPARK_AGAIN_AFTER = Duration.ofSeconds(5);
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
@@ -166,22 +167,32 @@ public final class Dispatcher {
     updateSaturation(task, lane);
   }
 
-  /** Leases due work up to the free capacity and sends it. At most one poll runs at a time per dispatcher. */
+  /**
+   * Leases due work up to the free capacity and sends it, then one probe per half-open circuit while there is room.
+   * At most one poll runs at a time per dispatcher.
+   */
   public Future<Integer> poll() {
-    int free = capacity();
-    if (polling || free <= 0) {
+    if (polling || capacity() <= 0) {
       return Future.succeededFuture(0);
     }
     polling = true;
-    return pool.preparedQuery(DeliverySql.CLAIM_DUE)
-        .execute(Tuple.of(settings.nodeId(), free, settings.leaseDuration().toMillis(), saturatedEndpoints()))
-        .map(rows -> {
-          for (Row row : rows) {
-            dispatch(fromRow(row));
-          }
-          return rows.size();
-        })
+    return lease(DeliverySql.CLAIM_DUE, saturatedEndpoints())
+        .compose(due -> capacity() <= 0 ? Future.succeededFuture(due)
+            : lease(DeliverySql.CLAIM_PROBES, null).map(probes -> due + probes))
         .onComplete(ar -> polling = false);
+  }
+
+  private Future<Integer> lease(String sql, String[] saturatedEndpoints) {
+    Tuple params = Tuple.of(settings.nodeId(), capacity(), settings.leaseDuration().toMillis());
+    if (saturatedEndpoints != null) {
+      params.addArrayOfString(saturatedEndpoints);
+    }
+    return pool.preparedQuery(sql).execute(params).map(rows -> {
+      for (Row row : rows) {
+        dispatch(fromRow(row));
+      }
+      return rows.size();
+    });
   }
 
   /**
@@ -388,7 +399,12 @@ public final class Dispatcher {
         .onSuccess(rows -> {
           boolean[] recorded = new boolean[n];
           for (Row row : rows) {
-            recorded[(int) (row.getLong("i") - 1)] = true;
+            int i = (int) (row.getLong("i") - 1);
+            recorded[i] = true;
+            if (row.getBoolean("unpark")) {
+              DeliveryTask probe = batch.get(i).task;
+              unparkAfterProbe(probe.tenantId(), probe.endpointId());
+            }
           }
           for (int i = 0; i < n; i++) {
             if (recorded[i]) {
@@ -486,7 +502,7 @@ public final class Dispatcher {
       lane.waiting.clear();
       waitingTotal -= dropped;
       ready.remove(lane);
-      deferForCircuit(task.tenantId(), task.endpointId(), openUntil);
+      parkForCircuit(task.tenantId(), task.endpointId(), openUntil);
       operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
           new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));
       LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
@@ -495,20 +511,36 @@ public final class Dispatcher {
     }
   }
 
-  /** Moves an open circuit's waiting deliveries to when it closes, a chunk at a time, while it is still open. */
-  private void deferForCircuit(String tenantId, String endpointId, OffsetDateTime openUntil) {
-    if (stopped || !openUntil.toInstant().isAfter(clock.instant())) {
+  /** Parks an open circuit's waiting deliveries, a chunk at a time, until all are parked or it has closed. */
+  private void parkForCircuit(String tenantId, String endpointId, OffsetDateTime openUntil) {
+    inChunks(DeliverySql.PARK_FOR_CIRCUIT, Tuple.of(tenantId, endpointId, openUntil, PARK_CHUNK), 3);
+  }
+
+  /**
+   * A probe closed the circuit: the parked backlog is due now. Twice: a claim or a parking chunk that read the
+   * circuit as open just before it closed may commit parked rows after the first pass; the second catches them.
+   */
+  private void unparkAfterProbe(String tenantId, String endpointId) {
+    LOG.atInfo().addKeyValue("tenant", tenantId).addKeyValue("endpoint", endpointId)
+        .log("circuit breaker closed after a successful probe; the endpoint's waiting deliveries are due");
+    Tuple params = Tuple.of(tenantId, endpointId, PARK_CHUNK);
+    inChunks(DeliverySql.UNPARK, params, 2);
+    context.owner().setTimer(UNPARK_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, params, 2));
+  }
+
+  /** Runs a statement that moves at most a chunk of rows (its parameter {@code chunkParam}) until one moves fewer. */
+  private void inChunks(String sql, Tuple params, int chunkParam) {
+    if (stopped) {
       return;
     }
-    pool.preparedQuery(DeliverySql.DEFER_FOR_CIRCUIT)
-        .execute(Tuple.of(tenantId, endpointId, openUntil, DEFER_CHUNK))
+    pool.preparedQuery(sql).execute(params)
         .onSuccess(rows -> {
-          if (rows.rowCount() >= DEFER_CHUNK) {
-            context.runOnContext(v -> deferForCircuit(tenantId, endpointId, openUntil));
+          if (rows.rowCount() >= params.getInteger(chunkParam)) {
+            context.runOnContext(v -> inChunks(sql, params, chunkParam));
           }
         })
-        .onFailure(e -> LOG.debug("deferring {}'s backlog failed; the pollers skip it while the circuit is open",
-            endpointId));
+        .onFailure(e -> LOG.warn("moving endpoint {}'s waiting deliveries failed: {}", params.getString(1),
+            e.toString()));
   }
 
   /** A receiver that answers 410 Gone asks never to be called again: disable the endpoint, with an audit row. */

@@ -82,9 +82,10 @@ public final class EndpointStore {
         .put("createdAt", iso(row.getOffsetDateTime("created_at")))
         .put("secrets", secrets);
     OffsetDateTime openUntil = row.getOffsetDateTime("circuit_open_until");
-    boolean open = openUntil != null && openUntil.toInstant().isAfter(now);
-    view.put("circuit", new JsonObject().put("state", open ? "open" : "closed")
-        .put("openUntil", open ? iso(openUntil) : null)
+    // open until openUntil; after it, half-open until a probe attempt succeeds (closed) or fails (open again)
+    String circuit = openUntil == null ? "closed" : openUntil.toInstant().isAfter(now) ? "open" : "half_open";
+    view.put("circuit", new JsonObject().put("state", circuit)
+        .put("openUntil", iso(openUntil))
         .put("consecutiveFailures", row.getInteger("consecutive_failures")));
     view.put("rateLimitPerSecond", row.getInteger("rate_limit_per_second"));
     if (row.getColumnIndex("last_success_at") >= 0) {

@@ -10,8 +10,9 @@ final class IngestSql {
    * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
    * (tenant, idempotency key) is new, and in that case one delivery per matching enabled endpoint, leased to this
    * process ($7) so it can send them without a poll, except to endpoints in $9 (whose lanes in this process are
-   * full: any process's poller takes those) and to endpoints whose circuit breaker is open (due when it closes). A claim whose event id is missing from the answer lost: its key was already taken (also by an
-   * earlier claim in the same batch). With LEFT JOINs a claimed event with no subscribers still returns one row
+   * full: any process's poller takes those) and to endpoints whose circuit breaker is open or half-open (parked
+   * until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing from the
+   * answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a claimed event with no subscribers still returns one row
    * (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go only to endpoints
    * that name them, never to catch-all endpoints.
    */
@@ -34,9 +35,12 @@ final class IngestSql {
         SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN circuit_closed AND has_room THEN $7::text END,
                CASE WHEN $7::text IS NULL OR NOT circuit_closed OR NOT has_room THEN NULL
                     ELSE now() + $8::bigint * interval '1 millisecond' END,
-               CASE WHEN circuit_closed THEN now() ELSE e.circuit_open_until END
+               CASE WHEN circuit_closed THEN now()
+                    ELSE greatest(e.circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
+
+               END
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
-             LATERAL (SELECT e.circuit_open_until IS NULL OR e.circuit_open_until <= now() AS circuit_closed,
+             LATERAL (SELECT e.circuit_open_until IS NULL AS circuit_closed,
                              NOT (e.endpoint_id = ANY($9::text[])) AS has_room) cb
         WHERE e.enabled AND e.deleted_at IS NULL
           AND ((cardinality(e.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')

@@ -19,7 +19,7 @@ class CircuitBreakerIT {
         "delivery.circuitFailureThreshold", "3", "delivery.circuitOpenFor", "2s", "delivery.pollInterval", "100ms"));
          FakeReceiver receiver = FakeReceiver.start()) {
       String token = gateway.createTenant("acme");
-      receiver.script("/sick", 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500);
+      receiver.answer("/sick", 500);
       String sick = gateway.createEndpoint("acme", token, receiver.url("/sick"), "order.created").getString("id");
       gateway.createEndpoint("acme", token, receiver.url("/healthy"), "order.created");
       for (int i = 0; i < 4; i++) {
@@ -54,8 +54,8 @@ class CircuitBreakerIT {
       assertEquals(0, duringOpen, "attempts back off while the circuit is open");
       assertTrue(gateway.get("/metrics", null).body().contains("countersign_circuit_opened_total{endpoint=\"" + sick + "\""));
 
-      // recovered: once the circuit lets attempts through and one succeeds, everything is delivered and it closes
-      receiver.answerByDefault(200);
+      // recovered: the probe sent once the circuit is half-open succeeds; everything is delivered and it closes
+      receiver.answer("/sick", 200);
       Eventually.await(Duration.ofSeconds(40), "recovery", () -> receiver.accepted("/sick").size() == 5);
       Eventually.await(Duration.ofSeconds(5), "closed", () -> {
         try {
@@ -65,6 +65,48 @@ class CircuitBreakerIT {
         }
       });
       assertEquals(0, gateway.endpoint("acme", token, sick).getJsonObject("circuit").getInteger("consecutiveFailures"));
+    }
+  }
+
+  @Test
+  void afterTheOpenPeriodOnlyOneProbeIsSentAndItsSuccessReleasesTheParkedBacklog() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.retrySchedule", String.join(",",
+            java.util.Collections.nCopies(30, "100ms")), "delivery.circuitFailureThreshold", "3",
+        "delivery.circuitOpenFor", "1s", "delivery.circuitMaxOpenFor", "1s", "delivery.pollInterval", "100ms"));
+         FakeReceiver receiver = FakeReceiver.start()) {
+      String token = gateway.createTenant("acme");
+      receiver.answerByDefault(500);
+      String sick = gateway.createEndpoint("acme", token, receiver.url("/sick"), "order.created").getString("id");
+      for (int i = 0; i < 20; i++) {
+        gateway.postEvent("acme", token, "e" + i, "order.created", "{}");
+      }
+      java.time.Instant firstOpenUntil = Eventually.awaitValue(Duration.ofSeconds(15), "the circuit to open",
+          () -> openUntil(gateway, token, sick));
+      // the period ends, one probe fails, the circuit opens again with a later openUntil
+      java.time.Instant reopenedUntil = Eventually.awaitValue(Duration.ofSeconds(15), "the circuit to open again", () -> {
+        java.time.Instant until = openUntil(gateway, token, sick);
+        return until != null && until.isAfter(firstOpenUntil) ? until : null;
+      });
+      long halfOpen = receiver.received("/sick").stream()
+          .filter(r -> r.receivedAtMillis() >= firstOpenUntil.toEpochMilli()
+              && r.receivedAtMillis() < reopenedUntil.toEpochMilli() - 500)
+          .count();
+      assertEquals(1, halfOpen, "half-open lets exactly one probe through, not the backlog");
+
+      // the receiver recovers: the next probe succeeds and the parked backlog is delivered now, not when it is due
+      receiver.answerByDefault(200);
+      Eventually.await(Duration.ofSeconds(20), "the parked backlog", () -> receiver.accepted("/sick").size() == 20);
+      assertEquals("closed", gateway.endpoint("acme", token, sick).getJsonObject("circuit").getString("state"));
+    }
+  }
+
+  /** The circuit's openUntil while it is open (not half-open or closed), else null. */
+  private static java.time.Instant openUntil(TestGateway gateway, String token, String endpointId) {
+    try {
+      JsonObject circuit = gateway.endpoint("acme", token, endpointId).getJsonObject("circuit");
+      return "open".equals(circuit.getString("state")) ? java.time.Instant.parse(circuit.getString("openUntil")) : null;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -19,4 +19,18 @@ public final class Eventually {
       throw new AssertionError("timed out after " + timeout + " waiting for " + what);
     }
   }
+
+  /** Waits for {@code value} to give something other than null, and returns it. */
+  public static <T> T awaitValue(Duration timeout, String what, java.util.function.Supplier<T> value)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      T found = value.get();
+      if (found != null) {
+        return found;
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+  }
 }

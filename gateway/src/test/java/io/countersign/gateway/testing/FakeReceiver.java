@@ -46,6 +46,7 @@ public final class FakeReceiver implements AutoCloseable {
   private final Map<String, WebhookVerifier> verifiers = new ConcurrentHashMap<>();
   private final Map<String, Integer> retryAfter = new ConcurrentHashMap<>();
   private final Map<String, Long> delays = new ConcurrentHashMap<>();
+  private final Map<String, Integer> pathStatuses = new ConcurrentHashMap<>();
   private volatile int defaultStatus = 200;
 
   private FakeReceiver(Vertx vertx, HttpServer server) {
@@ -100,7 +101,7 @@ public final class FakeReceiver implements AutoCloseable {
     if (script != null && !script.isEmpty()) {
       return script.poll();
     }
-    return defaultStatus;
+    return pathStatuses.getOrDefault(path, defaultStatus);
   }
 
   /** The next requests to {@code path} get these statuses in order; after that, the default. */
@@ -124,6 +125,12 @@ public final class FakeReceiver implements AutoCloseable {
   /** Answers on {@code path} come only after this many milliseconds (a slow receiver). */
   public FakeReceiver delay(String path, long millis) {
     delays.put(path, millis);
+    return this;
+  }
+
+  /** Requests to {@code path} get this status once its script is used up, whatever the default. */
+  public FakeReceiver answer(String path, int status) {
+    pathStatuses.put(path, status);
     return this;
   }
 
