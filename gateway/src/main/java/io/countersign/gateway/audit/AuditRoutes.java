@@ -1,7 +1,8 @@
 package io.countersign.gateway.audit;
 
-import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.Wire;
 import io.countersign.gateway.http.Principal;
+import io.countersign.gateway.http.QueryParams;
 import io.countersign.gateway.http.Responses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,9 +12,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 
 /**
  * {@code GET /v1/tenants/:tenant/audit?endpoint=&kind=&since=&after=&limit=}: the append-only audit log, oldest
@@ -45,20 +43,12 @@ public final class AuditRoutes {
 
   private void list(RoutingContext ctx) {
     String tenantId = Principal.of(ctx).tenantId();
-    OffsetDateTime since = null;
-    String sinceParam = ctx.request().getParam("since");
-    if (sinceParam != null && !sinceParam.isBlank()) {
-      try {
-        since = OffsetDateTime.ofInstant(Instant.parse(sinceParam), ZoneOffset.UTC);
-      } catch (DateTimeParseException e) {
-        throw ApiError.badRequest("invalid_since", "since must be a UTC instant such as 2026-11-26T00:00:00Z");
-      }
-    }
-    long after = longParam(ctx, "after", 0, "invalid_cursor");
-    int limit = (int) Math.min(MAX_LIMIT, longParam(ctx, "limit", DEFAULT_LIMIT, "invalid_limit"));
-    Tuple params = Tuple.tuple().addString(tenantId).addString(blankToNull(ctx.request().getParam("endpoint")))
-        .addString(blankToNull(ctx.request().getParam("kind"))).addOffsetDateTime(since).addLong(after)
-        .addInteger(Math.max(1, limit));
+    Instant since = QueryParams.instant(ctx, "since", "invalid_since");
+    long after = QueryParams.nonNegative(ctx, "after", 0, "invalid_cursor");
+    int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+    Tuple params = Tuple.tuple().addString(tenantId).addString(QueryParams.text(ctx, "endpoint"))
+        .addString(QueryParams.text(ctx, "kind")).addOffsetDateTime(Wire.utc(since)).addLong(after)
+        .addInteger(limit);
     pool.preparedQuery(LIST).execute(params).onSuccess(rows -> {
       JsonArray data = new JsonArray();
       long last = after;
@@ -77,25 +67,5 @@ public final class AuditRoutes {
       Responses.json(ctx.response(), new JsonObject().put("data", data)
           .put("nextCursor", data.size() == limit ? Long.toString(last) : null));
     }).onFailure(ctx::fail);
-  }
-
-  private static long longParam(RoutingContext ctx, String name, long defaultValue, String code) {
-    String v = ctx.request().getParam(name);
-    if (v == null || v.isBlank()) {
-      return defaultValue;
-    }
-    try {
-      long parsed = Long.parseLong(v);
-      if (parsed < 0) {
-        throw new NumberFormatException();
-      }
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest(code, name + " must be a non-negative integer");
-    }
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s;
   }
 }

@@ -1,6 +1,7 @@
 package io.countersign.gateway.delivery;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;
 
 /**
@@ -10,4 +11,16 @@ import java.time.OffsetDateTime;
  * {@code rateLimitPerSecond} means each attempt first takes a token from the endpoint's shared budget.
  */
 public record DeliveryTask(String tenantId, String eventId, String endpointId, int attemptsSoFar, int retryBase,
-    String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond) {}
+    String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond) {
+
+  /**
+   * The task for a row of a query that leases deliveries: its {@code endpoint_id}, {@code event_created_at} and
+   * {@link DeliverySql#SIGNING_COLUMNS}; the rest comes from the caller, who may know it without reading it back.
+   */
+  public static DeliveryTask of(Row row, String tenantId, String eventId, int attemptsSoFar, int retryBase,
+      Buffer payload) {
+    return new DeliveryTask(tenantId, eventId, row.getString("endpoint_id"), attemptsSoFar, retryBase,
+        row.getString("url"), payload, SigningKeys.from(row), row.getOffsetDateTime("event_created_at"),
+        row.getInteger("rate_limit_per_second"));
+  }
+}

@@ -225,9 +225,8 @@ public final class Dispatcher {
   }
 
   static DeliveryTask fromRow(Row row) {
-    return new DeliveryTask(row.getString("tenant_id"), row.getString("event_id"), row.getString("endpoint_id"),
-        row.getInteger("attempt_count"), row.getInteger("retry_base"), row.getString("url"), row.getBuffer("payload"), SigningKeys.from(row),
-        row.getOffsetDateTime("event_created_at"), row.getInteger("rate_limit_per_second"));
+    return DeliveryTask.of(row, row.getString("tenant_id"), row.getString("event_id"), row.getInteger("attempt_count"),
+        row.getInteger("retry_base"), row.getBuffer("payload"));
   }
 
   private static String laneKey(DeliveryTask task) {

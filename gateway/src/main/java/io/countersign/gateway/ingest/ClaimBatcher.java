@@ -2,7 +2,6 @@ package io.countersign.gateway.ingest;
 
 import io.countersign.gateway.delivery.DeliveryTask;
 import io.countersign.gateway.delivery.Dispatcher;
-import io.countersign.gateway.delivery.SigningKeys;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.DatabaseErrors;
 import io.countersign.gateway.metrics.Metrics;
@@ -136,9 +135,7 @@ final class ClaimBatcher {
       List<DeliveryTask> tasks = new ArrayList<>(won.size());
       for (Row row : won) {
         if (row.getString("endpoint_id") != null) {
-          DeliveryTask task = new DeliveryTask(claim.tenantId, claim.eventId, row.getString("endpoint_id"), 0, 0,
-              row.getString("url"), claim.payload, SigningKeys.from(row),
-              row.getOffsetDateTime("event_created_at"), row.getInteger("rate_limit_per_second"));
+          DeliveryTask task = DeliveryTask.of(row, claim.tenantId, claim.eventId, 0, 0, claim.payload);
           tasks.add(task);
           if (Boolean.TRUE.equals(row.getBoolean("leased"))) {
             toSend.add(task);

@@ -9,6 +9,7 @@ import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
+import io.countersign.gateway.http.QueryParams;
 import io.countersign.gateway.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +25,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -140,12 +142,12 @@ public final class ReplayRoutes {
 
   private void list(RoutingContext ctx) {
     String tenantId = Principal.of(ctx).tenantId();
-    String status = param(ctx, "status", "failed");
+    String status = Objects.requireNonNullElse(QueryParams.text(ctx, "status"), "failed");
     if (!List.of("failed", "pending", "delivered").contains(status)) {
       throw ApiError.badRequest("invalid_status", "status must be failed, pending or delivered");
     }
-    String since = param(ctx, "since", null);
-    String after = param(ctx, "after", null);
+    Instant since = QueryParams.instant(ctx, "since", "invalid_window");
+    String after = QueryParams.text(ctx, "after");
     String afterEvent = "";
     String afterEndpoint = "";
     if (after != null) {
@@ -156,14 +158,9 @@ public final class ReplayRoutes {
       afterEvent = after.substring(0, colon);
       afterEndpoint = after.substring(colon + 1);
     }
-    int limit;
-    try {
-      limit = Math.max(1, Math.min(MAX_LIMIT, Integer.parseInt(param(ctx, "limit", Integer.toString(DEFAULT_LIMIT)))));
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest("invalid_limit", "limit must be an integer");
-    }
-    Tuple params = Tuple.tuple().addString(tenantId).addString(status).addString(param(ctx, "endpoint", null))
-        .addOffsetDateTime(since == null ? null : utc(instant(since, "since"))).addString(afterEvent)
+    int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+    Tuple params = Tuple.tuple().addString(tenantId).addString(status).addString(QueryParams.text(ctx, "endpoint"))
+        .addOffsetDateTime(utc(since)).addString(afterEvent)
         .addString(afterEndpoint).addInteger(limit);
     int pageSize = limit;
     pool.preparedQuery(ReplaySql.list(status)).execute(params).onSuccess(rows -> {
@@ -184,11 +181,6 @@ public final class ReplayRoutes {
       Responses.json(ctx.response(), new JsonObject().put("data", data)
           .put("nextCursor", data.size() == pageSize ? cursor : null));
     }).onFailure(ctx::fail);
-  }
-
-  private static String param(RoutingContext ctx, String name, String defaultValue) {
-    String v = ctx.request().getParam(name);
-    return v == null || v.isBlank() ? defaultValue : v;
   }
 
   private static Instant instant(Object value, String field) {
