@@ -1,7 +1,7 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.PeriodicVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@code retention.deliveredAfter}, in batches of {@value #BATCH}, each its own short transaction, with SKIP LOCKED
  * so it never waits on live work. Deployed once per process; several processes share the work safely.
  */
-public final class RetentionPruner extends VerticleBase {
+public final class RetentionPruner extends PeriodicVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionPruner.class);
   private static final int BATCH = 500;
   private static final String PRUNE = """
@@ -37,35 +37,17 @@ public final class RetentionPruner extends VerticleBase {
   private final Pool pool;
   private final Clock clock;
   private final Duration deliveredAfter;
-  private final Duration interval;
-  private long timer = -1;
-  private boolean running;
 
   public RetentionPruner(Pool pool, Clock clock, Duration deliveredAfter, Duration interval) {
+    super(interval, interval);
     this.pool = pool;
     this.clock = clock;
     this.deliveredAfter = deliveredAfter;
-    this.interval = interval;
-  }
-
-  @Override
-  public Future<?> start() {
-    timer = vertx.setPeriodic(interval.toMillis(), id -> prune());
-    return Future.succeededFuture();
-  }
-
-  @Override
-  public Future<?> stop() {
-    vertx.cancelTimer(timer);
-    return Future.succeededFuture();
   }
 
   /** One pass: batches until a batch comes back short. Answers the number of events deleted. */
-  public Future<Integer> prune() {
-    if (running) {
-      return Future.succeededFuture(0);
-    }
-    running = true;
+  @Override
+  protected Future<Integer> pass() {
     OffsetDateTime cutoff = OffsetDateTime.ofInstant(clock.instant().minus(deliveredAfter), ZoneOffset.UTC);
     return batch(cutoff, 0)
         .onSuccess(n -> {
@@ -74,8 +56,7 @@ public final class RetentionPruner extends VerticleBase {
                 .log("pruned delivered events past retention");
           }
         })
-        .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString()))
-        .onComplete(ar -> running = false);
+        .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString()));
   }
 
   private Future<Integer> batch(OffsetDateTime cutoff, int total) {

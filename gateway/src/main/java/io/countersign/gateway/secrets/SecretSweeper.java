@@ -1,7 +1,7 @@
 package io.countersign.gateway.secrets;
 
+import io.countersign.gateway.PeriodicVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
@@ -15,34 +15,21 @@ import org.slf4j.LoggerFactory;
  * Removes previous secrets from storage once their expiry has passed, with a {@code previous_expired} audit row
  * each. Deliveries already stop using an expired secret at its expiry; this only deletes what is no longer used.
  */
-public final class SecretSweeper extends VerticleBase {
+public final class SecretSweeper extends PeriodicVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(SecretSweeper.class);
 
   private final Pool pool;
   private final Clock clock;
-  private final Duration interval;
-  private long timer = -1;
 
   public SecretSweeper(Pool pool, Clock clock, Duration interval) {
+    super(interval, interval);
     this.pool = pool;
     this.clock = clock;
-    this.interval = interval;
-  }
-
-  @Override
-  public Future<?> start() {
-    timer = vertx.setPeriodic(interval.toMillis(), id -> sweep());
-    return Future.succeededFuture();
-  }
-
-  @Override
-  public Future<?> stop() {
-    vertx.cancelTimer(timer);
-    return Future.succeededFuture();
   }
 
   /** One pass; answers how many secrets were removed. */
-  public Future<Integer> sweep() {
+  @Override
+  protected Future<Integer> pass() {
     return pool.preparedQuery(SecretSql.SWEEP)
         .execute(Tuple.of(OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)))
         .map(rows -> {
