@@ -55,7 +55,12 @@ final class EndpointSql {
   static final String GET = SELECT_VIEW
       + "WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
 
-  /** Changes url, event types or enabled (null keeps a field), with one audit row naming the change. */
+  /**
+   * Changes url, event types or enabled (null keeps a field), with one audit row naming the change. Re-enabling is
+   * a fresh start: the failure history that disabled it (the failing period, the circuit breaker) is forgotten, so
+   * the next failure does not disable it again at once, and its waiting deliveries are due now, including those
+   * parked behind its circuit. One statement: an operator action, not the hot path.
+   */
   static final String UPDATE = """
       WITH old AS (
         SELECT tenant_id, endpoint_id, enabled FROM endpoints
@@ -64,9 +69,20 @@ final class EndpointSql {
       ), e AS (
         UPDATE endpoints x SET url = COALESCE($3, x.url), event_types = COALESCE($4, x.event_types),
                enabled = COALESCE($5, x.enabled),
-               rate_limit_per_second = CASE WHEN $8 THEN $9 ELSE x.rate_limit_per_second END
-        FROM old WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id
+               rate_limit_per_second = CASE WHEN $8 THEN $9 ELSE x.rate_limit_per_second END,
+               failing_since = CASE WHEN fresh.start THEN NULL ELSE x.failing_since END,
+               consecutive_failures = CASE WHEN fresh.start THEN 0 ELSE x.consecutive_failures END,
+               circuit_opens = CASE WHEN fresh.start THEN 0 ELSE x.circuit_opens END,
+               circuit_open_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_open_until END,
+               circuit_probe_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_probe_until END
+        FROM old, LATERAL (SELECT coalesce($5, false) AND NOT old.enabled AS start) fresh
+        WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id
         RETURNING x.tenant_id, x.endpoint_id, x.version, x.enabled, old.enabled AS was_enabled
+      ), released AS (
+        UPDATE deliveries d SET next_attempt_at = now()
+        FROM e
+        WHERE e.enabled AND NOT e.was_enabled AND d.tenant_id = e.tenant_id AND d.endpoint_id = e.endpoint_id
+          AND d.status = 'pending' AND d.status <> 'delivered' AND d.lease_owner IS NULL AND d.next_attempt_at > now()
       )
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail)
       SELECT tenant_id, endpoint_id,

@@ -7,6 +7,7 @@ import io.countersign.gateway.testing.Eventually;
 import io.countersign.gateway.testing.FakeReceiver;
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,42 @@ class AutoDisableIT {
       int attempts = receiver.received("/down").size();
       Thread.sleep(1_000);
       assertEquals(attempts, receiver.received("/down").size(), "no attempts to a disabled endpoint");
+
+      // re-enabled: a fresh start, not disabled again by the next failure for a failing period that is over
+      receiver.answerByDefault(200);
+      HttpResponse<String> enabled = gateway.send("PATCH", "/v1/tenants/acme/endpoints/" + endpoint, token,
+          "{\"enabled\": true}", Map.of());
+      assertEquals(200, enabled.statusCode(), enabled.body());
+      JsonObject circuit = gateway.endpoint("acme", token, endpoint).getJsonObject("circuit");
+      assertEquals("closed", circuit.getString("state"));
+      assertEquals(0, circuit.getInteger("consecutiveFailures"));
+      Eventually.await(Duration.ofSeconds(10), "the waiting delivery", () -> receiver.accepted("/down").size() == 1);
+    }
+  }
+
+  @Test
+  void reEnablingReleasesDeliveriesParkedBehindAnOpenCircuit() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.retrySchedule", "100ms,100ms,100ms,100ms,100ms",
+        "delivery.circuitFailureThreshold", "2", "delivery.circuitOpenFor", "10m", "delivery.pollInterval", "100ms"));
+         FakeReceiver receiver = FakeReceiver.start()) {
+      receiver.answerByDefault(500);
+      String token = gateway.createTenant("acme");
+      String endpoint = gateway.createEndpoint("acme", token, receiver.url("/down")).getString("id");
+      gateway.postEvent("acme", token, "k1", "order.created", "{}");
+      gateway.postEvent("acme", token, "k2", "order.created", "{}");
+      Eventually.await(Duration.ofSeconds(15), "the circuit to open", () -> {
+        try {
+          return "open".equals(gateway.endpoint("acme", token, endpoint).getJsonObject("circuit").getString("state"));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      String path = "/v1/tenants/acme/endpoints/" + endpoint;
+      assertEquals(200, gateway.send("PATCH", path, token, "{\"enabled\": false}", Map.of()).statusCode());
+      receiver.answerByDefault(200);
+      assertEquals(200, gateway.send("PATCH", path, token, "{\"enabled\": true}", Map.of()).statusCode());
+      // delivered now, not when the ten-minute circuit would have let a probe through
+      Eventually.await(Duration.ofSeconds(10), "both deliveries", () -> receiver.accepted("/down").size() == 2);
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.countersign.gateway.testing.Eventually;
 import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -41,7 +42,7 @@ class CircuitBreakerIT {
       long openedAt = openUntil.toEpochMilli() - 2_000;
       // an event accepted while the circuit is open waits in PostgreSQL until it closes, unleased
       String late = new JsonObject(gateway.postEvent("acme", token, "e-late", "order.created", "{}").body()).getString("id");
-      assertEquals(java.util.List.of(java.util.List.of(true)), io.countersign.gateway.testing.TestDatabases.query(
+      assertEquals(java.util.List.of(java.util.List.of(true)), TestDatabases.query(
           gateway.databaseUrl(), "SELECT lease_owner IS NULL AND next_attempt_at >= '" + openUntil + "'::timestamptz"
               + " FROM deliveries WHERE event_id = '" + late + "' AND endpoint_id = '" + sick + "'"));
       long now = System.currentTimeMillis();
@@ -98,6 +99,32 @@ class CircuitBreakerIT {
       Eventually.await(Duration.ofSeconds(20), "the parked backlog", () -> receiver.accepted("/sick").size() == 20);
       assertEquals("closed", gateway.endpoint("acme", token, sick).getJsonObject("circuit").getString("state"));
     }
+  }
+
+  @Test
+  void twoProcessesAskingForAHalfOpenCircuitsProbeGetOneBetweenThem() throws Exception {
+    // ingest only: nothing sends, so the test drives the pollers' statements itself, as two processes would
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
+      String token = gateway.createTenant("acme");
+      String endpoint = gateway.createEndpoint("acme", token, "http://127.0.0.1:9/hook", "order.created")
+          .getString("id");
+      for (int i = 0; i < 3; i++) {
+        gateway.postEvent("acme", token, "e" + i, "order.created", "{}");
+      }
+      TestDatabases.query(gateway.databaseUrl(), "UPDATE endpoints SET circuit_open_until = now() - interval '1 second',"
+          + " consecutive_failures = 10 WHERE endpoint_id = '" + endpoint + "' RETURNING endpoint_id");
+      assertEquals("half_open", gateway.endpoint("acme", token, endpoint).getJsonObject("circuit").getString("state"));
+
+      assertEquals(1, TestDatabases.query(gateway.databaseUrl(), probes("node-a")).size(), "one probe for the first");
+      assertEquals(0, TestDatabases.query(gateway.databaseUrl(), probes("node-b")).size(), "none for the second");
+      assertEquals(0, TestDatabases.query(gateway.databaseUrl(), DeliverySql.CLAIM_DUE.replace("$4", "'{}'")
+          .replace("$3", "60000").replace("$2", "100").replace("$1", "'node-b'")).size(),
+          "the rest waits for the probe's outcome");
+    }
+  }
+
+  private static String probes(String node) {
+    return DeliverySql.CLAIM_PROBES.replace("$3", "60000").replace("$2", "100").replace("$1", "'" + node + "'");
   }
 
   /** The circuit's openUntil while it is open (not half-open or closed), else null. */
