@@ -3,12 +3,14 @@ package io.countersign.gateway.delivery;
 import io.countersign.gateway.Ids;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.ingest.OperatorEvents;
-import io.vertx.core.json.JsonObject;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -394,7 +397,7 @@ public final class Dispatcher {
     Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(events).addArrayOfString(endpoints)
         .addArrayOfInteger(codes).addArrayOfOffsetDateTime(times).addArrayOfInteger(latencies)
         .addString(settings.nodeId());
-    return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params)
+    return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params))
         .onSuccess(rows -> {
           boolean[] recorded = new boolean[n];
           for (Row row : rows) {
@@ -434,7 +437,7 @@ public final class Dispatcher {
           .addLong(settings.circuitMaxOpenFor().toMillis())
           .addLong(settings.disableAfterFailingFor().toMillis()));
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(DeliverySql.RECORD_FAILURE).executeBatch(tuples))
+    return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_FAILURE).executeBatch(tuples))
         .onSuccess(rows -> {
           for (Outcome o : batch) {
             if (rows.size() > 0) {
@@ -461,6 +464,11 @@ public final class Dispatcher {
         })
         .onFailure(e -> notRecorded(batch.size(), e))
         .mapEmpty();
+  }
+
+  /** Runs an outcome write in a transaction whose commit does not wait for the disk (see DeliverySql.ASYNC_COMMIT). */
+  private Future<RowSet<Row>> outcomeWrite(Function<SqlConnection, Future<RowSet<Row>>> write) {
+    return pool.withTransaction(conn -> conn.query(DeliverySql.ASYNC_COMMIT).execute().compose(v -> write.apply(conn)));
   }
 
   private void leaseLost(Outcome o) {
