@@ -136,7 +136,7 @@ public final class DeliverySql {
 
   /**
    * Records a batch of successful attempts in one statement: arrays $1-$6 carry tenant, event, endpoint, status
-   * code, time and latency per attempt. Like {@link #RECORD_FAILURE}, only deliveries still leased to this process
+   * code, time and latency per attempt. A success is recorded on the delivery row alone (V10): no attempt row. Like {@link #RECORD_FAILURE}, only deliveries still leased to this process
    * ($7) are recorded, and answers which (their 1-based positions in the arrays). An endpoint that was failing is
    * healed (circuit closed, failures forgotten); a healthy one is not written. {@code unpark} is true on the rows of
    * an endpoint whose circuit this statement closed: its parked backlog is for this process to release.
@@ -148,12 +148,12 @@ public final class DeliverySql {
       ), d AS (
         UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
                next_attempt_at = o.attempted_at, lease_owner = NULL, lease_until = NULL,
-               last_status_code = o.status_code, last_error = NULL, delivered_at = o.attempted_at
+               last_status_code = o.status_code, last_error = NULL, delivered_at = o.attempted_at,
+               last_latency_ms = o.latency_ms
         FROM o
         WHERE d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
           AND d.lease_owner = $7
-        RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, o.attempted_at, o.status_code, o.latency_ms,
-                  o.i
+        RETURNING d.tenant_id, d.event_id, d.endpoint_id, o.i
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL, circuit_probe_until = NULL
@@ -163,10 +163,6 @@ public final class DeliverySql {
         WHERE e.tenant_id = h.tenant_id AND e.endpoint_id = h.endpoint_id
           AND (e.consecutive_failures <> 0 OR e.circuit_open_until IS NOT NULL OR e.failing_since IS NOT NULL)
         RETURNING e.tenant_id, e.endpoint_id, old.was_open
-      ), attempt AS (
-        INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
-                                       latency_ms)
-        SELECT tenant_id, event_id, endpoint_id, attempt_count, attempted_at, status_code, NULL, latency_ms FROM d
       )
       SELECT d.i, coalesce(healed.was_open, false) AS unpark
       FROM d LEFT JOIN healed ON healed.tenant_id = d.tenant_id AND healed.endpoint_id = d.endpoint_id""";

@@ -10,7 +10,9 @@ final class EndpointSql {
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
-   * rejection, the last success and the last attempt's outcome.
+   * rejection, the last success and the last attempt's outcome. A delivery's latest success is on its row, failed
+   * attempts (and successes a replay archived) in delivery_attempts (V10); the last attempt is the later of the
+   * newest of each.
    */
   static final String SELECT_VIEW = "SELECT " + BASE_COLUMNS + """
       ,
@@ -24,13 +26,27 @@ final class EndpointSql {
         WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id AND a.status_code IN (401, 403)
       ) rej ON true
       LEFT JOIN LATERAL (
-        SELECT max(a.attempted_at) AS last_success_at FROM delivery_attempts a
-        WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id AND a.status_code BETWEEN 200 AND 299
+        SELECT d.delivered_at, d.last_status_code FROM deliveries d
+        WHERE d.tenant_id = e.tenant_id AND d.endpoint_id = e.endpoint_id AND d.status = 'delivered'
+        ORDER BY d.delivered_at DESC LIMIT 1
+      ) delivered ON true
+      LEFT JOIN LATERAL (
+        SELECT a.status_code, a.error, a.attempted_at FROM delivery_attempts a
+        WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id
+        ORDER BY a.attempted_at DESC LIMIT 1
+      ) logged ON true
+      LEFT JOIN LATERAL (
+        SELECT greatest(delivered.delivered_at,
+                        (SELECT max(a.attempted_at) FROM delivery_attempts a
+                         WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id
+                           AND a.status_code BETWEEN 200 AND 299)) AS last_success_at
       ) ok ON true
       LEFT JOIN LATERAL (
-        SELECT a.status_code AS last_status_code, a.error AS last_error, a.attempted_at AS last_attempt_at
-        FROM delivery_attempts a WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id
-        ORDER BY a.attempted_at DESC LIMIT 1
+        SELECT CASE WHEN logged.attempted_at IS NULL OR delivered.delivered_at > logged.attempted_at
+                    THEN delivered.last_status_code ELSE logged.status_code END AS last_status_code,
+               CASE WHEN logged.attempted_at IS NULL OR delivered.delivered_at > logged.attempted_at
+                    THEN NULL ELSE logged.error END AS last_error,
+               greatest(delivered.delivered_at, logged.attempted_at) AS last_attempt_at
       ) last ON true
       """;
 

@@ -7,14 +7,34 @@ final class ReplaySql {
    */
   private static final String UNDELIVERED = " AND status <> 'delivered'";
 
+  /**
+   * A delivered row holds its success (V10); before a replay sends it again, that success is copied into
+   * delivery_attempts so the event's history keeps it. Rows recorded before V10 already have it there.
+   */
+  private static final String ARCHIVE_SUCCESS = """
+      INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
+                                     latency_ms)
+      SELECT d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, d.delivered_at, d.last_status_code, NULL,
+             d.last_latency_ms
+      """;
+
   /** Sends an event again now, to one endpoint or all; in-flight attempts are left alone. */
   static final String REDELIVER = """
+      WITH target AS (
+        SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
+        JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id AND e.deleted_at IS NULL
+        WHERE d.tenant_id = $1 AND d.event_id = $2 AND ($3::text IS NULL OR d.endpoint_id = $3)
+          AND (d.lease_until IS NULL OR d.lease_until < now())
+        FOR UPDATE OF d
+      ), archived AS (""" + ARCHIVE_SUCCESS + """
+        FROM deliveries d JOIN target t USING (tenant_id, event_id, endpoint_id)
+        WHERE d.status = 'delivered'
+        ON CONFLICT DO NOTHING
+      )
       UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,
              retry_base = d.attempt_count
-      FROM endpoints e
-      WHERE d.tenant_id = $1 AND d.event_id = $2 AND ($3::text IS NULL OR d.endpoint_id = $3)
-        AND (d.lease_until IS NULL OR d.lease_until < now())
-        AND e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id AND e.deleted_at IS NULL
+      FROM target t
+      WHERE d.tenant_id = t.tenant_id AND d.event_id = t.event_id AND d.endpoint_id = t.endpoint_id
       RETURNING d.endpoint_id""";
 
   static final String EVENT_EXISTS = "SELECT 1 FROM events WHERE tenant_id = $1 AND event_id = $2";
@@ -28,9 +48,17 @@ final class ReplaySql {
   static final String EXISTING_REQUEST = """
       SELECT request_sha256, requeued FROM replay_requests WHERE tenant_id = $1 AND idempotency_key = $2""";
 
-  /** Re-queues one endpoint's deliveries with status $3 in a window, with a fresh retry schedule. */
+  /**
+   * Re-queues one endpoint's deliveries with status $3 in a window, with a fresh retry schedule; delivered ones
+   * first have their success archived.
+   */
   private static String requeueWindowSql(String statusIndexClause) {
-    return """
+    return "WITH archived AS (" + ARCHIVE_SUCCESS + """
+          FROM deliveries d
+          WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.status = $3 AND d.status = 'delivered'
+            AND d.created_at >= $4 AND d.created_at < $5
+          ON CONFLICT DO NOTHING
+        )
         UPDATE deliveries SET status = 'pending', next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,
                retry_base = attempt_count
         WHERE tenant_id = $1 AND endpoint_id = $2 AND status = $3

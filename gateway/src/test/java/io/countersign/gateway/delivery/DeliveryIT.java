@@ -92,6 +92,43 @@ class DeliveryIT {
   }
 
   @Test
+  void aSuccessIsRecordedOnItsDeliveryAloneAndARedeliveryKeepsItInTheHistory() throws Exception {
+    gateway.createEndpoint(tenant, token, receiver.url("/first-try"));
+    String id = post("first-try-1");
+    Eventually.await(WAIT, "the delivered status", () -> {
+      try {
+        return "delivered".equals(event(id).getJsonArray("deliveries").getJsonObject(0).getString("status"));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    // one row write for the common case: the delivery row holds the success, delivery_attempts stays empty
+    assertEquals(java.util.List.of(java.util.List.of(0L)), io.countersign.gateway.testing.TestDatabases.query(
+        gateway.databaseUrl(), "SELECT count(*) FROM delivery_attempts WHERE event_id = '" + id + "'"));
+    JsonObject first = event(id).getJsonArray("deliveries").getJsonObject(0).getJsonArray("attempts").getJsonObject(0);
+    assertEquals(1, first.getInteger("number"));
+    assertEquals(200, first.getInteger("statusCode"));
+    assertNotNull(first.getInteger("latencyMs"));
+    assertNotNull(first.getString("at"));
+
+    HttpResponse<String> again = gateway.send("POST", "/v1/tenants/" + tenant + "/events/" + id + "/redeliver", token,
+        "{}", Map.of());
+    assertEquals(202, again.statusCode(), again.body());
+    Eventually.await(WAIT, "the second delivery", () -> receiver.accepted("/first-try").size() == 2);
+    Eventually.await(WAIT, "both successes in the history", () -> {
+      try {
+        JsonObject d = event(id).getJsonArray("deliveries").getJsonObject(0);
+        return "delivered".equals(d.getString("status")) && d.getJsonArray("attempts").size() == 2;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    JsonArray attempts = event(id).getJsonArray("deliveries").getJsonObject(0).getJsonArray("attempts");
+    assertEquals(first, attempts.getJsonObject(0), "the first success, archived by the redelivery");
+    assertEquals(2, attempts.getJsonObject(1).getInteger("number"));
+  }
+
+  @Test
   void aDeliveryThatFailsEveryAttemptEndsFailed() throws Exception {
     receiver.script("/down", 503, 503, 503);
     gateway.createEndpoint(tenant, token, receiver.url("/down"), "order.exhausted");
