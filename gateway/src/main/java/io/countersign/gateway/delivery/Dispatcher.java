@@ -400,14 +400,16 @@ public final class Dispatcher {
     return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params))
         .onSuccess(rows -> {
           boolean[] recorded = new boolean[n];
+          // every success of a healed endpoint in the batch says so; release its backlog once
+          Map<String, DeliveryTask> healed = new HashMap<>();
           for (Row row : rows) {
             int i = (int) (row.getLong("i") - 1);
             recorded[i] = true;
             if (row.getBoolean("unpark")) {
-              DeliveryTask probe = batch.get(i).task;
-              unparkAfterProbe(probe.tenantId(), probe.endpointId());
+              healed.putIfAbsent(laneKey(batch.get(i).task), batch.get(i).task);
             }
           }
+          healed.values().forEach(t -> unparkAfterProbe(t.tenantId(), t.endpointId()));
           for (int i = 0; i < n; i++) {
             if (recorded[i]) {
               noteCircuit(batch.get(i).task, null);

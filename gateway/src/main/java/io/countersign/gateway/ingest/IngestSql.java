@@ -12,9 +12,9 @@ final class IngestSql {
    * process ($7) so it can send them without a poll, except to endpoints in $9 (whose lanes in this process are
    * full: any process's poller takes those) and to endpoints whose circuit breaker is open or half-open (parked
    * until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing from the
-   * answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a claimed event with no subscribers still returns one row
-   * (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go only to endpoints
-   * that name them, never to catch-all endpoints.
+   * answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a claimed
+   * event with no subscribers still returns one row (with a null endpoint). The gateway's own operator events (type
+   * {@code countersign.*}) go only to endpoints that name them, never to catch-all endpoints.
    */
   static final String CLAIM = """
       WITH input AS (
@@ -37,7 +37,6 @@ final class IngestSql {
                     ELSE now() + $8::bigint * interval '1 millisecond' END,
                CASE WHEN circuit_closed THEN now()
                     ELSE greatest(e.circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
-
                END
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
              LATERAL (SELECT e.circuit_open_until IS NULL AS circuit_closed,
