@@ -83,7 +83,7 @@ public final class Dispatcher {
   private final Map<String, Lane> lanes = new HashMap<>();
   /** Lanes with waiting work, in the order they started waiting: served round-robin when a place frees. */
   private final ArrayDeque<Lane> ready = new ArrayDeque<>();
-  /** Endpoint ids whose lane is full or whose circuit is open: see {@link #saturatedEndpoints()}. */
+  /** Endpoint ids whose lane is full: see {@link #saturatedEndpoints()}. */
   private final Map<String, Lane> saturated = new HashMap<>();
   private final List<Outcome> pendingOutcomes = new ArrayList<>();
   private int inFlight;
@@ -124,22 +124,17 @@ public final class Dispatcher {
   }
 
   /**
-   * Endpoints this process should not lease more work for now: their lane is full, or their circuit is known to be
-   * open. Leasing it would only mean giving it back (one write per delivery) while a stalled receiver holds its
-   * lane; left unleased, it waits in PostgreSQL for a poller with room.
+   * Endpoints whose lane in this process is full: leasing more for them would only mean giving it back (one write
+   * per delivery) while a stalled receiver holds the lane; left unleased, it waits in PostgreSQL for a poller with
+   * room. (Open circuits are not listed: claims and polls read the circuit from the endpoint row, which an operator
+   * or another process may have reset meanwhile.)
    */
   public String[] saturatedEndpoints() {
-    if (saturated.isEmpty()) {
-      return NONE;
-    }
-    // a circuit closes by time alone, with nothing else to notice it
-    saturated.values().removeIf(lane -> !isSaturated(lane));
-    return saturated.keySet().toArray(NONE);
+    return saturated.isEmpty() ? NONE : saturated.keySet().toArray(NONE);
   }
 
   private boolean isSaturated(Lane lane) {
-    boolean full = lane.inFlight >= settings.maxInFlightPerEndpoint() && lane.waiting.size() >= laneQueueLimit;
-    return full || lane.circuitOpenUntil != null && lane.circuitOpenUntil.toInstant().isAfter(clock.instant());
+    return lane.inFlight >= settings.maxInFlightPerEndpoint() && lane.waiting.size() >= laneQueueLimit;
   }
 
   private void updateSaturation(DeliveryTask task, Lane lane) {
