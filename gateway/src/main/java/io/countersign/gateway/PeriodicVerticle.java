@@ -34,7 +34,7 @@ public abstract class PeriodicVerticle extends VerticleBase {
   }
 
   /** Runs a pass now, unless one is running; completes when it has finished (failed or not). */
-  public final Future<Void> runPass() {
+  private Future<Void> runPass() {
     if (running) {
       return Future.succeededFuture();
     }

@@ -136,10 +136,11 @@ public final class DeliverySql {
 
   /**
    * Records a batch of successful attempts in one statement: arrays $1-$6 carry tenant, event, endpoint, status
-   * code, time and latency per attempt. A success is recorded on the delivery row alone (V10): no attempt row. Like {@link #RECORD_FAILURE}, only deliveries still leased to this process
-   * ($7) are recorded, and answers which (their 1-based positions in the arrays). An endpoint that was failing is
-   * healed (circuit closed, failures forgotten); a healthy one is not written. {@code unpark} is true on the rows of
-   * an endpoint whose circuit this statement closed: its parked backlog is for this process to release.
+   * code, time and latency per attempt. A success is recorded on the delivery row alone (V10): no attempt row.
+   * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($7) are recorded, and answers which
+   * (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
+   * forgotten); a healthy one is not written. {@code unpark} is true on the rows of an endpoint whose circuit this
+   * statement closed: its parked backlog is for this process to release.
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (

@@ -2,27 +2,18 @@ package io.countersign.gateway.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Waits for an asynchronous outcome without fixed sleeps. */
 public final class Eventually {
   private Eventually() {}
 
   public static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(25);
-    }
-    if (!condition.getAsBoolean()) {
-      throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-    }
+    awaitValue(timeout, what, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
   }
 
-  /** Waits for {@code value} to give something other than null, and returns it. */
-  public static <T> T awaitValue(Duration timeout, String what, java.util.function.Supplier<T> value)
-      throws InterruptedException {
+  /** Waits for {@code value} to give something other than null (asked once more at the deadline), and returns it. */
+  public static <T> T awaitValue(Duration timeout, String what, Supplier<T> value) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       T found = value.get();
@@ -31,6 +22,10 @@ public final class Eventually {
       }
       Thread.sleep(25);
     }
-    throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    T last = value.get();
+    if (last == null) {
+      throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    }
+    return last;
   }
 }
