@@ -3,6 +3,7 @@ package io.countersign.gateway;
 import io.countersign.gateway.audit.AuditRoutes;
 import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.delivery.Dispatcher;
+import io.countersign.gateway.delivery.RejectionBursts;
 import io.countersign.gateway.delivery.RetryPolicy;
 import io.countersign.gateway.delivery.Sender;
 import io.countersign.gateway.endpoints.DestinationGuard;
@@ -80,7 +81,9 @@ final class ApiVerticle extends VerticleBase {
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
             delivery.disableAfterFailingFor()),
-        shared.pool(), sender, shared.metrics(), context, shared.operatorEvents());
+        shared.pool(), sender, shared.metrics(), context, shared.operatorEvents(),
+        new RejectionBursts(shared.pool(), shared.metrics(), shared.operatorEvents(), shared.clock(),
+            config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
 
     Router router = Router.router(vertx);
     BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);
@@ -98,7 +101,8 @@ final class ApiVerticle extends VerticleBase {
     new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
     new EventRoutes(shared.pool()).mount(router);
-    EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow());
+    EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow(),
+        config.secrets().remindBefore());
     new EndpointRoutes(shared.pool(), endpoints, shared.cipher(), guard, shared.clock()).mount(router, jsonBody);
     new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
         shared.raceAlerts()).mount(router, jsonBody);

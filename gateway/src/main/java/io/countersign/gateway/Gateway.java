@@ -99,7 +99,8 @@ public final class Gateway implements AutoCloseable {
           new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
           metrics, operatorEvents, nodeId, clock, port);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
-      await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval())));
+      await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval(),
+          config.secrets().remindBefore(), operatorEvents)));
       await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));
       await(vertx.deployVerticle(new RetentionPruner(pool, clock, config.retention().deliveredAfter(),
           config.retention().interval())));

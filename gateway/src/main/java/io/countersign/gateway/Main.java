@@ -25,7 +25,24 @@ public final class Main implements Callable<Integer> {
   ServeOptions options = new ServeOptions();
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line with its error handling: a command's failure is one line on stderr and its documented exit
+   * code (see {@link Commands}); anything unexpected is one line too, exit 1, never a stack trace.
+   */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof Commands.CliException cli2) {
+        commandLine.getErr().println("countersign: " + cli2.getMessage());
+        return cli2.exitCode();
+      }
+      commandLine.getErr().println("countersign: " + e);
+      return 1;
+    });
+    return cli;
   }
 
   @Override

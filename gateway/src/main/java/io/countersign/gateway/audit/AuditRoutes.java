@@ -1,6 +1,7 @@
 package io.countersign.gateway.audit;
 
 import io.countersign.gateway.Wire;
+import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.QueryParams;
 import io.countersign.gateway.http.Responses;
@@ -31,6 +32,13 @@ public final class AuditRoutes {
       ORDER BY audit_id
       LIMIT $6""";
 
+  /** Every kind the audit log holds; a filter on any other is a mistake, not an empty answer. */
+  public static final java.util.SortedSet<String> KINDS = new java.util.TreeSet<>(java.util.List.of(
+      "endpoint_created", "endpoint_updated", "endpoint_enabled", "endpoint_disabled", "endpoint_deleted",
+      "secret_rotated", "previous_dropped", "overlap_extended", "previous_expired", "secret_rolled_back",
+      "rotation_race_detected", "concurrent_change_detected", "deliveries_replayed", "signature_rejections_burst",
+      "signature_rejections_recovered", "overlap_ending_unconfirmed"));
+
   private final Pool pool;
 
   public AuditRoutes(Pool pool) {
@@ -46,8 +54,12 @@ public final class AuditRoutes {
     Instant since = QueryParams.instant(ctx, "since", "invalid_since");
     long after = QueryParams.nonNegative(ctx, "after", 0, "invalid_cursor");
     int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+    String kind = QueryParams.text(ctx, "kind");
+    if (kind != null && !KINDS.contains(kind)) {
+      throw ApiError.badRequest("invalid_kind", "kind must be one of " + String.join(", ", KINDS));
+    }
     Tuple params = Tuple.tuple().addString(tenantId).addString(QueryParams.text(ctx, "endpoint"))
-        .addString(QueryParams.text(ctx, "kind")).addOffsetDateTime(Wire.utc(since)).addLong(after)
+        .addString(kind).addOffsetDateTime(Wire.utc(since)).addLong(after)
         .addInteger(limit);
     pool.preparedQuery(LIST).execute(params).onSuccess(rows -> {
       JsonArray data = new JsonArray();

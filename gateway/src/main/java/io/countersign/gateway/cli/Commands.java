@@ -5,7 +5,11 @@ import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,36 +18,61 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * SRE commands over the public HTTP API. Exit codes: 0 done, 1 failed, 3 a concurrent change won (nothing was
- * changed), 4 refused by the current state (for example an overlap in progress).
+ * SRE commands over the public HTTP API: the whole rotation runbook. Exit codes: 0 done, 1 failed, 2 a missing or
+ * invalid option or value (the gateway's 400s included), 3 a concurrent change won (nothing was changed), 4 refused
+ * by the current state (for example an overlap in progress), 5 the gateway could not be reached. Errors are one
+ * line on stderr, never a stack trace.
  *
  * <pre>{@code
- * countersign-gateway secret rotate --url https://gw --token $TOKEN --tenant acme --endpoint ep_123
+ * countersign secret rotate --url https://gw --tenant acme --endpoint ep_123    # token from $COUNTERSIGN_TOKEN
  * }</pre>
+ *
+ * <p>Every state-changing command reads the endpoint's version and sends it as {@code If-Match}, and sends one
+ * {@code Idempotency-Key} per invocation (or {@code --key}); a request whose answer was lost to the network is sent
+ * again once with the same key, so it cannot apply twice.
  */
 public final class Commands {
   static final int OK = 0;
   static final int FAILED = 1;
+  static final int USAGE = 2;
   static final int RACE = 3;
   static final int REFUSED = 4;
+  static final int UNREACHABLE = 5;
 
   private Commands() {}
 
+  /** A command's failure with its exit code and one line for stderr. */
+  public static final class CliException extends RuntimeException {
+    final int exitCode;
+
+    CliException(int exitCode, String message) {
+      super(message, null, false, false);
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+
   /** Where and who: the gateway URL, a tenant token (or the admin token) and the tenant. */
   static final class Target {
-    @Option(names = "--url", defaultValue = "http://localhost:8080", description = "Gateway base URL (default ${DEFAULT-VALUE}).")
+    @Option(names = "--url", defaultValue = "${env:COUNTERSIGN_URL:-http://localhost:8080}",
+        description = "Gateway base URL (default: $COUNTERSIGN_URL, else http://localhost:8080).")
     String url;
 
     @Option(names = "--token", defaultValue = "${env:COUNTERSIGN_TOKEN}", description = "Tenant or admin token (default: $COUNTERSIGN_TOKEN).")
     String token;
 
-    @Option(names = "--tenant", required = true, description = "Tenant id.")
+    @Option(names = "--tenant", defaultValue = "${env:COUNTERSIGN_TENANT}", description = "Tenant id (default: $COUNTERSIGN_TENANT).")
     String tenant;
 
     ApiClient client() {
       if (token == null || token.isBlank()) {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Object()),
-            "--token or COUNTERSIGN_TOKEN is required");
+        throw new CliException(USAGE, "no token: pass --token or set COUNTERSIGN_TOKEN (a tenant token, or the admin token)");
+      }
+      if (tenant == null || tenant.isBlank()) {
+        throw new CliException(USAGE, "no tenant: pass --tenant or set COUNTERSIGN_TENANT");
       }
       return new ApiClient(url, token);
     }
@@ -69,8 +98,40 @@ public final class Commands {
     }
 
     int fail(ApiClient.Answer a) {
-      err().printf("error %d %s: %s%n", a.status(), a.code(), a.detail());
-      return a.status() == 409 && "rotation_race".equals(a.code()) ? RACE : a.status() == 409 ? REFUSED : FAILED;
+      err().printf("countersign: %d %s: %s%n", a.status(), a.code(), a.detail());
+      return exitCode(a);
+    }
+
+    static int exitCode(ApiClient.Answer a) {
+      if (a.status() == 409) {
+        return Set.of("rotation_race", "concurrent_change", "stale_version").contains(a.code()) ? RACE : REFUSED;
+      }
+      return a.status() == 400 || a.status() == 422 || a.status() == 428 ? USAGE : FAILED;
+    }
+  }
+
+  /** A change to one endpoint: reads its version, then sends the change with If-Match and one Idempotency-Key. */
+  abstract static class EndpointChange extends Base {
+    @Option(names = "--endpoint", required = true, description = "Endpoint id.")
+    String endpoint;
+
+    @Option(names = "--key", description = "Idempotency-Key (default: a new one per run); repeat it to make a retry safe.")
+    String key;
+
+    String endpointPath() {
+      return target.tenantPath() + "/endpoints/" + endpoint;
+    }
+
+    /** The answer to the change, or the failed read of the endpoint before it. */
+    ApiClient.Answer change(String method, String suffix, JsonObject body) throws Exception {
+      ApiClient client = target.client();
+      ApiClient.Answer current = client.get(endpointPath());
+      if (!current.ok()) {
+        return current;
+      }
+      Map<String, String> headers = Map.of("If-Match", "\"" + current.body().getLong("version") + "\"",
+          "Idempotency-Key", key != null ? key : "cli-" + UUID.randomUUID());
+      return client.callOnce(method, endpointPath() + suffix, body, headers);
     }
   }
 
@@ -86,7 +147,7 @@ public final class Commands {
   }
 
   @Command(name = "endpoints", mixinStandardHelpOptions = true, description = "Endpoints of a tenant.",
-      subcommands = {EndpointsList.class})
+      subcommands = {EndpointsList.class, EndpointsCreate.class, EndpointsEnable.class, EndpointsDisable.class})
   public static final class Endpoints extends Group {}
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List endpoints with their secrets and state.")
@@ -96,6 +157,10 @@ public final class Commands {
       ApiClient.Answer a = target.client().get(target.tenantPath() + "/endpoints");
       if (!a.ok()) {
         return fail(a);
+      }
+      if (a.body().getJsonArray("data").isEmpty()) {
+        out().println("no endpoints yet: create one with 'endpoints create --receiver-url URL'");
+        return OK;
       }
       out().printf("%-30s %-8s %-9s %-24s %-8s %s%n", "ID", "VERSION", "ENABLED", "ADOPTION", "CIRCUIT", "URL");
       for (Object o : a.body().getJsonArray("data")) {
@@ -108,6 +173,66 @@ public final class Commands {
     }
   }
 
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Create an endpoint; prints its signing secret once on stdout and its id on stderr.")
+  static final class EndpointsCreate extends Base {
+    @Option(names = "--receiver-url", required = true, description = "Where deliveries go (https://...).")
+    String receiverUrl;
+
+    @Option(names = "--event-types", split = ",", description = "Comma-separated event types or prefix.* patterns (default: all).")
+    List<String> eventTypes = new ArrayList<>();
+
+    @Option(names = "--key", description = "Idempotency-Key (default: a new one per run).")
+    String key;
+
+    @Override
+    public Integer call() throws Exception {
+      JsonObject body = new JsonObject().put("url", receiverUrl).put("eventTypes", new JsonArray(new ArrayList<>(eventTypes)));
+      ApiClient.Answer a = target.client().callOnce("POST", target.tenantPath() + "/endpoints", body,
+          Map.of("Idempotency-Key", key != null ? key : "cli-" + UUID.randomUUID()));
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().println(a.body().getString("secret"));
+      err().printf("created endpoint %s (version %d) for %s. The secret above is shown only once.%n",
+          a.body().getString("id"), a.body().getLong("version"), a.body().getString("url"));
+      return OK;
+    }
+  }
+
+  abstract static class EndpointToggle extends EndpointChange {
+    abstract boolean enabled();
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = change("PATCH", "", new JsonObject().put("enabled", enabled()));
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().printf("endpoint %s is %s (version %d)%n", endpoint, enabled() ? "enabled" : "disabled",
+          a.body().getLong("version"));
+      return OK;
+    }
+  }
+
+  @Command(name = "enable", mixinStandardHelpOptions = true,
+      description = "Enable an endpoint (after a 410 or auto-disable); its waiting deliveries are due at once.")
+  static final class EndpointsEnable extends EndpointToggle {
+    @Override
+    boolean enabled() {
+      return true;
+    }
+  }
+
+  @Command(name = "disable", mixinStandardHelpOptions = true,
+      description = "Disable an endpoint; its deliveries wait until it is enabled again.")
+  static final class EndpointsDisable extends EndpointToggle {
+    @Override
+    boolean enabled() {
+      return false;
+    }
+  }
+
   static void printSecrets(PrintWriter out, JsonArray secrets) {
     for (Object s : secrets) {
       JsonObject secret = (JsonObject) s;
@@ -117,12 +242,13 @@ public final class Commands {
   }
 
   @Command(name = "secret", mixinStandardHelpOptions = true, description = "An endpoint's signing secrets.",
-      subcommands = {SecretStatus.class, SecretRotate.class})
+      subcommands = {SecretStatus.class, SecretRotate.class, SecretProbe.class, SecretExtend.class,
+          SecretExpirePrevious.class, SecretRollback.class})
   public static final class Secret extends Group {}
 
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Secrets, overlap, adoption and signature rejections.")
   static final class SecretStatus extends Base {
-    @Option(names = "--endpoint", required = true)
+    @Option(names = "--endpoint", required = true, description = "Endpoint id.")
     String endpoint;
 
     @Override
@@ -131,21 +257,29 @@ public final class Commands {
       if (!a.ok()) {
         return fail(a);
       }
-      JsonObject e = a.body();
-      out().printf("endpoint %s (version %d) %s%n", e.getString("id"), e.getLong("version"), e.getString("url"));
-      printSecrets(out(), e.getJsonArray("secrets"));
-      out().printf("adoption: %s%nsignature rejections in the last hour: %d%n", e.getString("adoption"),
-          e.getLong("signatureRejections"));
+      printStatus(out(), a.body());
       return OK;
+    }
+  }
+
+  static void printStatus(PrintWriter out, JsonObject e) {
+    out.printf("endpoint %s (version %d) %s%s%n", e.getString("id"), e.getLong("version"), e.getString("url"),
+        Boolean.TRUE.equals(e.getBoolean("enabled")) ? "" : "  DISABLED");
+    printSecrets(out, e.getJsonArray("secrets"));
+    out.printf("adoption: %s%nsignature rejections in the last hour: %d%n", e.getString("adoption"),
+        e.getLong("signatureRejections"));
+    JsonObject burst = e.getJsonObject("signatureRejectionBurst");
+    if (burst != null) {
+      out.printf("ALARM: the receiver has been rejecting signatures (401/403 burst) since %s%n", burst.getString("since"));
+    }
+    if (Boolean.TRUE.equals(e.getBoolean("overlapEndingUnconfirmed"))) {
+      out.println("REMINDER: the overlap ends soon and no receiver has confirmed the current secret: probe it, or extend");
     }
   }
 
   @Command(name = "rotate", mixinStandardHelpOptions = true,
       description = "Rotate with If-Match on the version read just before; prints the new secret once, or why not.")
-  static final class SecretRotate extends Base {
-    @Option(names = "--endpoint", required = true)
-    String endpoint;
-
+  static final class SecretRotate extends EndpointChange {
     @Option(names = "--overlap", description = "ISO-8601 overlap, e.g. P7D (default: the gateway's).")
     String overlap;
 
@@ -154,12 +288,6 @@ public final class Commands {
 
     @Override
     public Integer call() throws Exception {
-      ApiClient client = target.client();
-      String path = target.tenantPath() + "/endpoints/" + endpoint;
-      ApiClient.Answer current = client.get(path);
-      if (!current.ok()) {
-        return fail(current);
-      }
       JsonObject body = new JsonObject();
       if (overlap != null) {
         body.put("overlap", overlap);
@@ -167,13 +295,7 @@ public final class Commands {
       if (dropPrevious) {
         body.put("dropPrevious", true);
       }
-      ApiClient.Answer a = client.call("POST", path + "/secret/rotate", body,
-          Map.of("If-Match", "\"" + current.body().getLong("version") + "\""));
-      if (a.status() == 409 && "rotation_race".equals(a.code())) {
-        err().println("Another rotation happened meanwhile; nothing was changed and no secret is shown."
-            + " Run 'secret status' and, if a new secret was issued, get it from whoever rotated.");
-        return RACE;
-      }
+      ApiClient.Answer a = change("POST", "/secret/rotate", body);
       if (!a.ok()) {
         return fail(a);
       }
@@ -181,6 +303,69 @@ public final class Commands {
       out().println(r.getString("secret"));
       err().printf("rotated to version %d; receivers must switch before %s (UTC). This secret is shown only once.%n",
           r.getLong("version"), r.getString("receiversMustSwitchBefore"));
+      return OK;
+    }
+  }
+
+  @Command(name = "probe", mixinStandardHelpOptions = true,
+      description = "Send a test event signed with the current secret only; exits 0 only if the receiver accepted it.")
+  static final class SecretProbe extends EndpointChange {
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = change("POST", "/secret/probe", new JsonObject());
+      if (!a.ok()) {
+        return fail(a);
+      }
+      JsonObject r = a.body();
+      out().printf("probe %s (status %s) in %d ms with secret %s ...%s; adoption: %s%n", r.getString("result"),
+          r.getValue("statusCode"), r.getLong("latencyMs"), r.getString("secretId"), r.getString("hint"),
+          r.getString("adoption"));
+      return "accepted".equals(r.getString("result")) ? OK : FAILED;
+    }
+  }
+
+  @Command(name = "extend", mixinStandardHelpOptions = true, description = "Move the overlap's end later.")
+  static final class SecretExtend extends EndpointChange {
+    @Option(names = "--expires-at", required = true, description = "New UTC cutoff, e.g. 2026-12-31T17:00:00Z.")
+    String expiresAt;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = change("POST", "/secret/extend", new JsonObject().put("expiresAt", expiresAt));
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().printf("overlap extended (version %d): tell the receivers the new cutoff%n", a.body().getLong("version"));
+      printSecrets(out(), a.body().getJsonArray("secrets"));
+      return OK;
+    }
+  }
+
+  @Command(name = "expire-previous", mixinStandardHelpOptions = true,
+      description = "End the overlap now: the previous secret stops signing.")
+  static final class SecretExpirePrevious extends EndpointChange {
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = change("POST", "/secret/expire-previous", new JsonObject());
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().printf("previous secret expired (version %d); deliveries carry one signature now%n", a.body().getLong("version"));
+      return OK;
+    }
+  }
+
+  @Command(name = "rollback", mixinStandardHelpOptions = true,
+      description = "Make the previous secret current again; the rolled-back one stays valid as previous for a while.")
+  static final class SecretRollback extends EndpointChange {
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = change("POST", "/secret/rollback", new JsonObject());
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().printf("rolled back (version %d): the previous secret signs first again%n", a.body().getLong("version"));
+      printSecrets(out(), a.body().getJsonArray("secrets"));
       return OK;
     }
   }
@@ -196,10 +381,12 @@ public final class Commands {
     @Option(names = "--until", description = "UTC instant (default now).")
     String until;
 
-    @Option(names = "--status", defaultValue = "failed", description = "failed or delivered (default ${DEFAULT-VALUE}).")
+    @Option(names = "--status", defaultValue = "failed",
+        description = "failed, pending (still retrying) or delivered (default ${DEFAULT-VALUE}).")
     String status;
 
-    @Option(names = "--key", description = "Idempotency-Key; repeat it to make a retry of this command safe.")
+    @Option(names = "--key", description = "Idempotency-Key (default: one derived from the endpoint, window and status,"
+        + " so running the same replay again re-queues nothing twice; pass a new key to replay the window anew).")
     String key;
 
     @Override
@@ -208,14 +395,16 @@ public final class Commands {
       if (until != null) {
         body.put("until", until);
       }
-      String idempotencyKey = key != null ? key : "cli-replay-" + endpoint + "-" + since + "-" + (until == null ? "now" : until);
-      ApiClient.Answer a = target.client().call("POST", target.tenantPath() + "/endpoints/" + endpoint + "/replay", body,
-          Map.of("Idempotency-Key", idempotencyKey));
+      String idempotencyKey = key != null ? key : "cli-replay-" + endpoint + "-" + since + "-" + (until == null ? "now" : until)
+          + "-" + status;
+      ApiClient.Answer a = target.client().callOnce("POST", target.tenantPath() + "/endpoints/" + endpoint + "/replay",
+          body, Map.of("Idempotency-Key", idempotencyKey));
       if (!a.ok()) {
         return fail(a);
       }
-      out().printf("re-queued %d deliveries of %s between %s and %s%n", a.body().getInteger("requeued"), endpoint,
-          a.body().getString("since"), a.body().getString("until"));
+      out().printf("re-queued %d %s deliveries of %s between %s and %s%s%n", a.body().getInteger("requeued"),
+          a.body().getString("status"), endpoint, a.body().getString("since"), a.body().getString("until"),
+          a.replayed() ? " (this request had already run: nothing re-queued twice)" : "");
       return OK;
     }
   }

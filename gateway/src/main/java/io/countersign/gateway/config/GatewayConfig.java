@@ -43,7 +43,8 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
 
   public record Secrets(String masterKey, Path keyFile, String previousMasterKeys, Duration defaultOverlap,
       Duration minOverlap, Duration maxOverlap, Duration rollbackOverlap, Duration sweepInterval,
-      Duration adoptionWindow, int raceAlertThreshold) {
+      Duration adoptionWindow, int raceAlertThreshold, int rejectionBurst, Duration rejectionBurstWindow,
+      Duration remindBefore) {
     @Override
     public String toString() {
       return "Secrets[masterKey=" + (masterKey == null || masterKey.isBlank() ? "(key file)" : "***")

@@ -45,7 +45,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // zonky turns this off for speed; a 2xx from Countersign promises the event is durable
         .setServerConfig("synchronous_commit", "on")
         .setServerConfig("max_connections", "200")
-        .setServerConfig("listen_addresses", "localhost");
+        .setServerConfig("listen_addresses", "localhost")
+        // Gateway.close stops it after the pool and Vert.x; a hook of its own would stop it under their feet (a WARN
+        // on every SIGTERM)
+        .setRegisterShutdownHook(false);
     if (port > 0) {
       builder.setPort(port);
     }

@@ -139,8 +139,9 @@ public final class DeliverySql {
    * code, time and latency per attempt. A success is recorded on the delivery row alone (V10): no attempt row.
    * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($7) are recorded, and answers which
    * (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
-   * forgotten); a healthy one is not written. {@code unpark} is true on the rows of an endpoint whose circuit this
-   * statement closed: its parked backlog is for this process to release.
+   * forgotten, a 401/403 burst ended); a healthy one is not written. {@code unpark} is true on the rows of an
+   * endpoint whose circuit this statement closed: its parked backlog is for this process to release;
+   * {@code burst_at} is set on the rows of an endpoint whose rejection burst this statement ended.
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
@@ -157,15 +158,19 @@ public final class DeliverySql {
         RETURNING d.tenant_id, d.event_id, d.endpoint_id, o.i
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
-               circuit_open_until = NULL, circuit_probe_until = NULL
+               circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,
+               rejection_burst_ended_at = CASE WHEN e.rejection_burst_at IS NULL THEN e.rejection_burst_ended_at
+                                               ELSE now() END
         FROM (SELECT DISTINCT tenant_id, endpoint_id FROM d) h,
-             LATERAL (SELECT o.circuit_open_until IS NOT NULL AS was_open FROM endpoints o
+             LATERAL (SELECT o.circuit_open_until IS NOT NULL AS was_open, o.rejection_burst_at AS burst_at
+                      FROM endpoints o
                       WHERE o.tenant_id = h.tenant_id AND o.endpoint_id = h.endpoint_id) old
         WHERE e.tenant_id = h.tenant_id AND e.endpoint_id = h.endpoint_id
-          AND (e.consecutive_failures <> 0 OR e.circuit_open_until IS NOT NULL OR e.failing_since IS NOT NULL)
-        RETURNING e.tenant_id, e.endpoint_id, old.was_open
+          AND (e.consecutive_failures <> 0 OR e.circuit_open_until IS NOT NULL OR e.failing_since IS NOT NULL
+               OR e.rejection_burst_at IS NOT NULL)
+        RETURNING e.tenant_id, e.endpoint_id, old.was_open, old.burst_at
       )
-      SELECT d.i, coalesce(healed.was_open, false) AS unpark
+      SELECT d.i, coalesce(healed.was_open, false) AS unpark, healed.burst_at
       FROM d LEFT JOIN healed ON healed.tenant_id = d.tenant_id AND healed.endpoint_id = d.endpoint_id""";
 
   /**

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * ingest commit; due retries and work left by other processes arrive from {@link #poll()}.
  *
  * <pre>{@code
- * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics, context, operatorEvents);
+ * Dispatcher dispatcher = new Dispatcher(settings, pool, sender, metrics, context, operatorEvents, bursts);
  * dispatcher.dispatch(task);      // task must already be leased to settings.nodeId()
  * }</pre>
  *
@@ -99,9 +99,12 @@ public final class Dispatcher {
   private boolean polling;
   private boolean stopped;
 
+  private final RejectionBursts bursts;
+
   public Dispatcher(Settings settings, Pool pool, Sender sender, Metrics metrics, Context context,
-      OperatorEvents operatorEvents) {
+      OperatorEvents operatorEvents, RejectionBursts bursts) {
     this.operatorEvents = operatorEvents;
+    this.bursts = bursts;
     this.settings = settings;
     this.laneQueueLimit = settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR;
     this.pool = pool;
@@ -395,16 +398,24 @@ public final class Dispatcher {
     return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params))
         .onSuccess(rows -> {
           boolean[] recorded = new boolean[n];
-          // every success of a healed endpoint in the batch says so; release its backlog once
+          // every success of a healed endpoint in the batch says so; release its backlog (end its burst) once
           Map<String, DeliveryTask> healed = new HashMap<>();
+          Map<String, Row> burstEnded = new HashMap<>();
           for (Row row : rows) {
             int i = (int) (row.getLong("i") - 1);
             recorded[i] = true;
             if (row.getBoolean("unpark")) {
               healed.putIfAbsent(laneKey(batch.get(i).task), batch.get(i).task);
             }
+            if (row.getOffsetDateTime("burst_at") != null) {
+              burstEnded.putIfAbsent(laneKey(batch.get(i).task), row);
+            }
           }
           healed.values().forEach(t -> unparkAfterProbe(t.tenantId(), t.endpointId()));
+          burstEnded.forEach((lane, row) -> {
+            DeliveryTask t = batch.get((int) (row.getLong("i") - 1)).task;
+            bursts.recovered(t.tenantId(), t.endpointId(), row.getOffsetDateTime("burst_at"));
+          });
           for (int i = 0; i < n; i++) {
             if (recorded[i]) {
               noteCircuit(batch.get(i).task, null);
@@ -436,7 +447,11 @@ public final class Dispatcher {
     }
     return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_FAILURE).executeBatch(tuples))
         .onSuccess(rows -> {
+          Map<String, DeliveryTask> rejecting = new HashMap<>();
           for (Outcome o : batch) {
+            if (rows.rowCount() > 0 && o.statusCode != null && (o.statusCode == 401 || o.statusCode == 403)) {
+              rejecting.putIfAbsent(laneKey(o.task), o.task);
+            }
             if (rows.size() > 0) {
               Row row = rows.iterator().next();
               noteCircuit(o.task, row.getOffsetDateTime("circuit_open_until"));
@@ -458,6 +473,7 @@ public final class Dispatcher {
             }
             rows = rows.next();
           }
+          rejecting.values().forEach(t -> bursts.rejected(t.tenantId(), t.endpointId()));
         })
         .onFailure(e -> notRecorded(batch.size(), e))
         .mapEmpty();

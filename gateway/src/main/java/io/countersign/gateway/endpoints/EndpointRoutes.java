@@ -2,6 +2,9 @@ package io.countersign.gateway.endpoints;
 
 import io.countersign.gateway.Ids;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.IfMatch;
+import io.countersign.gateway.idempotency.OperatorRequests;
+import io.countersign.gateway.idempotency.OperatorRequests.Answer;
 import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
@@ -17,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.net.URI;
 import java.time.Clock;
@@ -24,23 +28,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Endpoint management: create (the only answer that carries the secret), list, get, delete. */
+/**
+ * Endpoint management: create (the only answer that carries the secret, besides a rotation), list, get, change and
+ * delete. Changes and deletes are compare-and-set on the version the operator saw ({@code If-Match}), and every
+ * state-changing call accepts an {@code Idempotency-Key} ({@link OperatorRequests}).
+ */
 public final class EndpointRoutes {
   private static final Pattern EVENT_TYPE = IngestRoutes.EVENT_TYPE;
   private static final int MAX_EVENT_TYPES = 100;
 
-  private final Pool pool;
   private final EndpointStore store;
   private final SecretCipher cipher;
   private final DestinationGuard guard;
   private final Clock clock;
+  private final OperatorRequests requests;
 
   public EndpointRoutes(Pool pool, EndpointStore store, SecretCipher cipher, DestinationGuard guard, Clock clock) {
-    this.pool = pool;
     this.store = store;
     this.cipher = cipher;
     this.guard = guard;
     this.clock = clock;
+    this.requests = new OperatorRequests(pool);
   }
 
   public void mount(Router router, BodyHandler jsonBody) {
@@ -59,30 +67,52 @@ public final class EndpointRoutes {
     URI uri = DestinationGuard.parse(url);
     List<String> eventTypes = eventTypes(body.getValue("eventTypes"));
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
+    WebhookSecret secret = WebhookSecret.generate();
     guard.resolve(uri)
-        .compose(checked -> insert(principal, url, eventTypes, rateLimit))
-        .onSuccess(created -> {
-          ctx.response().setStatusCode(201).putHeader(Responses.ETAG, Responses.etag(created.view.getLong("version")));
-          Responses.json(ctx.response(), created.view.copy().put("secret", created.secret.reveal()));
-        })
+        .compose(checked -> requests.once(key, client -> insert(client, principal, secret, url, eventTypes, rateLimit)))
+        .compose(answer -> withSecret(answer, secret, store, cipher, principal.tenantId()))
+        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
   }
 
-  private record Created(JsonObject view, WebhookSecret secret) {}
+  /**
+   * Puts the secret an answer issued into it: {@code fresh} on a first answer; on a replay the one it issued, read
+   * back from the endpoint only while it is still the current secret (after that it is never shown again: 409).
+   */
+  public static Future<Answer> withSecret(Answer answer, WebhookSecret fresh, EndpointStore store, SecretCipher cipher,
+      String tenantId) {
+    if (!answer.replayed()) {
+      return Future.succeededFuture(new Answer(answer.status(), answer.body().copy().put("secret", fresh.reveal()),
+          answer.endpointId(), answer.secretId()));
+    }
+    return store.find(tenantId, answer.endpointId()).compose(row -> {
+      if (row == null || !answer.secretId().equals(row.getString("current_secret_id"))) {
+        return Future.failedFuture(ApiError.conflict("secret_superseded", "this request already ran, and the secret"
+            + " it issued (" + answer.secretId() + ") is no longer the endpoint's current secret, so it is not shown"
+            + " again; read the endpoint to see what changed since (its audit log names who changed it)"));
+      }
+      byte[] key = cipher.decrypt(row.getString("current_key_id"), row.getBuffer("current_secret").getBytes(),
+          SecretCipher.binding(tenantId, answer.endpointId(), answer.secretId()));
+      return Future.succeededFuture(new Answer(answer.status(), answer.body().copy()
+          .put("secret", WebhookSecret.ofKey(key).reveal()), answer.endpointId(), answer.secretId(), true));
+    });
+  }
 
-  private Future<Created> insert(Principal principal, String url, List<String> eventTypes, Integer rateLimit) {
+  private Future<Answer> insert(SqlClient client, Principal principal, WebhookSecret secret, String url,
+      List<String> eventTypes, Integer rateLimit) {
     String tenantId = principal.tenantId();
     String endpointId = Ids.endpoint();
     String secretId = Ids.secret();
-    WebhookSecret secret = WebhookSecret.generate();
     byte[] sealed = cipher.encrypt(secret.key(), SecretCipher.binding(tenantId, endpointId, secretId));
     Tuple params = Tuple.of(tenantId, endpointId, url, eventTypes.toArray(String[]::new), secretId,
             Buffer.buffer(sealed), cipher.primaryKeyId(), secret.hint())
         .addOffsetDateTime(java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))
         .addString(principal.actorId())
         .addInteger(rateLimit);
-    return pool.preparedQuery(EndpointSql.INSERT).execute(params)
-        .map(rows -> new Created(store.view(rows.iterator().next()), secret));
+    // the stored answer holds the secret's id, never its value; the first answer carries the value
+    return client.preparedQuery(EndpointSql.INSERT).execute(params)
+        .map(rows -> new Answer(201, store.view(rows.iterator().next()), endpointId, secretId));
   }
 
   private void list(RoutingContext ctx) {
@@ -108,10 +138,14 @@ public final class EndpointRoutes {
     }).onFailure(ctx::fail);
   }
 
-  /** {@code PATCH}: {@code url}, {@code eventTypes} and {@code enabled}; re-enabling resumes pending deliveries. */
+  /**
+   * {@code PATCH} with {@code If-Match}: {@code url}, {@code eventTypes}, {@code enabled} and
+   * {@code rateLimitPerSecond}; re-enabling resumes pending deliveries.
+   */
   private void update(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
+    long expected = IfMatch.require(ctx);
     JsonObject body = JsonBodies.object(ctx);
     Object enabled = body.getValue("enabled");
     if (enabled != null && !(enabled instanceof Boolean)) {
@@ -119,35 +153,40 @@ public final class EndpointRoutes {
     }
     String url = body.containsKey("url") ? String.valueOf(body.getValue("url")) : null;
     String[] types = body.containsKey("eventTypes") ? eventTypes(body.getValue("eventTypes")).toArray(String[]::new) : null;
+    Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
     Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
     JsonObject detail = new JsonObject();
     body.fieldNames().stream().filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond").contains(f))
         .forEach(f -> detail.put(f, body.getValue(f)));
-    checked.compose(ok -> pool.preparedQuery(EndpointSql.UPDATE).execute(Tuple.tuple().addString(principal.tenantId())
-            .addString(endpointId).addString(url).addArrayOfString(types).addBoolean((Boolean) enabled)
-            .addString(principal.actorId()).addString(detail.encode())
-            .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit(body.getValue("rateLimitPerSecond")))))
-        .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound(endpointId))
-            : store.find(principal.tenantId(), endpointId))
-        .onSuccess(row -> {
-          JsonObject view = store.view(row);
-          ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
-          Responses.json(ctx.response(), view);
-        })
+    Tuple params = Tuple.tuple().addString(principal.tenantId()).addString(endpointId).addString(url)
+        .addArrayOfString(types).addBoolean((Boolean) enabled).addString(principal.actorId()).addString(detail.encode())
+        .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit).addLong(expected);
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
+    checked.compose(ok -> requests.once(key, client -> client.preparedQuery(EndpointSql.UPDATE).execute(params)
+            .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "update", expected)
+                : store.find(client, principal.tenantId(), endpointId))
+            .map(row -> new Answer(200, store.view(row), endpointId, null))))
+        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
-    pool.preparedQuery(EndpointSql.DELETE).execute(Tuple.of(principal.tenantId(), endpointId, principal.actorId()))
-        .onSuccess(rows -> {
-          if (rows.size() == 0) {
-            ctx.fail(notFound(endpointId));
-          } else {
-            ctx.response().setStatusCode(204).end();
-          }
-        }).onFailure(ctx::fail);
+    long expected = IfMatch.require(ctx);
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
+    requests.once(key, client -> client.preparedQuery(EndpointSql.DELETE)
+            .execute(Tuple.of(principal.tenantId(), endpointId, principal.actorId(), expected))
+            .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "delete", expected)
+                : Future.succeededFuture(new Answer(204, new JsonObject(), endpointId, null))))
+        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
+        .onFailure(ctx::fail);
+  }
+
+  /** Zero rows changed: the endpoint is gone (404) or another change landed first (409, audited). */
+  private <T> Future<T> lost(Principal principal, String endpointId, String action, long expected) {
+    return store.conflict(principal, endpointId, action, expected, null, false, () -> {})
+        .compose(Future::failedFuture);
   }
 
   /** null (no limit) or 1-100000 sends per second. */

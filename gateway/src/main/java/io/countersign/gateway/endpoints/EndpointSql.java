@@ -6,7 +6,7 @@ final class EndpointSql {
       e.current_secret_id, e.current_key_id, e.current_secret, e.current_hint, e.current_created_at,
       e.previous_secret_id, e.previous_key_id, e.previous_secret, e.previous_hint, e.previous_created_at,
       e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at,
-      e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second""";
+      e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second, e.rejection_burst_at""";
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
@@ -72,15 +72,17 @@ final class EndpointSql {
       + "WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
 
   /**
-   * Changes url, event types or enabled (null keeps a field), with one audit row naming the change. Re-enabling is
-   * a fresh start: the failure history that disabled it (the failing period, the circuit breaker) is forgotten, so
-   * the next failure does not disable it again at once, and its waiting deliveries are due now, including those
-   * parked behind its circuit. One statement: an operator action, not the hot path.
+   * Changes url, event types, enabled or the rate limit (null keeps a field) if the endpoint is still at version $10,
+   * bumping it, with one audit row naming the change: zero rows back means another change landed first (or the
+   * endpoint is gone). Re-enabling is a fresh start: the failure history that disabled it (the failing period, the
+   * circuit breaker) is forgotten, so the next failure does not disable it again at once, and its waiting
+   * deliveries are due now, including those parked behind its circuit. One statement: an operator action, not the
+   * hot path.
    */
   static final String UPDATE = """
       WITH old AS (
-        SELECT tenant_id, endpoint_id, enabled FROM endpoints
-        WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL
+        SELECT tenant_id, endpoint_id, enabled, version FROM endpoints
+        WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL AND version = $10
         FOR UPDATE
       ), e AS (
         UPDATE endpoints x SET url = COALESCE($3, x.url), event_types = COALESCE($4, x.event_types),
@@ -90,10 +92,11 @@ final class EndpointSql {
                consecutive_failures = CASE WHEN fresh.start THEN 0 ELSE x.consecutive_failures END,
                circuit_opens = CASE WHEN fresh.start THEN 0 ELSE x.circuit_opens END,
                circuit_open_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_open_until END,
-               circuit_probe_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_probe_until END
+               circuit_probe_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_probe_until END,
+               version = x.version + 1
         FROM old, LATERAL (SELECT coalesce($5, false) AND NOT old.enabled AS start) fresh
         WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id
-        RETURNING x.tenant_id, x.endpoint_id, x.version, x.enabled, old.enabled AS was_enabled
+        RETURNING x.tenant_id, x.endpoint_id, x.version, x.enabled, old.enabled AS was_enabled, old.version AS was_version
       ), released AS (
         UPDATE deliveries d SET next_attempt_at = now()
         FROM e
@@ -104,24 +107,41 @@ final class EndpointSql {
       SELECT tenant_id, endpoint_id,
              CASE WHEN enabled = was_enabled THEN 'endpoint_updated'
                   WHEN enabled THEN 'endpoint_enabled' ELSE 'endpoint_disabled' END,
-             $6, version, version, $7::text::jsonb
+             $6, was_version, version, $7::text::jsonb
       FROM e
       RETURNING endpoint_id""";
 
-  /** Soft delete, so past deliveries keep their endpoint; pending work to it is closed in the same statement. */
+  /**
+   * Soft delete if the endpoint is still at version $4, so past deliveries keep their endpoint; pending work to it is
+   * closed in the same statement. Zero rows back: another change landed first, or it is gone.
+   */
   static final String DELETE = """
       WITH ep AS (
-        UPDATE endpoints SET deleted_at = now(), enabled = false
-        WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL
+        UPDATE endpoints SET deleted_at = now(), enabled = false, version = version + 1
+        WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL AND version = $4
         RETURNING tenant_id, endpoint_id, version
       ), closed AS (
         UPDATE deliveries d SET status = 'failed', last_error = 'endpoint deleted', lease_owner = NULL, lease_until = NULL
         FROM ep WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status = 'pending'
       ), audit AS (
-        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before)
-        SELECT tenant_id, endpoint_id, 'endpoint_deleted', $3, version FROM ep
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after)
+        SELECT tenant_id, endpoint_id, 'endpoint_deleted', $3, version - 1, version FROM ep
       )
       SELECT endpoint_id FROM ep""";
+
+  static final String CURRENT_VERSION = """
+      SELECT version FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
+
+  /** The change that made version $3: the last audit row of that version (a rotation's after its drop). */
+  static final String WINNER = """
+      SELECT kind, actor, created_at FROM audit_log
+      WHERE tenant_id = $1 AND endpoint_id = $2 AND version_after = $3
+        AND version_before IS DISTINCT FROM version_after
+      ORDER BY audit_id DESC LIMIT 1""";
+
+  static final String AUDIT = """
+      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)""";
 
   private EndpointSql() {}
 }

@@ -2,6 +2,8 @@ package io.countersign.gateway.endpoints;
 
 import static io.countersign.gateway.Wire.iso;
 
+import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.secrets.Adoption;
 import io.countersign.gateway.secrets.SecretState;
 import io.vertx.core.Future;
@@ -9,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,6 +19,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads endpoints and renders their public view: secret ids, hints, states, expiries and adoption, never values.
@@ -25,20 +30,63 @@ import java.util.List;
  * }</pre>
  */
 public final class EndpointStore {
+  private static final Logger LOG = LoggerFactory.getLogger(EndpointStore.class);
   private final Pool pool;
   private final Clock clock;
   private final Duration adoptionWindow;
+  private final Duration remindBefore;
 
-  public EndpointStore(Pool pool, Clock clock, Duration adoptionWindow) {
+  public EndpointStore(Pool pool, Clock clock, Duration adoptionWindow, Duration remindBefore) {
     this.pool = pool;
     this.clock = clock;
     this.adoptionWindow = adoptionWindow;
+    this.remindBefore = remindBefore;
   }
 
   /** The endpoint row with its sealed secrets and activity columns, or null. */
   public Future<Row> find(String tenantId, String endpointId) {
-    return pool.preparedQuery(EndpointSql.GET).execute(Tuple.of(tenantId, endpointId))
+    return find(pool, tenantId, endpointId);
+  }
+
+  /** The same, through {@code client}: a transaction's connection sees its own uncommitted change. */
+  public Future<Row> find(SqlClient client, String tenantId, String endpointId) {
+    return client.preparedQuery(EndpointSql.GET).execute(Tuple.of(tenantId, endpointId))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
+  /**
+   * The 409 for a compare-and-set that found version {@code current} (null: read it now) instead of
+   * {@code expected}: names the winning change from its audit row ({@link Conflicts}). The loss is audited, best
+   * effort and after the answer is decided, as {@code rotation_race_detected} or {@code concurrent_change_detected};
+   * {@code onRaceAudited} runs once a rotation race's row is written. Fails with 404 if the endpoint is gone.
+   */
+  public Future<ApiError> conflict(Principal principal, String endpointId, String action, long expected, Long current,
+      boolean secretAction, Runnable onRaceAudited) {
+    String tenantId = principal.tenantId();
+    Future<Long> version = current != null ? Future.succeededFuture(current)
+        : pool.preparedQuery(EndpointSql.CURRENT_VERSION).execute(Tuple.of(tenantId, endpointId))
+            .compose(rows -> rows.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
+                : Future.succeededFuture(rows.iterator().next().getLong("version")));
+    return version.compose(v -> pool.preparedQuery(EndpointSql.WINNER).execute(Tuple.of(tenantId, endpointId, v))
+        .map(rows -> {
+          Row w = rows.size() == 0 ? null : rows.iterator().next();
+          Conflicts.Winner winner = w == null ? new Conflicts.Winner(v, null, null, null)
+              : new Conflicts.Winner(v, w.getString("kind"), w.getString("actor"), instant(w.getOffsetDateTime("created_at")));
+          boolean race = Conflicts.isRotationRace(secretAction, winner.change());
+          JsonObject detail = new JsonObject().put("action", action).put("ifMatch", expected).put("currentVersion", v)
+              .put("winnerChange", winner.change()).put("winnerActor", winner.actor());
+          pool.preparedQuery(EndpointSql.AUDIT).execute(Tuple.tuple().addString(tenantId).addString(endpointId)
+                  .addString(race ? "rotation_race_detected" : "concurrent_change_detected")
+                  .addString(principal.actorId()).addLong(expected).addLong(v).addString(detail.encode())
+                  .addOffsetDateTime(OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC)))
+              .onSuccess(r -> {
+                if (race) {
+                  onRaceAudited.run();
+                }
+              })
+              .onFailure(e -> LOG.warn("best-effort audit of a lost compare-and-set failed: {}", e.toString()));
+          return Conflicts.describe(action, expected, winner, secretAction);
+        }));
   }
 
   public Future<List<Row>> list(String tenantId) {
@@ -88,11 +136,18 @@ public final class EndpointStore {
         .put("openUntil", iso(openUntil))
         .put("consecutiveFailures", row.getInteger("consecutive_failures")));
     view.put("rateLimitPerSecond", row.getInteger("rate_limit_per_second"));
+    OffsetDateTime burst = row.getOffsetDateTime("rejection_burst_at");
+    view.put("signatureRejectionBurst", burst == null ? null : new JsonObject().put("since", iso(burst)));
     if (row.getColumnIndex("last_success_at") >= 0) {
       Instant confirmed = instant(row.getOffsetDateTime("current_confirmed_at"));
       Instant rejected = instant(row.getOffsetDateTime("current_rejected_at"));
       Instant lastSuccess = instant(row.getOffsetDateTime("last_success_at"));
-      view.put("adoption", Adoption.of(state, confirmed, rejected, lastSuccess, now, adoptionWindow).wireName())
+      Instant lastRejection = instant(row.getOffsetDateTime("last_rejection_at"));
+      Adoption adoption = Adoption.of(state, confirmed, rejected, lastSuccess, lastRejection, now, adoptionWindow);
+      // the reminder's badge: the overlap ends within secrets.remindBefore and no receiver confirmed the new secret
+      view.put("overlapEndingUnconfirmed", previous != null && adoption != Adoption.NEW_SECRET_CONFIRMED
+          && !previous.expiresAt().isAfter(now.plus(remindBefore)));
+      view.put("adoption", adoption.wireName())
           .put("currentSecretConfirmedAt", iso(confirmed))
           .put("currentSecretRejectedAt", iso(rejected))
           .put("signatureRejections", row.getLong("signature_rejections") == null ? 0 : row.getLong("signature_rejections"))

@@ -32,6 +32,7 @@ public final class Metrics {
   private final Counter failed = registry.counter("countersign_delivery_attempts", "outcome", "failed");
   private final ConcurrentHashMap<String, AtomicInteger> raceAlerts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> circuits = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> bursts = new ConcurrentHashMap<>();
   private final Timer ingestLatency = Timer.builder("countersign_ingest_latency")
       .description("from the request to the committed answer")
       .serviceLevelObjectives(ms(1), ms(2), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000))
@@ -103,6 +104,16 @@ public final class Metrics {
   /** A 401/403 from a receiver: after a rotation, a burst of these is the incident's signal. */
   public void signatureRejection(String tenantId, String endpointId) {
     registry.counter("countersign_signature_rejections", Tags.of("tenant", tenantId, "endpoint", endpointId)).increment();
+  }
+
+  /** A 401/403 burst raised (counted, gauge 1) or over (gauge 0) for an endpoint. */
+  public void signatureRejectionBurst(String tenantId, String endpointId, boolean raised) {
+    if (raised) {
+      registry.counter("countersign_signature_rejection_bursts", Tags.of("tenant", tenantId, "endpoint", endpointId))
+          .increment();
+    }
+    bursts.computeIfAbsent(tenantId + "/" + endpointId, k -> registry.gauge("countersign_signature_rejection_burst",
+        Tags.of("tenant", tenantId, "endpoint", endpointId), new AtomicInteger())).set(raised ? 1 : 0);
   }
 
   /** Circuit breaker news for an endpoint: whether it just opened, and whether it is open now. */

@@ -1,7 +1,6 @@
 package io.countersign.gateway.replay;
 
 import static io.countersign.gateway.Wire.iso;
-import static io.countersign.gateway.Wire.sha256;
 import static io.countersign.gateway.Wire.utc;
 
 import io.countersign.gateway.delivery.Dispatcher;
@@ -11,8 +10,9 @@ import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.QueryParams;
 import io.countersign.gateway.http.Responses;
+import io.countersign.gateway.idempotency.OperatorRequests;
+import io.countersign.gateway.idempotency.OperatorRequests.Answer;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -21,7 +21,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -34,16 +33,18 @@ import java.util.Set;
  * in force then, and get a fresh retry schedule.
  */
 public final class ReplayRoutes {
-  private static final Set<String> REPLAYABLE = Set.of("failed", "delivered");
+  private static final Set<String> REPLAYABLE = Set.of("failed", "pending", "delivered");
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1_000;
 
   private final Pool pool;
   private final Dispatcher dispatcher;
+  private final OperatorRequests requests;
 
   public ReplayRoutes(Pool pool, Dispatcher dispatcher) {
     this.pool = pool;
     this.dispatcher = dispatcher;
+    this.requests = new OperatorRequests(pool);
   }
 
   public void mount(Router router, BodyHandler jsonBody) {
@@ -80,11 +81,16 @@ public final class ReplayRoutes {
     }).onFailure(ctx::fail);
   }
 
+  /**
+   * Re-queues an endpoint's deliveries with one status in a window. The {@code Idempotency-Key} is required and its
+   * hash covers what the client sent, not the defaults filled in here: repeating the same request (an omitted
+   * {@code until} included) answers the first answer, 200 with {@code Idempotent-Replayed}, and re-queues nothing.
+   */
   private void replay(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
-    String key = ctx.request().getHeader("Idempotency-Key");
-    if (key == null || key.isEmpty() || key.length() > 255) {
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
+    if (key == null) {
       throw ApiError.badRequest("missing_idempotency_key",
           "Idempotency-Key (1-255 characters) is required, so a repeated replay request re-queues nothing twice");
     }
@@ -96,46 +102,30 @@ public final class ReplayRoutes {
     }
     String status = body.getValue("status") == null ? "failed" : String.valueOf(body.getValue("status"));
     if (!REPLAYABLE.contains(status)) {
-      throw ApiError.badRequest("invalid_status", "status must be failed or delivered");
+      throw ApiError.badRequest("invalid_status", "status must be failed, pending (still retrying: due now, with a"
+          + " fresh schedule) or delivered");
     }
-    byte[] requestHash = sha256(endpointId + "|" + since + "|" + until + "|" + status);
     String tenantId = principal.tenantId();
-    pool.withTransaction(conn -> conn.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId))
-        .compose(found -> found.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
-            : conn.preparedQuery(ReplaySql.CLAIM_REQUEST).execute(Tuple.of(tenantId, key, endpointId, Buffer.buffer(requestHash))))
-        .compose(claimed -> {
-          if (claimed.size() == 0) {
-            return conn.preparedQuery(ReplaySql.EXISTING_REQUEST).execute(Tuple.of(tenantId, key)).map(existing -> {
-              Row row = existing.iterator().next();
-              if (!MessageDigest.isEqual(row.getBuffer("request_sha256").getBytes(), requestHash)) {
-                throw new ApiError(422, "idempotency_key_reused",
-                    "Idempotency-Key " + key + " was already used for a different replay request");
-              }
-              return new JsonObject().put("requeued", row.getInteger("requeued")).put("replayed", true);
-            });
-          }
-          Tuple window = Tuple.tuple().addString(tenantId).addString(endpointId).addString(status)
-              .addOffsetDateTime(utc(since)).addOffsetDateTime(utc(until));
-          return conn.preparedQuery(ReplaySql.requeueWindow(status)).execute(window).compose(updated -> {
-            int count = updated.rowCount();
-            JsonObject detail = new JsonObject().put("since", since.toString()).put("until", until.toString())
-                .put("status", status).put("count", count);
-            return conn.preparedQuery(ReplaySql.RECORD_COUNT).execute(Tuple.of(tenantId, key, count))
-                .compose(x -> conn.preparedQuery(ReplaySql.AUDIT)
-                    .execute(Tuple.of(tenantId, endpointId, principal.actorId(), detail.encode())))
-                .map(x -> new JsonObject().put("requeued", count).put("replayed", false));
-          });
-        }))
-        .onSuccess(result -> {
-          if (result.getBoolean("replayed")) {
-            ctx.response().putHeader("Idempotent-Replayed", "true");
+    requests.once(key, client -> client.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId))
+            .compose(found -> found.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
+                : client.preparedQuery(ReplaySql.requeueWindow(status)).execute(Tuple.tuple().addString(tenantId)
+                    .addString(endpointId).addString(status).addOffsetDateTime(utc(since)).addOffsetDateTime(utc(until))))
+            .compose(updated -> {
+              JsonObject answer = new JsonObject().put("endpointId", endpointId).put("requeued", updated.rowCount())
+                  .put("since", since.toString()).put("until", until.toString()).put("status", status);
+              return client.preparedQuery(ReplaySql.AUDIT)
+                  .execute(Tuple.of(tenantId, endpointId, principal.actorId(), answer.copy().put("count",
+                      updated.rowCount()).encode()))
+                  .map(x -> new Answer(202, answer, endpointId, null));
+            }))
+        .onSuccess(answer -> {
+          if (answer.replayed()) {
+            OperatorRequests.reply(ctx, new Answer(200, answer.body(), endpointId, null, true));
           } else {
+            // send now rather than at the next poll
             dispatcher.poll();
+            OperatorRequests.reply(ctx, answer);
           }
-          ctx.response().setStatusCode(202);
-          Responses.json(ctx.response(), new JsonObject().put("endpointId", endpointId)
-              .put("requeued", result.getInteger("requeued")).put("since", since.toString())
-              .put("until", until.toString()).put("status", status));
         })
         .onFailure(ctx::fail);
   }

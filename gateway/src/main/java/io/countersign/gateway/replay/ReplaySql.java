@@ -39,18 +39,9 @@ final class ReplaySql {
 
   static final String EVENT_EXISTS = "SELECT 1 FROM events WHERE tenant_id = $1 AND event_id = $2";
 
-  static final String CLAIM_REQUEST = """
-      INSERT INTO replay_requests (tenant_id, idempotency_key, endpoint_id, request_sha256)
-      VALUES ($1, $2, $3, $4)
-      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-      RETURNING created_at""";
-
-  static final String EXISTING_REQUEST = """
-      SELECT request_sha256, requeued FROM replay_requests WHERE tenant_id = $1 AND idempotency_key = $2""";
-
   /**
-   * Re-queues one endpoint's deliveries with status $3 in a window, with a fresh retry schedule; delivered ones
-   * first have their success archived.
+   * Re-queues one endpoint's deliveries with status $3 in a window, due now with a fresh retry schedule; delivered
+   * ones first have their success archived. A pending delivery whose attempt is in flight (leased) is left to it.
    */
   private static String requeueWindowSql(String statusIndexClause) {
     return "WITH archived AS (" + ARCHIVE_SUCCESS + """
@@ -62,7 +53,8 @@ final class ReplaySql {
         UPDATE deliveries SET status = 'pending', next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,
                retry_base = attempt_count
         WHERE tenant_id = $1 AND endpoint_id = $2 AND status = $3
-          AND created_at >= $4 AND created_at < $5""" + statusIndexClause;
+          AND created_at >= $4 AND created_at < $5 AND (lease_until IS NULL OR lease_until < now())"""
+        + statusIndexClause;
   }
 
   private static final String REQUEUE_DELIVERED = requeueWindowSql("");
@@ -71,9 +63,6 @@ final class ReplaySql {
   static String requeueWindow(String status) {
     return "delivered".equals(status) ? REQUEUE_DELIVERED : REQUEUE_UNDELIVERED;
   }
-
-  static final String RECORD_COUNT = """
-      UPDATE replay_requests SET requeued = $3 WHERE tenant_id = $1 AND idempotency_key = $2""";
 
   static final String AUDIT = """
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, detail) VALUES ($1, $2, 'deliveries_replayed', $3,

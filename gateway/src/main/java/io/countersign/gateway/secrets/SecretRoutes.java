@@ -8,10 +8,13 @@ import io.countersign.gateway.delivery.Sender;
 import io.countersign.gateway.delivery.SigningKeys;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.endpoints.EndpointStore;
+import io.countersign.gateway.endpoints.Conflicts;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.IfMatch;
 import io.countersign.gateway.http.JsonBodies;
+import io.countersign.gateway.idempotency.OperatorRequests;
+import io.countersign.gateway.idempotency.OperatorRequests.Answer;
 import io.countersign.gateway.http.Principal;
-import io.countersign.gateway.http.Responses;
 import io.countersign.signature.WebhookSecret;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -21,6 +24,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,17 +32,16 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Secret lifecycle calls. Each change requires {@code If-Match: "<version>"}, computes the new state with
  * {@link SecretTransitions} and writes it with one compare-and-set statement that also writes the audit rows.
- * A lost race answers 409 {@code rotation_race} with the current version and nothing else: in particular no
- * secret, and no hint of the secret that did not land.
+ * A lost race answers 409 {@code rotation_race} naming the change that won, who made it and when
+ * ({@link Conflicts}), and nothing else: in particular no secret, and no hint of the secret that did not land.
+ * Every call accepts an {@code Idempotency-Key}: its retry answers the first answer, a rotation's with the same
+ * secret while that secret is still current ({@link OperatorRequests}).
  */
 public final class SecretRoutes {
-  private static final Logger LOG = LoggerFactory.getLogger(SecretRoutes.class);
 
   private final Pool pool;
   private final EndpointStore store;
@@ -47,6 +50,7 @@ public final class SecretRoutes {
   private final GatewayConfig.Secrets config;
   private final Clock clock;
   private final RaceAlerts alerts;
+  private final OperatorRequests requests;
 
   public SecretRoutes(Pool pool, EndpointStore store, SecretCipher cipher, Sender sender, GatewayConfig.Secrets config,
       Clock clock, RaceAlerts alerts) {
@@ -57,6 +61,7 @@ public final class SecretRoutes {
     this.config = config;
     this.clock = clock;
     this.alerts = alerts;
+    this.requests = new OperatorRequests(pool);
   }
 
   public void mount(Router router, BodyHandler jsonBody) {
@@ -75,26 +80,30 @@ public final class SecretRoutes {
     boolean dropPrevious = Boolean.TRUE.equals(body.getValue("dropPrevious"));
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     WebhookSecret fresh = WebhookSecret.generate();
     String secretId = Ids.secret();
     // sealed before the compare-and-set, but revealed only after it succeeded
     byte[] sealed = cipher.encrypt(fresh.key(), SecretCipher.binding(principal.tenantId(), endpointId, secretId));
-    apply(ctx, expected, "rotate", (state, now) -> SecretTransitions.rotate(state,
-            new SecretState.Entry(secretId, cipher.primaryKeyId(), sealed, fresh.hint(), now, null), now, overlap,
-            dropPrevious))
-        .onSuccess(applied -> {
-          SecretState s = applied.changed.state();
-          ctx.response().putHeader(Responses.ETAG, Responses.etag(applied.version));
-          Responses.json(ctx.response(), new JsonObject()
-              .put("secret", fresh.reveal())
-              .put("version", applied.version)
-              .put("current", new JsonObject().put("id", s.current().id()).put("hint", s.current().hint())
-                  .put("createdAt", s.current().createdAt().toString()))
-              .put("previous", new JsonObject().put("id", s.previous().id()).put("hint", s.previous().hint())
-                  .put("expiresAt", s.previous().expiresAt().toString()))
-              .put("receiversMustSwitchBefore", s.previous().expiresAt().toString()));
-        })
+    requests.once(key, client -> apply(client, principal, endpointId, expected, "rotate", (state, now) ->
+                SecretTransitions.rotate(state, new SecretState.Entry(secretId, cipher.primaryKeyId(), sealed,
+                    fresh.hint(), now, null), now, overlap, dropPrevious))
+            .map(applied -> new Answer(200, rotated(applied), endpointId, secretId)))
+        .compose(answer -> EndpointRoutes.withSecret(answer, fresh, store, cipher, principal.tenantId()))
+        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
+  }
+
+  /** A rotation's answer, without the secret (added only to the answer that goes out). */
+  private static JsonObject rotated(Applied applied) {
+    SecretState s = applied.changed.state();
+    return new JsonObject()
+        .put("version", applied.version)
+        .put("current", new JsonObject().put("id", s.current().id()).put("hint", s.current().hint())
+            .put("createdAt", s.current().createdAt().toString()))
+        .put("previous", new JsonObject().put("id", s.previous().id()).put("hint", s.previous().hint())
+            .put("expiresAt", s.previous().expiresAt().toString()))
+        .put("receiversMustSwitchBefore", s.previous().expiresAt().toString());
   }
 
   private void extend(RoutingContext ctx) {
@@ -125,30 +134,27 @@ public final class SecretRoutes {
   private record Applied(SecretTransitions.Changed changed, long version) {}
 
   private void applyAndShow(RoutingContext ctx, long expected, String action, Transition transition) {
-    String tenantId = Principal.of(ctx).tenantId();
+    Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
-    apply(ctx, expected, action, transition)
-        .compose(applied -> store.find(tenantId, endpointId))
-        .onSuccess(row -> {
-          JsonObject view = store.view(row);
-          ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
-          Responses.json(ctx.response(), view);
-        })
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
+    requests.once(key, client -> apply(client, principal, endpointId, expected, action, transition)
+            .compose(applied -> store.find(client, principal.tenantId(), endpointId))
+            .map(row -> new Answer(200, store.view(row), endpointId, null)))
+        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
   }
 
-  private Future<Applied> apply(RoutingContext ctx, long expected, String action, Transition transition) {
-    Principal principal = Principal.of(ctx);
-    String endpointId = ctx.pathParam("endpoint");
+  private Future<Applied> apply(SqlClient client, Principal principal, String endpointId, long expected, String action,
+      Transition transition) {
     // whole milliseconds, so the times shown to the operator are exactly the stored ones
     Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    return store.find(principal.tenantId(), endpointId).compose(row -> {
+    return store.find(client, principal.tenantId(), endpointId).compose(row -> {
       if (row == null) {
         return Future.failedFuture(EndpointRoutes.notFound(endpointId));
       }
       long version = row.getLong("version");
       if (version != expected) {
-        return race(principal, endpointId, expected, version, action);
+        return lost(principal, endpointId, action, expected, version);
       }
       SecretState before = EndpointStore.state(row);
       SecretTransitions.Outcome outcome = transition.apply(before, now);
@@ -157,16 +163,16 @@ public final class SecretRoutes {
             .with(new JsonObject().put("currentVersion", version)));
       }
       SecretTransitions.Changed changed = (SecretTransitions.Changed) outcome;
-      return write(principal, endpointId, expected, before, changed, now)
+      return write(client, principal, endpointId, expected, before, changed, now)
           .compose(newVersion -> newVersion == null
-              ? lostRace(principal, endpointId, expected, action)
+              ? lost(principal, endpointId, action, expected, null)
               : Future.succeededFuture(new Applied(changed, newVersion)));
     });
   }
 
   /** The compare-and-set; null when zero rows changed. */
-  private Future<Long> write(Principal principal, String endpointId, long expected, SecretState before,
-      SecretTransitions.Changed changed, Instant now) {
+  private Future<Long> write(SqlClient client, Principal principal, String endpointId, long expected,
+      SecretState before, SecretTransitions.Changed changed, Instant now) {
     SecretState s = changed.state();
     SecretState.Entry p = s.previous();
     List<String> details = new ArrayList<>();
@@ -184,45 +190,39 @@ public final class SecretRoutes {
         .addArrayOfString(changed.events().toArray(String[]::new))
         .addArrayOfString(details.toArray(String[]::new))
         .addOffsetDateTime(utc(now));
-    return pool.preparedQuery(SecretSql.WRITE_STATE).execute(params)
+    return client.preparedQuery(SecretSql.WRITE_STATE).execute(params)
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("version"));
   }
 
-  private <T> Future<T> lostRace(Principal principal, String endpointId, long expected, String action) {
-    return pool.preparedQuery(SecretSql.CURRENT_VERSION).execute(Tuple.of(principal.tenantId(), endpointId))
-        .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
-            : race(principal, endpointId, expected, rows.iterator().next().getLong("version"), action));
+  /** A lost compare-and-set: 409 naming the winner; a rotation race is audited and counted for the tenant. */
+  private <T> Future<T> lost(Principal principal, String endpointId, String action, long expected, Long current) {
+    return store.conflict(principal, endpointId, action, expected, current, true,
+            () -> alerts.raceRecorded(principal.tenantId()))
+        .compose(Future::failedFuture);
   }
 
-  /** Answers the race at once; its audit row is written afterwards, best effort. */
-  private <T> Future<T> race(Principal principal, String endpointId, long expected, long current, String action) {
-    Instant now = clock.instant();
-    JsonObject detail = new JsonObject().put("action", action).put("ifMatch", expected).put("currentVersion", current);
-    bestEffort("rotation race audit", pool.preparedQuery(SecretSql.AUDIT).execute(Tuple.tuple()
-        .addString(principal.tenantId()).addString(endpointId).addString("rotation_race_detected")
-        .addString(principal.actorId()).addLong(expected).addLong(current).addString(detail.encode())
-        .addOffsetDateTime(utc(now))).onSuccess(r -> alerts.raceRecorded(principal.tenantId())));
-    return Future.failedFuture(ApiError.conflict("rotation_race", "another change to this endpoint's secrets landed"
-            + " while this request was prepared (you sent version " + expected + ", it is now " + current
-            + "). Nothing was changed. Reload: if a new secret is displayed, copy that one.")
-        .with(new JsonObject().put("currentVersion", current)));
-  }
-
+  /**
+   * A probe sent with a stale {@code If-Match} is refused ({@code stale_version}): the secret it meant to test may
+   * no longer be current. It changes nothing, so it is neither a race nor audited.
+   */
   private void probe(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
     Long expected = IfMatch.optional(ctx);
-    store.find(principal.tenantId(), endpointId).compose(row -> {
+    OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
+    requests.once(key, client -> store.find(client, principal.tenantId(), endpointId).compose(row -> {
       if (row == null) {
         return Future.failedFuture(EndpointRoutes.notFound(endpointId));
       }
       long version = row.getLong("version");
       if (expected != null && expected != version) {
-        return race(principal, endpointId, expected, version, "probe");
+        return Future.failedFuture(ApiError.conflict("stale_version", "the endpoint is at version " + version
+                + ", not " + expected + ": the secret you meant to probe may no longer be current. Nothing was sent;"
+                + " read the endpoint again and probe its current secret")
+            .with(new JsonObject().put("currentVersion", version)));
       }
-      return probe(principal.tenantId(), endpointId, row);
-    }).onSuccess(result -> Responses.json(ctx.response(), result)).onFailure(ctx::fail);
+      return probe(principal.tenantId(), endpointId, row).map(result -> new Answer(200, result, endpointId, null));
+    })).onSuccess(answer -> OperatorRequests.reply(ctx, answer)).onFailure(ctx::fail);
   }
 
   /** Sends a test event signed with the current secret only, and records what the receiver said. */
@@ -274,9 +274,5 @@ public final class SecretRoutes {
           + config.maxOverlap());
     }
     return overlap;
-  }
-
-  static void bestEffort(String what, Future<?> future) {
-    future.onFailure(e -> LOG.warn("best-effort {} failed: {}", what, e.toString()));
   }
 }

@@ -25,13 +25,6 @@ final class SecretSql {
       )
       SELECT version FROM upd""";
 
-  static final String CURRENT_VERSION = """
-      SELECT version FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
-
-  static final String AUDIT = """
-      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)""";
-
   /** Probe evidence, recorded only if the probed secret is still current. */
   static final String PROBE_CONFIRMED = """
       UPDATE endpoints SET current_confirmed_at = $4
@@ -62,6 +55,34 @@ final class SecretSql {
              jsonb_build_object('secretId', x.previous_secret_id, 'hint', x.previous_hint,
                                 'expiresAt', x.previous_expires_at, 'by', 'sweeper'), $1
       FROM upd JOIN expired x ON x.tenant_id = upd.tenant_id AND x.endpoint_id = upd.endpoint_id""";
+
+  /**
+   * The overlap-ending reminder: endpoints whose overlap ends within $2 ms of $1 while no probe has confirmed the
+   * current secret (none accepted, or rejected since), each once per expiry (an extension earns a new one), with an
+   * audit row. A bounded batch at a time, SKIP LOCKED for concurrent sweepers.
+   */
+  static final String REMIND = """
+      WITH due AS (
+        SELECT tenant_id, endpoint_id FROM endpoints
+        WHERE previous_expires_at > $1 AND previous_expires_at <= $1 + $2::bigint * interval '1 millisecond'
+          AND overlap_reminded_for IS DISTINCT FROM previous_expires_at AND deleted_at IS NULL
+          AND (current_confirmed_at IS NULL OR current_rejected_at >= current_confirmed_at)
+        ORDER BY previous_expires_at LIMIT 500
+        FOR UPDATE SKIP LOCKED
+      ), upd AS (
+        UPDATE endpoints e SET overlap_reminded_for = e.previous_expires_at
+        FROM due WHERE e.tenant_id = due.tenant_id AND e.endpoint_id = due.endpoint_id
+        RETURNING e.tenant_id, e.endpoint_id, e.version, jsonb_build_object('endpointId', e.endpoint_id,
+                  'expiresAt', e.previous_expires_at, 'previousSecretId', e.previous_secret_id,
+                  'previousHint', e.previous_hint, 'currentSecretId', e.current_secret_id,
+                  'currentHint', e.current_hint,
+                  'adoption', CASE WHEN e.current_rejected_at IS NOT NULL THEN 'old_secret_still_in_use'
+                                   ELSE 'unconfirmed' END) AS detail
+      ), audit AS (
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+        SELECT tenant_id, endpoint_id, 'overlap_ending_unconfirmed', 'gateway', version, version, detail, $1 FROM upd
+      )
+      SELECT tenant_id, endpoint_id, detail::text AS detail FROM upd""";
 
   /** Secrets not yet sealed under the primary master key, for re-encryption. */
   static final String NOT_UNDER_KEY = """

@@ -1,7 +1,9 @@
 package io.countersign.gateway.secrets;
 
 import io.countersign.gateway.PeriodicVerticle;
+import io.countersign.gateway.ingest.OperatorEvents;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
@@ -14,24 +16,50 @@ import org.slf4j.LoggerFactory;
 /**
  * Removes previous secrets from storage once their expiry has passed, with a {@code previous_expired} audit row
  * each. Deliveries already stop using an expired secret at its expiry; this only deletes what is no longer used.
+ * It also sends the overlap-ending reminder: {@code secrets.remindBefore} before an overlap ends while no receiver
+ * has confirmed the current secret, an audit row, the operator event
+ * {@code countersign.overlap_ending_unconfirmed} and a WARN line, once per expiry.
  */
 public final class SecretSweeper extends PeriodicVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(SecretSweeper.class);
 
   private final Pool pool;
   private final Clock clock;
+  private final Duration remindBefore;
+  private final OperatorEvents operatorEvents;
 
-  public SecretSweeper(Pool pool, Clock clock, Duration interval) {
+  public SecretSweeper(Pool pool, Clock clock, Duration interval, Duration remindBefore, OperatorEvents operatorEvents) {
     super(interval, interval);
     this.pool = pool;
     this.clock = clock;
+    this.remindBefore = remindBefore;
+    this.operatorEvents = operatorEvents;
   }
 
-  /** One pass; answers how many secrets were removed. */
+  /** One pass: reminders, then removal; answers how many secrets were removed. */
   @Override
   protected Future<Integer> pass() {
+    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    return remind(now).transform(ar -> sweep(now));
+  }
+
+  private Future<Void> remind(OffsetDateTime now) {
+    return pool.preparedQuery(SecretSql.REMIND).execute(Tuple.of(now, remindBefore.toMillis()))
+        .onSuccess(rows -> rows.forEach(row -> {
+          JsonObject detail = new JsonObject(row.getString("detail"));
+          operatorEvents.emit(row.getString("tenant_id"), "overlap_ending_unconfirmed",
+              row.getString("endpoint_id") + ":" + detail.getString("expiresAt"), detail);
+          LOG.atWarn().addKeyValue("tenant", row.getString("tenant_id"))
+              .addKeyValue("endpoint", row.getString("endpoint_id")).addKeyValue("expiresAt", detail.getString("expiresAt"))
+              .log("rotation overlap ends soon and no receiver has confirmed the current secret; probe it, or extend");
+        }))
+        .onFailure(e -> LOG.warn("overlap reminders failed, will retry: {}", e.toString()))
+        .mapEmpty();
+  }
+
+  private Future<Integer> sweep(OffsetDateTime now) {
     return pool.preparedQuery(SecretSql.SWEEP)
-        .execute(Tuple.of(OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)))
+        .execute(Tuple.of(now))
         .map(rows -> {
           if (rows.rowCount() > 0) {
             LOG.info("removed {} expired previous secrets", rows.rowCount());

@@ -1,22 +1,21 @@
-package io.countersign.gateway.secrets;
+package io.countersign.gateway.http;
 
-import io.countersign.gateway.http.ApiError;
 import io.vertx.ext.web.RoutingContext;
 
 /** Reads the endpoint version an operator saw from {@code If-Match: "<version>"} (also {@code W/"7"} or {@code 7}). */
-final class IfMatch {
+public final class IfMatch {
   private IfMatch() {}
 
-  static long require(RoutingContext ctx) {
+  public static long require(RoutingContext ctx) {
     Long version = optional(ctx);
     if (version == null) {
       throw new ApiError(428, "precondition_required", "send If-Match: \"<version>\" with the endpoint version you"
-          + " last saw (its ETag); secret changes are compare-and-set so that two operators cannot overwrite each other");
+          + " last saw (its ETag); changes to an endpoint are compare-and-set so that two operators cannot overwrite each other");
     }
     return version;
   }
 
-  static Long optional(RoutingContext ctx) {
+  public static Long optional(RoutingContext ctx) {
     String header = ctx.request().getHeader("If-Match");
     if (header == null || header.isBlank()) {
       return null;
