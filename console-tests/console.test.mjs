@@ -1,8 +1,10 @@
 // Browser tests of the operator console, in Debian's chromium driven by playwright-core. The gateway under test is
-// the real jar on its embedded default; the receiver is a real HTTP server on loopback. Screenshots go to artifacts/.
+// the real jar on its embedded default; the receiver is a real HTTP server on loopback that verifies Standard
+// Webhooks signatures with the secrets a test gives it. Screenshots go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,19 @@ mkdirSync(ARTIFACTS, { recursive: true });
 
 let gateway, gatewayUrl, receiver, receiverUrl, browser;
 let receiverStatus = 200;
+const statusByPath = new Map();     // path -> status the receiver answers
+const secretsByPath = new Map();    // path -> secrets the receiver holds; when set, it verifies and answers 401 on a mismatch
+const received = [];                // { path, headers, body, status, verified }
+
+function verifies(secret, headers, body) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`).digest();
+  return (headers['webhook-signature'] || '').split(' ').some((entry) => {
+    const [version, sig] = entry.split(',');
+    const given = Buffer.from(sig || '', 'base64');
+    return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
 
 async function freePort() {
   return new Promise((resolve) => {
@@ -31,6 +46,16 @@ async function api(method, path, token, body, headers = {}) {
   return { status: r.status, json: text ? JSON.parse(text) : {} };
 }
 
+async function until(what, check, ms = 20000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function tenant(id) {
   const r = await api('POST', '/v1/tenants', ADMIN, { id, name: id });
   assert.equal(r.status, 201);
@@ -43,21 +68,38 @@ async function endpoint(t, token, path, types = []) {
   return r.json;
 }
 
+async function audit(t, token, kind) {
+  return (await api('GET', `/v1/tenants/${t}/audit?kind=${kind}&limit=1000`, token)).json.data;
+}
+
 async function openConsole(t, token) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const logged = [];
   page.on('console', (m) => logged.push(m.text()));
+  page.on('dialog', (d) => d.accept());          // the "I have stored it" and drop confirmations
   await page.goto(gatewayUrl + '/console/');
   await page.fill('#tenant', t);
   await page.fill('#token', token);
   await page.press('#token', 'Enter');          // keyboard only
-  await page.waitForSelector('article.endpoint');
+  await page.waitForSelector('#endpoint-list article.endpoint, #endpoint-list .empty');
   return { page, logged, context };
 }
 
 before(async () => {
-  receiver = createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = receiverStatus; res.end(); }); });
+  receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const secrets = secretsByPath.get(req.url);
+      const verified = secrets ? secrets.some((s) => verifies(s, req.headers, body)) : null;
+      const status = verified === false ? 401 : (statusByPath.get(req.url) ?? receiverStatus);
+      received.push({ path: req.url, headers: req.headers, body, status, verified });
+      res.statusCode = status;
+      res.end();
+    });
+  });
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = 'http://127.0.0.1:' + receiver.address().port;
   const port = await freePort();
@@ -88,7 +130,24 @@ after(async () => {
   if (receiver) receiver.close();
 });
 
-test('two tabs rotate at once: exactly one shows a secret, the other the race message and no secret', async () => {
+test('before login the page says what to enter; an empty tenant says how to start', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(gatewayUrl + '/console/');
+  assert.match(await page.locator('#login-hint').innerText(), /tenant id and one of its API tokens/);
+  await context.close();
+  const token = await tenant('empty');
+  const { page: opened, context: ctx } = await openConsole('empty', token);
+  assert.match(await opened.locator('#endpoint-list').innerText(), /No endpoints yet/);
+  await opened.click('nav button[data-view="deliveries"]');
+  await opened.waitForSelector('#deliveries-table .empty');
+  await opened.click('nav button[data-view="audit"]');
+  await opened.waitForSelector('#view-audit .empty');
+  assert.match(await opened.locator('#view-audit').innerText(), /No audit entries yet/);
+  await ctx.close();
+});
+
+test('two tabs rotate at once: one shows the secret, the other who won and no secret', async () => {
   const token = await tenant('tabs');
   const ep = await endpoint('tabs', token, '/tabs');
   const a = await openConsole('tabs', token);
@@ -96,58 +155,149 @@ test('two tabs rotate at once: exactly one shows a secret, the other the race me
   const cardA = a.page.locator(`article[data-endpoint="${ep.id}"]`);
   const cardB = b.page.locator(`article[data-endpoint="${ep.id}"]`);
   await Promise.all([cardA.locator('button.rotate').click(), cardB.locator('button.rotate').click()]);
-  await Promise.all([
-    a.page.waitForSelector(`article[data-endpoint="${ep.id}"] .result .secret-once, article[data-endpoint="${ep.id}"] .result .message`),
-    b.page.waitForSelector(`article[data-endpoint="${ep.id}"] .result .secret-once, article[data-endpoint="${ep.id}"] .result .message`)
-  ]);
+  await Promise.all([a.page.waitForSelector(`article[data-endpoint="${ep.id}"] .result .message`),
+    b.page.waitForSelector(`article[data-endpoint="${ep.id}"] .result .message`)]);
   await a.page.screenshot({ path: ARTIFACTS + 'two-tabs-a.png', fullPage: true });
   await b.page.screenshot({ path: ARTIFACTS + 'two-tabs-b.png', fullPage: true });
-  const shown = [await cardA.locator('.secret-value').count(), await cardB.locator('.secret-value').count()];
-  assert.deepEqual(shown.sort(), [0, 1], 'exactly one tab shows a secret');
-  const loser = shown[0] === 0 && (await cardA.locator('.secret-value').count()) === 0 ? cardA : cardB;
-  const loserText = await loser.locator('.result').innerText();
-  assert.match(loserText, /Another rotation happened while this page was open\. Reload: if a new secret is displayed, copy that one\./);
-  assert.doesNotMatch(await loser.innerText(), /whsec_/, 'the losing tab shows no secret');
-
-  const winnerSecret = await (shown[0] === 1 ? cardA : cardB).locator('.secret-value').innerText().catch(async () =>
-    (await cardA.locator('.secret-value').count()) ? cardA.locator('.secret-value').innerText() : cardB.locator('.secret-value').innerText());
-  const hint = winnerSecret.slice(-4);
-  await a.page.reload(); await b.page.reload();
-  await a.page.waitForSelector('article.endpoint'); await b.page.waitForSelector('article.endpoint');
+  const shown = [await a.page.locator('#secrets-shown .secret-value').count(), await b.page.locator('#secrets-shown .secret-value').count()];
+  assert.deepEqual(shown.slice().sort(), [0, 1], 'exactly one tab shows a secret');
+  const [winner, loser, loserCard] = shown[0] === 1 ? [a, b, cardB] : [b, a, cardA];
+  const loserText = await loserCard.locator('.result').innerText();
+  assert.match(loserText, /Another rotation won/);
+  assert.match(loserText, /shown only to tok_/);
+  assert.match(loserText, /Version 2: secret_rotated by tok_/);
+  assert.doesNotMatch(loserText, /Reload: if a new secret is displayed/);
+  assert.doesNotMatch(await loser.page.content(), /whsec_/, 'the losing tab shows no secret');
+  const winnerSecret = await winner.page.locator('#secrets-shown .secret-value').innerText();
+  // the winner's panel survives the loser's news and a re-render of the cards
+  await winner.page.click('nav button[data-view="audit"]');
+  await winner.page.click('nav button[data-view="endpoints"]');
+  await winner.page.waitForSelector('article.endpoint');
+  assert.equal(await winner.page.locator('#secrets-shown .secret-value').innerText(), winnerSecret);
   for (const tab of [a, b]) {
+    await tab.page.click('nav button[data-view="endpoints"]');
+    await tab.page.waitForSelector(`article[data-endpoint="${ep.id}"] li.secret.current`);
     const current = await tab.page.locator(`article[data-endpoint="${ep.id}"] li.secret.current .hint`).innerText();
-    assert.equal(current, '…' + hint, 'after reload both tabs show the winner\'s hint');
+    assert.equal(current, '…' + winnerSecret.slice(-4), 'both tabs show the winner\'s hint');
     assert.ok(!tab.logged.some((line) => line.includes('whsec_')), 'no secret in the browser console');
     assert.ok(!tab.page.url().includes('whsec_') && !tab.page.url().includes(token), 'no secret or token in the URL');
   }
   await a.context.close(); await b.context.close();
 });
 
-test('a full rotation walk: rotate, probe, expire previous', async () => {
-  const token = await tenant('walk');
-  const ep = await endpoint('walk', token, '/walk');
-  const { page, context, logged } = await openConsole('walk', token);
+test('a double-click on Rotate rotates once, and the secret left on the page is the one that signs', async () => {
+  const token = await tenant('dbl');
+  const ep = await endpoint('dbl', token, '/dbl', ['order.created']);
+  const { page, context } = await openConsole('dbl', token);
   const card = page.locator(`article[data-endpoint="${ep.id}"]`);
-  await card.locator('button.rotate').click();
-  await card.locator('.secret-once').waitFor();
-  assert.match(await card.locator('.secret-once').innerText(), /Receivers must switch before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
-  await card.locator('.secret-once button.dismiss').click();
-  await card.locator('button.probe').click();
-  await card.locator('.result .message').waitFor();
-  assert.match(await card.locator('.result').innerText(), /Probe accepted \(200\).*adoption: new_secret_confirmed/);
-  await page.reload(); await page.waitForSelector('article.endpoint');
-  const reloaded = page.locator(`article[data-endpoint="${ep.id}"]`);
-  assert.match(await reloaded.innerText(), /previous/);
-  assert.match(await reloaded.innerText(), /valid until .* UTC \(\d+d \d+h \d+m left\)/);
-  await reloaded.locator('button.expire').click();
-  await reloaded.locator('.result .message.ok').waitFor();
-  await page.screenshot({ path: ARTIFACTS + 'rotation-walk.png', fullPage: true });
-  await page.reload(); await page.waitForSelector('article.endpoint');
-  assert.doesNotMatch(await page.locator(`article[data-endpoint="${ep.id}"] .secrets`).innerText(), /previous/);
-  assert.ok(!logged.some((line) => line.includes('whsec_')));
-  // readable at phone width
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: ARTIFACTS + 'phone.png', fullPage: true });
+  await card.locator('button.rotate').dblclick();
+  await card.locator('.result .message.ok').waitFor();
+  await page.screenshot({ path: ARTIFACTS + 'double-click-rotate.png', fullPage: true });
+  assert.equal(await page.locator('#secrets-shown .secret-once').count(), 1);
+  assert.equal(await card.locator('.result .message.error').count(), 0, 'no race message after a double-click');
+  const secret = await page.locator('#secrets-shown .secret-value').innerText();
+  assert.equal((await audit('dbl', token, 'secret_rotated')).length, 1, 'exactly one rotation');
+  assert.equal((await audit('dbl', token, 'rotation_race_detected')).length, 0);
+  const view = await api('GET', `/v1/tenants/dbl/endpoints/${ep.id}`, token);
+  assert.equal(view.json.version, 2);
+  // a receiver that holds only the secret on the page verifies the next delivery
+  secretsByPath.set('/dbl', [secret]);
+  const posted = await api('POST', '/v1/tenants/dbl/events', token, { order: 7 }, { 'Idempotency-Key': 'dbl-1', 'Event-Type': 'order.created' });
+  assert.equal(posted.status, 202);
+  const got = await until('the delivery', () => received.find((r) => r.path === '/dbl' && r.headers['webhook-id'] === posted.json.id));
+  assert.equal(got.verified, true, 'verified with the displayed secret alone');
+  assert.equal(got.status, 200);
+  // the panel stays until the operator confirms
+  await page.locator('#secrets-shown button.dismiss').click();
+  assert.equal(await page.locator('#secrets-shown .secret-once').count(), 0);
+  await context.close();
+});
+
+test('a double-click on every other state-changing button changes state once', async () => {
+  const token = await tenant('clicks');
+  const { page, context } = await openConsole('clicks', token);
+  // create
+  await page.fill('#create-url', receiverUrl + '/clicks');
+  await page.fill('#create-types', 'order.created');
+  await page.locator('#create-form button[type="submit"]').dblclick();
+  await page.locator('#create-result .message.ok').waitFor();
+  const list = (await api('GET', '/v1/tenants/clicks/endpoints', token)).json.data;
+  assert.equal(list.length, 1, 'one endpoint created');
+  assert.equal(await page.locator('#secrets-shown .secret-once').count(), 1, 'its secret is shown once');
+  const id = list[0].id;
+  const card = () => page.locator(`article[data-endpoint="${id}"]`);
+  await card().waitFor();
+  const version = async () => (await api('GET', `/v1/tenants/clicks/endpoints/${id}`, token)).json.version;
+
+  async function dbl(selector, expectVersion, kind) {
+    await card().locator(selector).dblclick();
+    await card().locator('.result .message').waitFor();
+    assert.equal(await card().locator('.result .message.error').count(), 0, selector + ': ' + await card().locator('.result').innerText());
+    assert.equal(await version(), expectVersion, selector + ' changed the endpoint once');
+    if (kind) assert.equal((await audit('clicks', token, kind)).length, 1, 'one ' + kind);
+    await card().locator('.result').evaluate((n) => n.replaceChildren());
+  }
+  await dbl('button.disable', 2, 'endpoint_disabled');
+  await dbl('button.enable', 3, 'endpoint_enabled');
+  await card().locator('button.edit-toggle').click();
+  await card().locator('.edit-types').fill('order.created,invoice.paid');
+  await dbl('button.save', 4, 'endpoint_updated');
+  assert.deepEqual((await api('GET', `/v1/tenants/clicks/endpoints/${id}`, token)).json.eventTypes, ['order.created', 'invoice.paid']);
+  await card().locator('button.rotate').dblclick();
+  await card().locator('.result .message.ok').waitFor();
+  assert.equal(await version(), 5);
+  await card().locator('.result').evaluate((n) => n.replaceChildren());
+  await page.click('nav button[data-view="endpoints"]');
+  await card().locator('li.secret.previous').waitFor();
+  const probesBefore = received.filter((r) => r.path === '/clicks').length;
+  await dbl('button.probe', 5);
+  assert.equal(received.filter((r) => r.path === '/clicks').length, probesBefore + 1, 'one probe sent');
+  const later = new Date(Date.now() + 9 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await card().locator('.extend-to').fill(later);
+  await dbl('button.extend', 6, 'overlap_extended');
+  await dbl('button.rollback', 7, 'secret_rolled_back');
+  await page.click('nav button[data-view="endpoints"]');
+  await card().locator('li.secret.previous').waitFor();
+  await dbl('button.expire', 8, 'previous_expired');
+  // replay (one key per intent: a double-click re-queues once)
+  statusByPath.set('/clicks', 500);
+  const posted = await api('POST', '/v1/tenants/clicks/events', token, { n: 1 }, { 'Idempotency-Key': 'c-1', 'Event-Type': 'order.created' });
+  await until('the failed delivery', async () => (await api('GET', '/v1/tenants/clicks/deliveries?status=failed', token)).json.data.length === 1);
+  statusByPath.set('/clicks', 200);
+  await page.click('nav button[data-view="deliveries"]');
+  await page.selectOption('#replay-endpoint', id);
+  await page.fill('#replay-since', new Date(Date.now() - 3600000).toISOString());
+  await page.locator('#replay-form button[type="submit"]').dblclick();
+  await page.locator('#replay-result .message.ok').waitFor();
+  assert.match(await page.locator('#replay-result').innerText(), /Re-queued 1 deliveries/);
+  assert.equal((await audit('clicks', token, 'deliveries_replayed')).length, 1, 'one replay');
+  await until('the replayed delivery', () => received.some((r) => r.path === '/clicks' && r.headers['webhook-id'] === posted.json.id && r.status === 200));
+  await page.screenshot({ path: ARTIFACTS + 'double-clicks.png', fullPage: true });
+  await context.close();
+});
+
+test('a 401 burst shows a red banner offering roll back or extend; an overlap ending unconfirmed shows a badge', async () => {
+  const token = await tenant('burst');
+  const ep = await endpoint('burst', token, '/burst', ['order.created']);
+  const rotated = await api('POST', `/v1/tenants/burst/endpoints/${ep.id}/secret/rotate`, token, { overlap: 'PT12H' }, { 'If-Match': '"1"' });
+  assert.equal(rotated.status, 200);
+  statusByPath.set('/burst', 401);
+  for (let i = 0; i < 3; i++) {
+    await api('POST', '/v1/tenants/burst/events', token, { i }, { 'Idempotency-Key': 'b-' + i, 'Event-Type': 'order.created' });
+  }
+  await until('the burst', async () => (await audit('burst', token, 'signature_rejections_burst')).length === 1);
+  const { page, context } = await openConsole('burst', token);
+  const card = page.locator(`article[data-endpoint="${ep.id}"]`);
+  const banner = card.locator('.banner.burst');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /rejecting signatures \(401\/403\)/);
+  assert.match(await banner.innerText(), /roll back or extend/);
+  assert.match(await card.locator('.banner.reminder').innerText(), /overlap ends soon, unconfirmed/);
+  assert.match(await card.innerText(), /adoption: rejecting/);
+  await page.screenshot({ path: ARTIFACTS + 'burst-banner.png', fullPage: true });
+  await banner.locator('button.rollback').click();
+  await card.locator('.result .message.ok').waitFor();
+  assert.equal((await audit('burst', token, 'secret_rolled_back')).length, 1);
   await context.close();
 });
 
@@ -155,16 +305,12 @@ test('a failed delivery is listed and replayed by time window', async () => {
   const token = await tenant('replay');
   const ep = await endpoint('replay', token, '/replay');
   const since = new Date(Date.now() - 60_000).toISOString();
-  receiverStatus = 500;
+  statusByPath.set('/replay', 500);
   const posted = await api('POST', '/v1/tenants/replay/events', token, { order: 1 },
     { 'Idempotency-Key': 'console-replay-1', 'Event-Type': 'order.created' });
   assert.equal(posted.status, 202);
-  for (let i = 0; i < 100; i++) {
-    const r = await api('GET', '/v1/tenants/replay/deliveries?status=failed', token);
-    if (r.json.data.length === 1) break;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  receiverStatus = 200;
+  await until('the dead letter', async () => (await api('GET', '/v1/tenants/replay/deliveries?status=failed', token)).json.data.length === 1);
+  statusByPath.set('/replay', 200);
   const { page, context } = await openConsole('replay', token);
   await page.click('nav button[data-view="deliveries"]');
   await page.waitForSelector('#deliveries-table tbody tr');
@@ -174,16 +320,14 @@ test('a failed delivery is listed and replayed by time window', async () => {
   await page.click('#replay-form button[type="submit"]');
   await page.locator('#replay-result .message.ok').waitFor();
   assert.match(await page.locator('#replay-result').innerText(), /Re-queued 1 deliveries/);
-  for (let i = 0; i < 100; i++) {
-    const r = await api('GET', '/v1/tenants/replay/events/' + posted.json.id, token);
-    if (r.json.deliveries[0].status === 'delivered') break;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  const event = await api('GET', '/v1/tenants/replay/events/' + posted.json.id, token);
-  assert.equal(event.json.deliveries[0].status, 'delivered');
+  await until('the replayed delivery', async () =>
+    (await api('GET', '/v1/tenants/replay/events/' + posted.json.id, token)).json.deliveries[0].status === 'delivered');
   await page.click('nav button[data-view="audit"]');
   await page.waitForSelector('#view-audit tbody tr');
   assert.match(await page.locator('#view-audit').innerText(), /deliveries_replayed/);
   await page.screenshot({ path: ARTIFACTS + 'replay.png', fullPage: true });
+  // readable at phone width
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: ARTIFACTS + 'phone.png', fullPage: true });
   await context.close();
 });

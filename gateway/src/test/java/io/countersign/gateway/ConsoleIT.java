@@ -21,7 +21,8 @@ class ConsoleIT {
       HttpResponse<String> js = gateway.get("/console/app.js", null);
       assertEquals(200, js.statusCode());
       assertTrue(js.body().contains("If-Match"), "secret actions send the version they loaded");
-      assertTrue(js.body().contains("Another rotation happened while this page was open"));
+      assertTrue(js.body().contains("Idempotency-Key"), "one key per operator intent");
+      assertTrue(!js.body().contains("Reload: if a new secret is displayed"), "a lost race never sends anyone looking");
       assertTrue(!js.body().contains("console.log"), "nothing is written to the browser console");
       assertEquals(200, gateway.get("/console/style.css", null).statusCode());
     }

@@ -179,7 +179,7 @@ public final class Commands {
     @Option(names = "--receiver-url", required = true, description = "Where deliveries go (https://...).")
     String receiverUrl;
 
-    @Option(names = "--event-types", split = ",", description = "Comma-separated event types or prefix.* patterns (default: all).")
+    @Option(names = "--event-types", split = ",", description = "Comma-separated event types it subscribes to (default: all).")
     List<String> eventTypes = new ArrayList<>();
 
     @Option(names = "--key", description = "Idempotency-Key (default: a new one per run).")

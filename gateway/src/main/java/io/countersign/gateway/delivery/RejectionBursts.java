@@ -118,7 +118,8 @@ public final class RejectionBursts {
               .addKeyValue("overlapActive", detail.getBoolean("overlapActive"))
               .addKeyValue("lastSecretChange", detail.getString("lastSecretChange"))
               .addKeyValue("secondsSinceLastSecretChange", detail.getLong("secondsSinceLastSecretChange"))
-              .log("receiver is rejecting signatures: 401/403 burst; it may hold a secret that no longer signs");
+              .log("endpoint {}: receiver is rejecting signatures, {} deliveries answered 401/403 (a burst); it may hold"
+                  + " a secret that no longer signs", endpointId, detail.getLong("rejections"));
           return true;
         })
         .onFailure(e -> LOG.warn("checking endpoint {} for a 401 burst failed: {}", endpointId, e.toString()));
@@ -134,7 +135,7 @@ public final class RejectionBursts {
           metrics.signatureRejectionBurst(tenantId, endpointId, false);
           operatorEvents.emit(tenantId, "signature_rejections_recovered", endpointId + ":" + burstAt.toInstant(), detail);
           LOG.atInfo().addKeyValue("tenant", tenantId).addKeyValue("endpoint", endpointId)
-              .log("receiver accepts deliveries again: the 401/403 burst is over");
+              .log("endpoint {}: receiver accepts deliveries again; the 401/403 burst is over", endpointId);
         })
         .onFailure(e -> LOG.warn("recording the end of endpoint {}'s 401 burst failed: {}", endpointId, e.toString()));
   }

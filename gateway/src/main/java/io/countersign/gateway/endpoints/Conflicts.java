@@ -3,6 +3,7 @@ package io.countersign.gateway.endpoints;
 import io.countersign.gateway.http.ApiError;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,7 +13,7 @@ import java.util.Set;
  * winner's secret was shown only to whoever made that change.
  *
  * <pre>{@code
- * ApiError error = Conflicts.describe("rotate", 1, new Conflicts.Winner(2, "secret_rotated", "tok_ab", at), true);
+ * ApiError error = Conflicts.describe("rotate", 1, 2, new Conflicts.Winner(2, "secret_rotated", "tok_ab", at), true);
  * boolean counted = Conflicts.isRotationRace(true, "secret_rotated");   // true: audited and counted as a race
  * }</pre>
  */
@@ -43,6 +44,25 @@ public final class Conflicts {
   }
 
   /**
+   * The change to report among those that landed since the request's version ({@code since}, newest first): for a
+   * secret action the newest secret change, whose secret is what the operator must know about; otherwise, or when
+   * there is none, the newest change. With nothing recorded, a change of unknown kind that made {@code current}.
+   */
+  public static Winner winner(List<Winner> since, long current, boolean secretAction) {
+    if (since.isEmpty()) {
+      return new Winner(current, null, null, null);
+    }
+    if (secretAction) {
+      for (Winner w : since) {
+        if (SECRET_CHANGES.contains(w.change())) {
+          return w;
+        }
+      }
+    }
+    return since.get(0);
+  }
+
+  /**
    * Only competing secret changes are rotation races: a secret action that lost to a secret change (or to a change
    * whose audit row is gone). A secret action that lost to a settings change, and every settings change that lost,
    * is a {@code concurrent_change}; neither feeds the race alert.
@@ -52,7 +72,7 @@ public final class Conflicts {
   }
 
   /** The 409 for a request that sent If-Match {@code expected} for {@code action} and found {@code winner}. */
-  public static ApiError describe(String action, long expected, Winner winner, boolean secretAction) {
+  public static ApiError describe(String action, long expected, long current, Winner winner, boolean secretAction) {
     boolean race = isRotationRace(secretAction, winner.change());
     String what = winner.change() == null ? "a change" : WHAT.getOrDefault(winner.change(), winner.change());
     String who = winner.actor() == null ? "another operator" : winner.actor();
@@ -61,19 +81,20 @@ public final class Conflicts {
         .append(race ? "Another change to this endpoint's secrets landed first: " : "This endpoint changed since you read it: ")
         .append("version ").append(winner.version()).append(" is ").append(what).append(" by ").append(who).append(when)
         .append("; your ").append(action).append(" was prepared against version ").append(expected)
+        .append(winner.version() == current ? "" : ", and the endpoint is at version " + current + " now")
         .append(". Nothing was changed by your request");
     boolean issuedSecret = "secret_rotated".equals(winner.change()) || "previous_dropped".equals(winner.change());
     if (issuedSecret) {
       detail.append(" and no secret was issued to you. The secret that version ").append(winner.version())
           .append(" issued was shown only to ").append(who).append(", who made that change; it is not shown again."
               + " Next: get it from them (or from the secret store they put it in) before anyone rotates again, or,"
-              + " if nobody holds it, roll back with If-Match \"").append(winner.version())
-          .append("\" to return to the secret your receivers already have.");
+              + " if nobody holds it, roll back with If-Match \"")
+          .append(current).append("\" to return to the secret your receivers already have.");
     } else {
-      detail.append(". Next: read the endpoint again (version ").append(winner.version())
+      detail.append(". Next: read the endpoint again (version ").append(current)
           .append(") and decide whether your change still applies.");
     }
     return ApiError.conflict(race ? "rotation_race" : "concurrent_change", detail.toString())
-        .with(new JsonObject().put("currentVersion", winner.version()).put("winner", winner.toJson()));
+        .with(new JsonObject().put("currentVersion", current).put("winner", winner.toJson()));
   }
 }

@@ -132,12 +132,18 @@ final class EndpointSql {
   static final String CURRENT_VERSION = """
       SELECT version FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
 
-  /** The change that made version $3: the last audit row of that version (a rotation's after its drop). */
-  static final String WINNER = """
-      SELECT kind, actor, created_at FROM audit_log
-      WHERE tenant_id = $1 AND endpoint_id = $2 AND version_after = $3
+  /**
+   * The changes that a request prepared against version $3 lost to: every change that made a version in ($3, $4],
+   * newest first; when $3 is no version this endpoint went through, the change that made $4. Lost races are audited
+   * with versions too, so they are left out by kind.
+   */
+  static final String WINNERS = """
+      SELECT version_after, kind, actor, created_at FROM audit_log
+      WHERE tenant_id = $1 AND endpoint_id = $2
+        AND version_after <= $4 AND (version_after > $3 OR ($3 >= $4 AND version_after = $4))
         AND version_before IS DISTINCT FROM version_after
-      ORDER BY audit_id DESC LIMIT 1""";
+        AND kind NOT IN ('rotation_race_detected', 'concurrent_change_detected')
+      ORDER BY audit_id DESC LIMIT 50""";
 
   static final String AUDIT = """
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)

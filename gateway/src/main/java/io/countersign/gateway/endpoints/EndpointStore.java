@@ -67,11 +67,14 @@ public final class EndpointStore {
         : pool.preparedQuery(EndpointSql.CURRENT_VERSION).execute(Tuple.of(tenantId, endpointId))
             .compose(rows -> rows.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
                 : Future.succeededFuture(rows.iterator().next().getLong("version")));
-    return version.compose(v -> pool.preparedQuery(EndpointSql.WINNER).execute(Tuple.of(tenantId, endpointId, v))
+    return version.compose(v -> pool.preparedQuery(EndpointSql.WINNERS).execute(Tuple.of(tenantId, endpointId, expected, v))
         .map(rows -> {
-          Row w = rows.size() == 0 ? null : rows.iterator().next();
-          Conflicts.Winner winner = w == null ? new Conflicts.Winner(v, null, null, null)
-              : new Conflicts.Winner(v, w.getString("kind"), w.getString("actor"), instant(w.getOffsetDateTime("created_at")));
+          List<Conflicts.Winner> since = new ArrayList<>();
+          for (Row w : rows) {
+            since.add(new Conflicts.Winner(w.getLong("version_after"), w.getString("kind"), w.getString("actor"),
+                instant(w.getOffsetDateTime("created_at"))));
+          }
+          Conflicts.Winner winner = Conflicts.winner(since, v, secretAction);
           boolean race = Conflicts.isRotationRace(secretAction, winner.change());
           JsonObject detail = new JsonObject().put("action", action).put("ifMatch", expected).put("currentVersion", v)
               .put("winnerChange", winner.change()).put("winnerActor", winner.actor());
@@ -85,7 +88,7 @@ public final class EndpointStore {
                 }
               })
               .onFailure(e -> LOG.warn("best-effort audit of a lost compare-and-set failed: {}", e.toString()));
-          return Conflicts.describe(action, expected, winner, secretAction);
+          return Conflicts.describe(action, expected, v, winner, secretAction);
         }));
   }
 

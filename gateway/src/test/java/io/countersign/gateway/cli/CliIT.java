@@ -69,6 +69,79 @@ class CliIT {
     }
   }
 
+  @Test
+  void theWholeRunbookFromTheCommandLine() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of());
+         io.countersign.gateway.testing.FakeReceiver receiver = io.countersign.gateway.testing.FakeReceiver.start()) {
+      String token = gateway.createTenant("ops");
+      List<String> common = List.of("--url", gateway.url(""), "--token", token, "--tenant", "ops");
+
+      Run created = run(args(List.of("endpoints", "create", "--receiver-url", receiver.url("/ops"),
+          "--event-types", "order.created,invoice.paid"), common));
+      assertEquals(0, created.exit(), created.err());
+      assertTrue(created.out().trim().startsWith("whsec_"), created.out());
+      String id = created.err().replaceAll("(?s).*created endpoint (ep_\\S+) .*", "$1");
+      assertTrue(id.startsWith("ep_"), created.err());
+
+      Run rotate = run(args(List.of("secret", "rotate", "--endpoint", id, "--overlap", "P2D"), common));
+      assertEquals(0, rotate.exit(), rotate.err());
+      String newSecret = rotate.out().trim();
+      receiver.verifyWith("/ops", io.countersign.signature.WebhookVerifier.builder().secret("new", newSecret).build());
+      Run probe = run(args(List.of("secret", "probe", "--endpoint", id), common));
+      assertEquals(0, probe.exit(), probe.out() + probe.err());
+      assertTrue(probe.out().contains("probe accepted") && probe.out().contains("new_secret_confirmed"), probe.out());
+
+      String later = Instant.now().plus(java.time.Duration.ofDays(5)).toString();
+      Run extend = run(args(List.of("secret", "extend", "--endpoint", id, "--expires-at", later), common));
+      assertEquals(0, extend.exit(), extend.err());
+      assertTrue(extend.out().contains("overlap extended"), extend.out());
+      Run rollback = run(args(List.of("secret", "rollback", "--endpoint", id), common));
+      assertEquals(0, rollback.exit(), rollback.err());
+      Run overlapping = run(args(List.of("secret", "rotate", "--endpoint", id), common));
+      assertEquals(Commands.REFUSED, overlapping.exit(), "after a rollback the overlap runs: " + overlapping.err());
+      Run expire = run(args(List.of("secret", "expire-previous", "--endpoint", id), common));
+      assertEquals(0, expire.exit(), expire.err());
+      Run noOverlap = run(args(List.of("secret", "rollback", "--endpoint", id), common));
+      assertEquals(Commands.REFUSED, noOverlap.exit(), noOverlap.err());
+      assertTrue(noOverlap.err().contains("no_overlap"), noOverlap.err());
+
+      Run disable = run(args(List.of("endpoints", "disable", "--endpoint", id), common));
+      assertEquals(0, disable.exit(), disable.err());
+      assertFalse(gateway.endpoint("ops", token, id).getBoolean("enabled"));
+      Run enable = run(args(List.of("endpoints", "enable", "--endpoint", id), common));
+      assertEquals(0, enable.exit(), enable.err());
+      assertTrue(gateway.endpoint("ops", token, id).getBoolean("enabled"));
+
+      // the same replay twice (until omitted): the second re-queues nothing and says so, exit 0
+      String since = Instant.now().minusSeconds(600).toString();
+      Run replay = run(args(List.of("replay", "--endpoint", id, "--since", since, "--status", "pending"), common));
+      assertEquals(0, replay.exit(), replay.err());
+      Run replayAgain = run(args(List.of("replay", "--endpoint", id, "--since", since, "--status", "pending"), common));
+      assertEquals(0, replayAgain.exit(), replayAgain.err());
+      assertTrue(replayAgain.out().contains("already run"), replayAgain.out());
+
+      // errors: one line on stderr, a documented exit code, never a stack trace
+      Run noToken = run("secret", "status", "--url", gateway.url(""), "--tenant", "ops", "--endpoint", id, "--token", "");
+      assertEquals(Commands.USAGE, noToken.exit());
+      assertOneLine(noToken.err(), "COUNTERSIGN_TOKEN");
+      Run down = run("endpoints", "list", "--url", "http://127.0.0.1:9", "--token", token, "--tenant", "ops");
+      assertEquals(Commands.UNREACHABLE, down.exit());
+      assertOneLine(down.err(), "cannot reach the gateway");
+      Run bogus = run(args(List.of("audit", "--kind", "bogus"), common));
+      assertEquals(Commands.USAGE, bogus.exit(), bogus.out());
+      assertOneLine(bogus.err(), "invalid_kind");
+      Run unknownEndpoint = run(args(List.of("secret", "rotate", "--endpoint", "ep_nope"), common));
+      assertEquals(Commands.FAILED, unknownEndpoint.exit());
+      assertOneLine(unknownEndpoint.err(), "endpoint_not_found");
+    }
+  }
+
+  private static void assertOneLine(String err, String mentions) {
+    assertEquals(1, err.strip().lines().count(), err);
+    assertTrue(err.contains(mentions), err);
+    assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+  }
+
   private static String[] args(List<String> command, List<String> common) {
     List<String> all = new ArrayList<>(command);
     all.addAll(common);

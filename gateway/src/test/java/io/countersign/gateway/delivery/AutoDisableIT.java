@@ -40,8 +40,7 @@ class AutoDisableIT {
 
       // re-enabled: a fresh start, not disabled again by the next failure for a failing period that is over
       receiver.answerByDefault(200);
-      HttpResponse<String> enabled = gateway.send("PATCH", "/v1/tenants/acme/endpoints/" + endpoint, token,
-          "{\"enabled\": true}", Map.of());
+      HttpResponse<String> enabled = gateway.patchEndpoint("acme", token, endpoint, "{\"enabled\": true}");
       assertEquals(200, enabled.statusCode(), enabled.body());
       JsonObject circuit = gateway.endpoint("acme", token, endpoint).getJsonObject("circuit");
       assertEquals("closed", circuit.getString("state"));
@@ -67,10 +66,9 @@ class AutoDisableIT {
           throw new IllegalStateException(e);
         }
       });
-      String path = "/v1/tenants/acme/endpoints/" + endpoint;
-      assertEquals(200, gateway.send("PATCH", path, token, "{\"enabled\": false}", Map.of()).statusCode());
+      assertEquals(200, gateway.patchEndpoint("acme", token, endpoint, "{\"enabled\": false}").statusCode());
       receiver.answerByDefault(200);
-      assertEquals(200, gateway.send("PATCH", path, token, "{\"enabled\": true}", Map.of()).statusCode());
+      assertEquals(200, gateway.patchEndpoint("acme", token, endpoint, "{\"enabled\": true}").statusCode());
       // delivered now, not when the ten-minute circuit would have let a probe through
       Eventually.await(Duration.ofSeconds(10), "both deliveries", () -> receiver.accepted("/down").size() == 2);
     }

@@ -39,8 +39,8 @@ class RateLimitIT {
             && x.receivedAtMillis() < r.receivedAtMillis() + 1_000).count();
         assertTrue(inFirstSecond <= 4, "a fixed one-second window allows at most 2 + 2 across a boundary");
       }
-      assertEquals(400, gateway.send("PATCH", "/v1/tenants/acme/endpoints/" + new JsonObject(created.body()).getString("id"),
-          token, "{\"rateLimitPerSecond\": 0}", Map.of()).statusCode());
+      assertEquals(400, gateway.patchEndpoint("acme", token, new JsonObject(created.body()).getString("id"),
+          "{\"rateLimitPerSecond\": 0}").statusCode());
     }
   }
 }

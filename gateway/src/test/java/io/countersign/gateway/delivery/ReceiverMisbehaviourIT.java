@@ -86,8 +86,7 @@ class ReceiverMisbehaviourIT {
     assertEquals(0, new JsonObject(gateway.postEvent(tenant, token, "gone-2", "order.created", "{}").body())
         .getInteger("deliveries"), "a disabled endpoint gets no new deliveries");
 
-    HttpResponse<String> enabled = gateway.send("PATCH", "/v1/tenants/" + tenant + "/endpoints/" + endpointId, token,
-        "{\"enabled\": true}", Map.of());
+    HttpResponse<String> enabled = gateway.patchEndpoint(tenant, token, endpointId, "{\"enabled\": true}");
     assertEquals(200, enabled.statusCode(), enabled.body());
     assertTrue(new JsonObject(enabled.body()).getBoolean("enabled"));
     HttpResponse<String> replay = gateway.send("POST", "/v1/tenants/" + tenant + "/endpoints/" + endpointId + "/replay",

@@ -48,9 +48,10 @@ class EndpointIT {
         assertFalse(row.get(0).toString().contains(secretBody), "the stored secret is encrypted");
       }
 
-      assertEquals(204, gateway.send("DELETE", "/v1/tenants/acme/endpoints/" + id, token, null, Map.of()).statusCode());
+      Map<String, String> ifMatch = Map.of("If-Match", "\"" + gateway.endpoint("acme", token, id).getLong("version") + "\"");
+      assertEquals(204, gateway.send("DELETE", "/v1/tenants/acme/endpoints/" + id, token, null, ifMatch).statusCode());
       assertEquals(404, gateway.get("/v1/tenants/acme/endpoints/" + id, token).statusCode());
-      assertEquals(404, gateway.send("DELETE", "/v1/tenants/acme/endpoints/" + id, token, null, Map.of()).statusCode());
+      assertEquals(404, gateway.send("DELETE", "/v1/tenants/acme/endpoints/" + id, token, null, ifMatch).statusCode());
       HttpResponse<String> after = gateway.postEvent("acme", token, "k", "order.created", "{}");
       assertEquals(0, new JsonObject(after.body()).getInteger("deliveries"));
       assertEquals(List.of(List.of("endpoint_created"), List.of("endpoint_deleted")), TestDatabases.query(

@@ -55,7 +55,8 @@ class RotationRaceIT {
     assertEquals(409, r.statusCode(), r.body());
     JsonObject body = new JsonObject(r.body());
     assertEquals("rotation_race", body.getString("code"));
-    assertEquals(Set.of("code", "detail", "currentVersion"), body.fieldNames());
+    assertEquals(Set.of("code", "detail", "currentVersion", "winner"), body.fieldNames());
+    assertEquals(Set.of("version", "change", "actor", "at"), body.getJsonObject("winner").fieldNames());
     assertFalse(r.body().contains("whsec_"), r.body());
     for (String s : knownSecretsAndHints) {
       assertFalse(r.body().contains(s), "409 mentions " + s);

@@ -147,6 +147,13 @@ public final class TestGateway implements AutoCloseable {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  /** {@code PATCH} of an endpoint with {@code If-Match} on the version it has now, as an operator's page would. */
+  public HttpResponse<String> patchEndpoint(String tenant, String token, String endpointId, String body) throws Exception {
+    long version = endpoint(tenant, token, endpointId).getLong("version");
+    return send("PATCH", "/v1/tenants/" + tenant + "/endpoints/" + endpointId, token, body,
+        Map.of("If-Match", "\"" + version + "\""));
+  }
+
   /** The endpoint as the API shows it. */
   public JsonObject endpoint(String tenant, String token, String endpointId) throws Exception {
     HttpResponse<String> r = get("/v1/tenants/" + tenant + "/endpoints/" + endpointId, token);
