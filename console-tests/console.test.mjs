@@ -20,6 +20,7 @@ let receiverStatus = 200;
 const statusByPath = new Map();     // path -> status the receiver answers
 const secretsByPath = new Map();    // path -> secrets the receiver holds; when set, it verifies and answers 401 on a mismatch
 const received = [];                // { path, headers, body, status, verified }
+const pageErrors = [];              // uncaught errors in any page: a broken console fails the run
 
 function verifies(secret, headers, body) {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
@@ -77,6 +78,7 @@ async function openConsole(t, token) {
   const page = await context.newPage();
   const logged = [];
   page.on('console', (m) => logged.push(m.text()));
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('dialog', (d) => d.accept());          // the "I have stored it" and drop confirmations
   await page.goto(gatewayUrl + '/console/');
   await page.fill('#tenant', t);
@@ -125,6 +127,7 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the console pages');
   if (browser) await browser.close();
   if (gateway) gateway.kill('SIGTERM');
   if (receiver) receiver.close();
@@ -138,6 +141,7 @@ test('before login the page says what to enter; an empty tenant says how to star
   await context.close();
   const token = await tenant('empty');
   const { page: opened, context: ctx } = await openConsole('empty', token);
+  assert.equal(await opened.locator('#login-hint').isVisible(), false, 'the hint goes once a tenant is open');
   assert.match(await opened.locator('#endpoint-list').innerText(), /No endpoints yet/);
   await opened.click('nav button[data-view="deliveries"]');
   await opened.waitForSelector('#deliveries-table .empty');

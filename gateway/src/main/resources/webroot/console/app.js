@@ -263,7 +263,7 @@
     if (!r.ok) { setStatus('Could not load deliveries: ' + (r.json.detail || r.status)); return; }
     $('deliveries-table').replaceChildren(table(['Event', 'Endpoint', 'Attempts', 'Last status', 'Last error', 'Created (UTC)'],
       r.json.data.map((d) => el('tr', {}, el('td', {}, d.eventId), el('td', {}, d.endpointId), el('td', {}, d.attemptCount),
-        el('td', {}, d.lastStatusCode == null ? '' : d.lastStatusCode), el('td', {}, d.lastError || ''), el('td', {}, utc(d.createdAt))))),
+        el('td', {}, d.lastStatusCode == null ? '' : d.lastStatusCode), el('td', {}, d.lastError || ''), el('td', {}, utc(d.createdAt)))),
       'No failed deliveries. Deliveries still retrying are not listed here; replay them with status "pending".'));
   }
 
@@ -272,7 +272,7 @@
     if (!r.ok) { setStatus('Could not load the audit log: ' + (r.json.detail || r.status)); return; }
     $('view-audit').replaceChildren(table(['Time (UTC)', 'Kind', 'Endpoint', 'Actor', 'Versions', 'Detail'],
       r.json.data.slice().reverse().map((a) => el('tr', {}, el('td', {}, utc(a.at)), el('td', {}, a.kind), el('td', {}, a.endpointId || ''),
-        el('td', {}, a.actor), el('td', {}, (a.versionBefore ?? '') + ' → ' + (a.versionAfter ?? '')), el('td', {}, JSON.stringify(a.detail))))),
+        el('td', {}, a.actor), el('td', {}, (a.versionBefore ?? '') + ' → ' + (a.versionAfter ?? '')), el('td', {}, JSON.stringify(a.detail)))),
       'No audit entries yet.'));
   }
 
