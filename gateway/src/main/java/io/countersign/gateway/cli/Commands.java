@@ -432,11 +432,16 @@ public final class Commands {
       }
       for (Object o : a.body().getJsonArray("data")) {
         JsonObject row = (JsonObject) o;
-        out().printf("%s  %-24s %-30s %-30s v%s->v%s %s%n", row.getString("at"), row.getString("kind"),
-            row.getString("endpointId"), row.getString("actor"), row.getValue("versionBefore"),
-            row.getValue("versionAfter"), row.getJsonObject("detail").encode());
+        out().printf("%s  %-30s %-30s %-30s %s %s%n", row.getString("at"), row.getString("kind"),
+            row.getString("endpointId"), row.getString("actor"), versions(row), row.getJsonObject("detail").encode());
       }
       return OK;
+    }
+
+    private static String versions(JsonObject row) {
+      Object before = row.getValue("versionBefore");
+      Object after = row.getValue("versionAfter");
+      return before == null && after == null ? "-" : "v" + (before == null ? "-" : before) + "->v" + after;
     }
 
     private static void append(StringBuilder q, String name, String value) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Deletes fully delivered events (with their deliveries and attempts) once they are older than
  * {@code retention.deliveredAfter}, in batches of {@value #BATCH}, each its own short transaction, with SKIP LOCKED
- * so it never waits on live work. Deployed once per process; several processes share the work safely.
+ * so it never waits on live work; and operator requests' idempotency records past the same horizon (a retry that
+ * late meets the compare-and-set instead). Deployed once per process; several processes share the work safely.
  */
 public final class RetentionPruner extends PeriodicVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionPruner.class);
@@ -33,6 +34,9 @@ public final class RetentionPruner extends PeriodicVerticle {
         DELETE FROM deliveries d USING old WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id
       )
       DELETE FROM events e USING old WHERE e.tenant_id = old.tenant_id AND e.event_id = old.event_id""";
+  private static final String PRUNE_OPERATOR_REQUESTS = """
+      DELETE FROM operator_requests WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM operator_requests WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))""";
 
   private final Pool pool;
   private final Clock clock;
@@ -49,7 +53,8 @@ public final class RetentionPruner extends PeriodicVerticle {
   @Override
   protected Future<Integer> pass() {
     OffsetDateTime cutoff = OffsetDateTime.ofInstant(clock.instant().minus(deliveredAfter), ZoneOffset.UTC);
-    return batch(cutoff, 0)
+    return batch(PRUNE, cutoff, 0)
+        .compose(events -> batch(PRUNE_OPERATOR_REQUESTS, cutoff, 0).map(events))
         .onSuccess(n -> {
           if (n > 0) {
             LOG.atInfo().addKeyValue("events", n).addKeyValue("before", cutoff.toString())
@@ -59,10 +64,10 @@ public final class RetentionPruner extends PeriodicVerticle {
         .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString()));
   }
 
-  private Future<Integer> batch(OffsetDateTime cutoff, int total) {
-    return pool.preparedQuery(PRUNE).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
+  private Future<Integer> batch(String sql, OffsetDateTime cutoff, int total) {
+    return pool.preparedQuery(sql).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
       int deleted = rows.rowCount();
-      return deleted < BATCH ? Future.succeededFuture(total + deleted) : batch(cutoff, total + deleted);
+      return deleted < BATCH ? Future.succeededFuture(total + deleted) : batch(sql, cutoff, total + deleted);
     });
   }
 }
