@@ -135,6 +135,32 @@ public final class Commands {
     }
   }
 
+  /** A change answered by the endpoint view: one line saying what happened, then its secrets. */
+  abstract static class ViewChange extends EndpointChange {
+    String method() {
+      return "POST";
+    }
+
+    abstract String suffix();
+
+    JsonObject body() {
+      return new JsonObject();
+    }
+
+    abstract String done(JsonObject view);
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = change(method(), suffix(), body());
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().println(done(a.body()));
+      printSecrets(out(), a.body().getJsonArray("secrets"));
+      return OK;
+    }
+  }
+
   /** A command group: alone, it prints its usage. */
   abstract static class Group implements Runnable {
     @Spec
@@ -200,18 +226,28 @@ public final class Commands {
     }
   }
 
-  abstract static class EndpointToggle extends EndpointChange {
+  abstract static class EndpointToggle extends ViewChange {
     abstract boolean enabled();
 
     @Override
-    public Integer call() throws Exception {
-      ApiClient.Answer a = change("PATCH", "", new JsonObject().put("enabled", enabled()));
-      if (!a.ok()) {
-        return fail(a);
-      }
-      out().printf("endpoint %s is %s (version %d)%n", endpoint, enabled() ? "enabled" : "disabled",
-          a.body().getLong("version"));
-      return OK;
+    String method() {
+      return "PATCH";
+    }
+
+    @Override
+    String suffix() {
+      return "";
+    }
+
+    @Override
+    JsonObject body() {
+      return new JsonObject().put("enabled", enabled());
+    }
+
+    @Override
+    String done(JsonObject view) {
+      return "endpoint " + endpoint + " is " + (enabled() ? "enabled" : "disabled") + " (version "
+          + view.getLong("version") + ")";
     }
   }
 
@@ -325,48 +361,51 @@ public final class Commands {
   }
 
   @Command(name = "extend", mixinStandardHelpOptions = true, description = "Move the overlap's end later.")
-  static final class SecretExtend extends EndpointChange {
+  static final class SecretExtend extends ViewChange {
     @Option(names = "--expires-at", required = true, description = "New UTC cutoff, e.g. 2026-12-31T17:00:00Z.")
     String expiresAt;
 
     @Override
-    public Integer call() throws Exception {
-      ApiClient.Answer a = change("POST", "/secret/extend", new JsonObject().put("expiresAt", expiresAt));
-      if (!a.ok()) {
-        return fail(a);
-      }
-      out().printf("overlap extended (version %d): tell the receivers the new cutoff%n", a.body().getLong("version"));
-      printSecrets(out(), a.body().getJsonArray("secrets"));
-      return OK;
+    String suffix() {
+      return "/secret/extend";
+    }
+
+    @Override
+    JsonObject body() {
+      return new JsonObject().put("expiresAt", expiresAt);
+    }
+
+    @Override
+    String done(JsonObject view) {
+      return "overlap extended (version " + view.getLong("version") + "): tell the receivers the new cutoff";
     }
   }
 
   @Command(name = "expire-previous", mixinStandardHelpOptions = true,
       description = "End the overlap now: the previous secret stops signing.")
-  static final class SecretExpirePrevious extends EndpointChange {
+  static final class SecretExpirePrevious extends ViewChange {
     @Override
-    public Integer call() throws Exception {
-      ApiClient.Answer a = change("POST", "/secret/expire-previous", new JsonObject());
-      if (!a.ok()) {
-        return fail(a);
-      }
-      out().printf("previous secret expired (version %d); deliveries carry one signature now%n", a.body().getLong("version"));
-      return OK;
+    String suffix() {
+      return "/secret/expire-previous";
+    }
+
+    @Override
+    String done(JsonObject view) {
+      return "previous secret expired (version " + view.getLong("version") + "); deliveries carry one signature now";
     }
   }
 
   @Command(name = "rollback", mixinStandardHelpOptions = true,
       description = "Make the previous secret current again; the rolled-back one stays valid as previous for a while.")
-  static final class SecretRollback extends EndpointChange {
+  static final class SecretRollback extends ViewChange {
     @Override
-    public Integer call() throws Exception {
-      ApiClient.Answer a = change("POST", "/secret/rollback", new JsonObject());
-      if (!a.ok()) {
-        return fail(a);
-      }
-      out().printf("rolled back (version %d): the previous secret signs first again%n", a.body().getLong("version"));
-      printSecrets(out(), a.body().getJsonArray("secrets"));
-      return OK;
+    String suffix() {
+      return "/secret/rollback";
+    }
+
+    @Override
+    String done(JsonObject view) {
+      return "rolled back (version " + view.getLong("version") + "): the previous secret signs first again";
     }
   }
 

@@ -96,6 +96,12 @@ class OperatorSafetyIT {
     assertEquals(1, count(s, "secret_rotated"));
     assertEquals(0, count(s, "rotation_race_detected"), "a retry is not a race");
 
+    // a key that is not one is a clear 400, not a 500
+    HttpResponse<String> longKey = gateway.send("POST", s.path("/secret/rotate"), s.token, "{}",
+        headers(2L, "k".repeat(256)));
+    assertEquals(400, longKey.statusCode(), longKey.body());
+    assertEquals("invalid_idempotency_key", new JsonObject(longKey.body()).getString("code"));
+
     // the same key for a different request is refused, and changes nothing
     HttpResponse<String> reused = gateway.send("POST", s.path("/secret/rotate"), s.token, "{\"overlap\":\"P3D\"}",
         headers(1L, "rotate-intent-1"));
