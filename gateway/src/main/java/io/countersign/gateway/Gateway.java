@@ -68,7 +68,7 @@ public final class Gateway implements AutoCloseable {
     if (config.database().isEmbedded()) {
       embedded = EmbeddedPostgresServer.start(config.database().embedded().dataDirectory(),
           config.database().embedded().port());
-      target = DatabaseTarget.fromUrl(embedded.url());
+      target = embedded.target();
     } else {
       target = DatabaseTarget.fromUrl(config.database().url());
     }

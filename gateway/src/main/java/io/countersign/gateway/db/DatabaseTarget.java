@@ -50,6 +50,13 @@ public record DatabaseTarget(String host, int port, String database, String user
     return sb.toString();
   }
 
+  /** The URL with the password, for configuration; never log it (toString leaves the password out). */
+  public String url() {
+    String credentials = URLEncoder.encode(user, StandardCharsets.UTF_8)
+        + (password == null || password.isEmpty() ? "" : ":" + URLEncoder.encode(password, StandardCharsets.UTF_8));
+    return "postgresql://" + credentials + "@" + host + ":" + port + "/" + database;
+  }
+
   @Override
   public String toString() {
     return "postgresql://" + user + "@" + host + ":" + port + "/" + database;

@@ -12,11 +12,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The zero-setup default: a PostgreSQL 17 from zonky's bundled binaries, keeping its data in a directory that
- * survives restarts.
+ * survives restarts, and locked down so that only the gateway can use it ({@link EmbeddedLockdown}): a random
+ * password kept owner-only beside the data directory, SCRAM for every connection, loopback TCP only, no Unix
+ * socket, and nothing under the data directory writable by other users.
  *
  * <pre>{@code
  * try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(Path.of("data/postgres"), 0)) {
- *   String url = pg.url();   // postgresql://postgres@localhost:PORT/postgres
+ *   DatabaseTarget target = pg.target();   // postgresql://postgres:<password>@127.0.0.1:PORT/postgres
  * }
  * }</pre>
  *
@@ -27,16 +29,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
   private final EmbeddedPostgres postgres;
+  private final String password;
 
-  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres, String password) {
     this.postgres = postgres;
+    this.password = password;
   }
 
   public static EmbeddedPostgresServer start(Path dataDirectory, int port) throws IOException {
     Path data = dataDirectory.toAbsolutePath();
     Path binaries = data.resolveSibling(data.getFileName() + "-bin");
-    Files.createDirectories(binaries);
+    EmbeddedLockdown.createPrivateDirectory(binaries);
     stopOrphanedPostmaster(data, binaries);
+    EmbeddedLockdown lockdown = new EmbeddedLockdown(data, binaries);
+    String password = lockdown.password();
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(data.toFile())
         .setCleanDataDirectory(false)
@@ -45,23 +51,39 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // zonky turns this off for speed; a 2xx from Countersign promises the event is durable
         .setServerConfig("synchronous_commit", "on")
         .setServerConfig("max_connections", "200")
-        .setServerConfig("listen_addresses", "localhost")
+        // loopback TCP only, and no Unix socket at all (zonky's default puts a world-writable one in /tmp)
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .setServerConfig("unix_socket_directories", "''")
+        .setServerConfig("password_encryption", "scram-sha-256")
+        // after initdb (a new directory) and before the postmaster starts: set the password and require it
+        .setDataDirectoryCustomizer(dir -> lockdown.apply())
+        // zonky's own readiness check connects too, and needs the password like everyone else
+        .setConnectConfig("password", password)
         // Gateway.close stops it after the pool and Vert.x; a hook of its own would stop it under their feet (a WARN
         // on every SIGTERM)
         .setRegisterShutdownHook(false);
+    if (lockdown.newCluster()) {
+      // zonky runs initdb with "-A trust"; these come after it and win
+      builder.setLocaleConfig("pwfile", lockdown.passwordFile().toString())
+          .setLocaleConfig("auth", "scram-sha-256");
+    }
     if (port > 0) {
       builder.setPort(port);
     }
     LOG.info("starting embedded PostgreSQL with data directory {}", data);
-    return new EmbeddedPostgresServer(builder.start());
+    EmbeddedPostgres started = builder.start();
+    // zonky unpacks the binaries with permissive modes; nothing under the data directory stays writable by others
+    EmbeddedLockdown.removeOthersWrite(binaries);
+    return new EmbeddedPostgresServer(started, password);
   }
 
   public int port() {
     return postgres.getPort();
   }
 
-  public String url() {
-    return "postgresql://postgres@localhost:" + port() + "/postgres";
+  /** Where to connect, with the password (its {@code toString} leaves the password out). */
+  public DatabaseTarget target() {
+    return new DatabaseTarget("127.0.0.1", port(), "postgres", "postgres", password);
   }
 
   @Override
@@ -69,7 +91,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     postgres.close();
   }
 
-  private static boolean isRoot() {
+  static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }
 

@@ -1,12 +1,12 @@
 package io.countersign.gateway.secrets;
 
+import io.countersign.gateway.PrivateFiles;
 import io.countersign.gateway.config.ConfigException;
 import io.countersign.gateway.config.GatewayConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
@@ -40,14 +40,9 @@ public final class MasterKeys {
       if (Files.exists(file)) {
         return decode(Files.readString(file, StandardCharsets.US_ASCII).trim(), file.toString());
       }
-      Path parent = file.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
       byte[] key = new byte[32];
       new SecureRandom().nextBytes(key);
-      Path tmp = Files.createTempFile(parent, ".master", ".key",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(tmp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      PrivateFiles.write(file, Base64.getEncoder().encodeToString(key) + "\n");
       LOG.info("generated a new master key in {} (owner-only); back it up with the database", file);
       return key;
     } catch (IOException e) {

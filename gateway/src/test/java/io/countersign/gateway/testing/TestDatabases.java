@@ -34,7 +34,7 @@ public final class TestDatabases {
             // the JVM is exiting
           }
         }));
-        adminUrl = server.url();
+        adminUrl = server.target().url();
       }
     }
     DatabaseTarget admin = DatabaseTarget.fromUrl(adminUrl);
@@ -43,9 +43,7 @@ public final class TestDatabases {
     try (Connection c = DriverManager.getConnection(admin.jdbcUrl()); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
     }
-    DatabaseTarget fresh = new DatabaseTarget(admin.host(), admin.port(), name, admin.user(), admin.password());
-    return "postgresql://" + fresh.user() + (fresh.password() == null || fresh.password().isEmpty() ? "" : ":" + fresh.password())
-        + "@" + fresh.host() + ":" + fresh.port() + "/" + name;
+    return new DatabaseTarget(admin.host(), admin.port(), name, admin.user(), admin.password()).url();
   }
 
   /** Runs SQL against a test database directly, for assertions on what is stored. */
