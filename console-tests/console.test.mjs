@@ -112,7 +112,7 @@ before(async () => {
     env: { ...process.env, COUNTERSIGN_ADMIN_TOKEN: ADMIN, COUNTERSIGN_HTTP_HOST: '127.0.0.1',
       COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true', COUNTERSIGN_DELIVERY_RETRY_SCHEDULE: '200ms',
       COUNTERSIGN_DELIVERY_POLL_INTERVAL: '200ms', COUNTERSIGN_SECRETS_KEY_FILE: join(data, 'master.key'),
-      COUNTERSIGN_LOG_FORMAT: 'text', COUNTERSIGN_DB_URL: '' },
+      COUNTERSIGN_LOG_FORMAT: 'text', COUNTERSIGN_DB_URL: '', COUNTERSIGN_MANAGEMENT_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit']
   });
   for (let i = 0; i < 240; i++) {

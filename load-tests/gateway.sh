@@ -5,7 +5,7 @@ start_gateway() {
   local port=$1 db_url=$2 token=$3 log=$4
   shift 4
   env COUNTERSIGN_ADMIN_TOKEN="$token" COUNTERSIGN_DB_URL="$db_url" COUNTERSIGN_HTTP_PORT="$port" \
-      COUNTERSIGN_HTTP_HOST=127.0.0.1 COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true "$@" \
+      COUNTERSIGN_HTTP_HOST=127.0.0.1 COUNTERSIGN_MANAGEMENT_PORT=0 COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS=true "$@" \
       java -Xmx512m -jar gateway/target/countersign-gateway.jar > "$log" 2>&1 &
   echo $!
 }

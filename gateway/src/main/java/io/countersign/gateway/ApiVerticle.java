@@ -10,7 +10,11 @@ import io.countersign.gateway.endpoints.DestinationGuard;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.endpoints.EndpointStore;
 import io.countersign.gateway.health.HealthRoutes;
+import io.countersign.gateway.http.ClientErrors;
+import io.countersign.gateway.http.ConsoleHeaders;
 import io.countersign.gateway.http.ErrorHandler;
+import io.countersign.gateway.http.HttpGuard;
+import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.ingest.OperatorEvents;
@@ -26,15 +30,16 @@ import io.countersign.gateway.tenants.TenantAccess;
 import io.countersign.gateway.tenants.TenantDirectory;
 import io.countersign.gateway.tenants.TenantRoutes;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One event loop's share of the gateway: the HTTP API, the ingest group commit, and a dispatcher that sends the
@@ -46,7 +51,8 @@ final class ApiVerticle extends VerticleBase {
 
   /** What every instance shares. */
   record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
-      RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port) {}
+      RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port,
+      ClientErrors clientErrors, AtomicInteger openConnections, int connectionLimit) {}
 
   private final Shared shared;
   private static final long SHUTDOWN_GRACE_MS = 10_000;
@@ -54,6 +60,7 @@ final class ApiVerticle extends VerticleBase {
 
   private Dispatcher dispatcher;
   private io.vertx.core.http.HttpServer server;
+  private HttpGuard httpGuard;
   private long pollTimer = -1;
 
   ApiVerticle(Shared shared) {
@@ -86,13 +93,13 @@ final class ApiVerticle extends VerticleBase {
             config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
 
     Router router = Router.router(vertx);
-    BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(MANAGEMENT_BODY_LIMIT);
+    Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
+    // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints
     new HealthRoutes(vertx, shared.pool()).mount(router);
-    shared.metrics().mount(router);
-    // the operator console: static files that use the public API only
+    // the operator console: static files that use the public API only, and may not be framed or load anything else
     router.getWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
-    router.get("/console/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot/console")
-        .setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
+    router.get("/console/*").handler(ConsoleHeaders::add).handler(io.vertx.ext.web.handler.StaticHandler
+        .create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken()));
@@ -108,16 +115,16 @@ final class ApiVerticle extends VerticleBase {
         shared.raceAlerts()).mount(router, jsonBody);
     new AuditRoutes(shared.pool()).mount(router);
     new ReplayRoutes(shared.pool(), dispatcher).mount(router, jsonBody);
-    ErrorHandler errors = new ErrorHandler();
-    router.route().failureHandler(errors);
-    router.errorHandler(404, errors);
-    router.errorHandler(405, errors);
-    router.errorHandler(500, errors);
+    new ErrorHandler(shared.clientErrors()).install(router);
 
     if (delivery.enabled()) {
       pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());
     }
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.http().host())).requestHandler(router);
+    GatewayConfig.Http http = config.http();
+    httpGuard = new HttpGuard(vertx, new HttpGuard.Settings(http.headerTimeout(), http.idleTimeout(),
+        http.bodyTimeout(), shared.connectionLimit()), shared.openConnections(), shared.clientErrors());
+    server = vertx.createHttpServer(httpGuard.options(http.host()));
+    httpGuard.install(server, router);
     return server.listen(shared.port());
   }
 
@@ -128,6 +135,7 @@ final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
+    httpGuard.stop();
     return server.shutdown(SHUTDOWN_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .transform(ar -> dispatcher.stop(SHUTDOWN_GRACE_MS));
   }

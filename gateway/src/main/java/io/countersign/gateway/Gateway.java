@@ -7,6 +7,7 @@ import io.countersign.gateway.delivery.BacklogMonitor;
 import io.countersign.gateway.delivery.RetentionPruner;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
 import io.countersign.gateway.db.Migrations;
+import io.countersign.gateway.http.ClientErrors;
 import io.countersign.gateway.ingest.OperatorEvents;
 import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.secrets.MasterKeys;
@@ -26,6 +27,7 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,13 +49,16 @@ public final class Gateway implements AutoCloseable {
   private final Pool pool;
   private final EmbeddedPostgresServer embedded;
   private final int port;
+  private final int managementPort;
   private final String nodeId;
 
-  private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, int port, String nodeId) {
+  private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, int port, int managementPort,
+      String nodeId) {
     this.vertx = vertx;
     this.pool = pool;
     this.embedded = embedded;
     this.port = port;
+    this.managementPort = managementPort;
     this.nodeId = nodeId;
   }
 
@@ -97,19 +102,23 @@ public final class Gateway implements AutoCloseable {
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
           new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
-          metrics, operatorEvents, nodeId, clock, port);
+          metrics, operatorEvents, nodeId, clock, port, new ClientErrors(metrics), new AtomicInteger(),
+          config.http().connectionLimit());
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval(),
           config.secrets().remindBefore(), operatorEvents)));
       await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));
       await(vertx.deployVerticle(new RetentionPruner(pool, clock, config.retention().deliveredAfter(),
           config.retention().interval())));
-      LOG.info("Countersign gateway {} listening on {}:{} with {} event loops", nodeId, config.http().host(), port,
-          config.instances());
+      ManagementVerticle management = new ManagementVerticle(pool, metrics, config.management().host(),
+          config.management().port());
+      await(vertx.deployVerticle(management));
+      LOG.info("Countersign gateway {} listening on {}:{} with {} event loops; metrics on {}:{}", nodeId,
+          config.http().host(), port, config.instances(), config.management().host(), management.actualPort());
       if (!config.delivery().enabled()) {
         LOG.info("delivery is disabled: this process only ingests; processes with delivery enabled send its events");
       }
-      return new Gateway(vertx, pool, embedded, port, nodeId);
+      return new Gateway(vertx, pool, embedded, port, management.actualPort(), nodeId);
     } catch (Exception e) {
       if (vertx != null) {
         vertx.close();
@@ -123,6 +132,11 @@ public final class Gateway implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The management port: /metrics and /health. */
+  public int managementPort() {
+    return managementPort;
   }
 
   public String nodeId() {

@@ -49,6 +49,7 @@ class CrashRecoveryIT {
       env.put("COUNTERSIGN_DB_URL", db);
       env.put("COUNTERSIGN_HTTP_PORT", Integer.toString(port));
       env.put("COUNTERSIGN_HTTP_HOST", "127.0.0.1");
+      env.put("COUNTERSIGN_MANAGEMENT_PORT", "0");
       env.put("COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS", "true");
       env.put("COUNTERSIGN_DELIVERY_LEASE_DURATION", "5s");
       env.put("COUNTERSIGN_DELIVERY_TIMEOUT", "4s");

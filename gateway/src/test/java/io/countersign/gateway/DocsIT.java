@@ -81,6 +81,7 @@ class DocsIT {
     pb.environment().put("COUNTERSIGN_ADMIN_TOKEN", "change-me-admin-token");
     pb.environment().put("COUNTERSIGN_SECRETS_KEY_FILE", work.resolve("data/master.key").toString());
     pb.environment().put("COUNTERSIGN_HTTP_HOST", "127.0.0.1");
+    pb.environment().put("COUNTERSIGN_MANAGEMENT_PORT", "0");
     pb.environment().put("COUNTERSIGN_DELIVERY_ALLOW_PRIVATE_NETWORKS", "true");
     pb.environment().put("COUNTERSIGN_LOG_FORMAT", "text");
     Process gateway = pb.start();

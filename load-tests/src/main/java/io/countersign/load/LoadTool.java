@@ -327,6 +327,7 @@ public final class LoadTool implements Callable<Integer> {
     overrides.put("admin.token", adminToken);
     overrides.put("http.port", "0");
     overrides.put("http.host", "127.0.0.1");
+    overrides.put("management.port", "0");
     overrides.put("database.url", "");
     overrides.put("database.embedded.dataDirectory", dataDir.resolve("postgres").toString());
     overrides.put("secrets.keyFile", dataDir.resolve("master.key").toString());

@@ -13,9 +13,22 @@ import java.util.List;
  * }</pre>
  */
 public record GatewayConfig(Http http, Admin admin, Database database, Ingest ingest, Delivery delivery,
-    Retention retention, Secrets secrets) {
+    Retention retention, Secrets secrets, Management management) {
 
-  public record Http(int port, String host, int instances) {}
+  public record Http(int port, String host, int instances, Duration headerTimeout, Duration idleTimeout,
+      Duration bodyTimeout, int maxConnections) {
+    /** The configured bound, or half the descriptor limit (at most 10000) when it is 0. */
+    public int connectionLimit() {
+      if (maxConnections > 0) {
+        return maxConnections;
+      }
+      long fds = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 4096;
+      return (int) Math.max(64, Math.min(10_000, fds / 2));
+    }
+  }
+
+  public record Management(int port, String host) {}
 
   public record Admin(String token) {
     @Override

@@ -74,6 +74,9 @@ public final class DestinationGuard {
     if (uri.getRawFragment() != null) {
       throw ApiError.badRequest("invalid_url", "url must not have a fragment");
     }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw ApiError.badRequest("invalid_url", "url's port must be 1-65535");
+    }
     return uri;
   }
 
@@ -133,18 +136,55 @@ public final class DestinationGuard {
       if ((first & 0xfe) == 0xfc) {
         return true; // unique local fc00::/7
       }
-      boolean v4Mapped = true;
-      for (int i = 0; i < 10; i++) {
-        v4Mapped &= b[i] == 0;
-      }
-      if (v4Mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return isInternal(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return true;
+      // forms that carry an IPv4 address: it decides, by the same rules
+      if (prefix(b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
+        boolean mapped = (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+        boolean compatible = b[10] == 0 && b[11] == 0;
+        if (mapped || compatible) {
+          return internalV4(b, 12, false); // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible)
         }
+        return true; // nothing routable lives in the rest of ::/80
+      }
+      if (prefix(b, 0, 0x64, 0xff, 0x9b, 0, 1)) {
+        return true; // 64:ff9b:1::/48, local-use NAT64: where the IPv4 sits depends on a local prefix length
+      }
+      if (prefix(b, 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0)) {
+        return internalV4(b, 12, false); // 64:ff9b::/96, well-known NAT64
+      }
+      if (prefix(b, 0x20, 0x02)) {
+        return internalV4(b, 2, false); // 2002::/16, 6to4
+      }
+      if (prefix(b, 0x20, 0x01, 0, 0)) {
+        return internalV4(b, 4, false) || internalV4(b, 12, true); // 2001::/32, Teredo: server, then client
+      }
+      if (prefix(b, 0x20, 0x01, 0x0d, 0xb8) || prefix(b, 0x01, 0, 0, 0, 0, 0, 0, 0)) {
+        return true; // documentation 2001:db8::/32, discard-only 100::/64
       }
     }
     return false;
+  }
+
+  private static boolean prefix(byte[] address, int... bytes) {
+    for (int i = 0; i < bytes.length; i++) {
+      if ((address[i] & 0xff) != bytes[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The IPv4 address in bytes {@code from..from+3} (bit-inverted for Teredo's client) is internal. */
+  private static boolean internalV4(byte[] address, int from, boolean inverted) {
+    byte[] v4 = java.util.Arrays.copyOfRange(address, from, from + 4);
+    if (inverted) {
+      for (int i = 0; i < 4; i++) {
+        v4[i] = (byte) ~v4[i];
+      }
+    }
+    try {
+      return isInternal(InetAddress.getByAddress(v4));
+    } catch (UnknownHostException e) {
+      return true; // what cannot be decoded is refused
+    }
   }
 }

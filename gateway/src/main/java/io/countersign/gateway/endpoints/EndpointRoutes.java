@@ -12,12 +12,12 @@ import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.secrets.SecretCipher;
 import io.countersign.signature.WebhookSecret;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
@@ -51,7 +51,7 @@ public final class EndpointRoutes {
     this.requests = new OperatorRequests(pool);
   }
 
-  public void mount(Router router, BodyHandler jsonBody) {
+  public void mount(Router router, Handler<RoutingContext> jsonBody) {
     String base = "/v1/tenants/:tenant/endpoints";
     router.post(base).handler(jsonBody).handler(this::create);
     router.get(base).handler(this::list);

@@ -13,11 +13,41 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorHandler.class);
+  /** Statuses the router itself may answer; each gets a JSON body through this handler. */
+  public static final int[] ROUTER_STATUSES = {400, 404, 405, 406, 413, 415, 501};
+
+  private final ClientErrors clientErrors;
+
+  public ErrorHandler(ClientErrors clientErrors) {
+    this.clientErrors = clientErrors;
+  }
+
+  /** Registers this handler for every failure and for the router's own answers. */
+  public void install(io.vertx.ext.web.Router router) {
+    router.route().failureHandler(this);
+    for (int status : ROUTER_STATUSES) {
+      router.errorHandler(status, this);
+    }
+    router.errorHandler(500, this);
+  }
 
   @Override
   public void handle(RoutingContext ctx) {
     if (ctx.response().headWritten()) {
       ctx.response().reset();
+      return;
+    }
+    Throwable failure = ctx.failure();
+    if (failure != null && !(failure instanceof ApiError) && !ctx.request().isEnded()) {
+      // the body was still arriving: a client that went away or sent a broken stream (a bad chunk size), not a
+      // database outage or a bug; answered if the connection still stands, then closed
+      clientErrors.count(failure instanceof io.vertx.core.http.HttpClosedException ? "client_aborted" : "malformed_body");
+      LOG.debug("request stream failed: {}", failure.toString());
+      if (!ctx.response().closed()) {
+        ctx.response().setStatusCode(400).putHeader(io.vertx.core.http.HttpHeaders.CONNECTION, "close");
+        Responses.json(ctx.response(), ApiError.badRequest("malformed_request", "the request body could not be read")
+            .toJson());
+      }
       return;
     }
     resumeUnreadBody(ctx);
@@ -60,6 +90,8 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         case 405 -> new ApiError(405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
         case 413 -> new ApiError(413, "payload_too_large", "request body exceeds the configured limit");
         case 415 -> new ApiError(415, "unsupported_media_type", "unsupported content type");
+        case 406 -> new ApiError(406, "not_acceptable", "only application/json answers are available");
+        case 501 -> new ApiError(501, "method_not_implemented", ctx.request().method() + " is not supported");
         default -> status >= 500 ? internal(ctx, failure) : new ApiError(status, "http_" + status, "request failed");
       };
     }

@@ -2,7 +2,6 @@ package io.countersign.gateway.http;
 
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 /** Query parameters of the listing routes: absent and blank mean the same, and a malformed one is a 400. */
 public final class QueryParams {
@@ -17,11 +16,7 @@ public final class QueryParams {
   /** A UTC instant such as {@code 2026-11-26T10:00:00Z}, or null when absent; {@code code} names a bad one. */
   public static Instant instant(RoutingContext ctx, String name, String code) {
     String v = text(ctx, name);
-    try {
-      return v == null ? null : Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      throw ApiError.badRequest(code, name + " must be a UTC instant such as 2026-11-26T10:00:00Z");
-    }
+    return v == null ? null : Instants.parse(v, name, code);
   }
 
   /** A non-negative integer, or {@code defaultValue} when absent; {@code code} names a bad one. */

@@ -125,6 +125,10 @@ public final class Metrics {
         Tags.of("tenant", tenantId, "endpoint", endpointId), new AtomicInteger())).set(open ? 1 : 0);
   }
 
+  public void clientError(String kind) {
+    registry.counter("countersign_client_errors", "kind", kind).increment();
+  }
+
   public void operatorEvent(String kind) {
     registry.counter("countersign_operator_events", "kind", kind).increment();
   }

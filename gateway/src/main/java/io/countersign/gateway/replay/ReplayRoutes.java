@@ -6,6 +6,7 @@ import static io.countersign.gateway.Wire.utc;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.Instants;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.QueryParams;
@@ -13,16 +14,15 @@ import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.idempotency.OperatorRequests;
 import io.countersign.gateway.idempotency.OperatorRequests.Answer;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -47,7 +47,7 @@ public final class ReplayRoutes {
     this.requests = new OperatorRequests(pool);
   }
 
-  public void mount(Router router, BodyHandler jsonBody) {
+  public void mount(Router router, Handler<RoutingContext> jsonBody) {
     router.post("/v1/tenants/:tenant/events/:event/redeliver").handler(jsonBody).handler(this::redeliver);
     router.post("/v1/tenants/:tenant/endpoints/:endpoint/replay").handler(jsonBody).handler(this::replay);
     router.get("/v1/tenants/:tenant/deliveries").handler(this::list);
@@ -177,10 +177,6 @@ public final class ReplayRoutes {
     if (value == null) {
       throw ApiError.badRequest("invalid_window", field + " is required, as a UTC instant like 2026-11-26T10:00:00Z");
     }
-    try {
-      return Instant.parse(String.valueOf(value));
-    } catch (DateTimeParseException e) {
-      throw ApiError.badRequest("invalid_window", field + " must be a UTC instant like 2026-11-26T10:00:00Z");
-    }
+    return Instants.parse(value, field, "invalid_window");
   }
 }

@@ -11,17 +11,18 @@ import io.countersign.gateway.endpoints.EndpointStore;
 import io.countersign.gateway.endpoints.Conflicts;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.IfMatch;
+import io.countersign.gateway.http.Instants;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.idempotency.OperatorRequests;
 import io.countersign.gateway.idempotency.OperatorRequests.Answer;
 import io.countersign.gateway.http.Principal;
 import io.countersign.signature.WebhookSecret;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
@@ -29,7 +30,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,7 +64,7 @@ public final class SecretRoutes {
     this.requests = new OperatorRequests(pool);
   }
 
-  public void mount(Router router, BodyHandler jsonBody) {
+  public void mount(Router router, Handler<RoutingContext> jsonBody) {
     String base = "/v1/tenants/:tenant/endpoints/:endpoint/secret";
     router.post(base + "/rotate").handler(jsonBody).handler(this::rotate);
     router.post(base + "/extend").handler(jsonBody).handler(this::extend);
@@ -108,13 +108,7 @@ public final class SecretRoutes {
 
   private void extend(RoutingContext ctx) {
     long expected = IfMatch.require(ctx);
-    Object value = JsonBodies.object(ctx).getValue("expiresAt");
-    Instant expiresAt;
-    try {
-      expiresAt = Instant.parse(String.valueOf(value));
-    } catch (DateTimeParseException e) {
-      throw ApiError.badRequest("invalid_expiry", "expiresAt must be a UTC instant such as 2026-12-31T17:00:00Z");
-    }
+    Instant expiresAt = Instants.parse(JsonBodies.object(ctx).getValue("expiresAt"), "expiresAt", "invalid_expiry");
     applyAndShow(ctx, expected, "extend", (state, now) -> SecretTransitions.extend(state, expiresAt, now, config.maxOverlap()));
   }
 

@@ -7,11 +7,11 @@ import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.Ids;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -28,7 +28,7 @@ public final class TenantRoutes {
     this.raceAlerts = raceAlerts;
   }
 
-  public void mount(Router router, BodyHandler jsonBody) {
+  public void mount(Router router, Handler<RoutingContext> jsonBody) {
     router.post("/v1/tenants").handler(adminToken.required());
     router.post("/v1/tenants").handler(jsonBody).handler(this::create);
     router.get("/v1/tenants/:tenant").handler(this::get);

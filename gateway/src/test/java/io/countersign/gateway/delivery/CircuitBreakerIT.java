@@ -53,7 +53,7 @@ class CircuitBreakerIT {
           .filter(r -> r.receivedAtMillis() > openedAt + 200 && r.receivedAtMillis() < openUntil.toEpochMilli() - 50)
           .count();
       assertEquals(0, duringOpen, "attempts back off while the circuit is open");
-      assertTrue(gateway.get("/metrics", null).body().contains("countersign_circuit_opened_total{endpoint=\"" + sick + "\""));
+      assertTrue(gateway.metrics().contains("countersign_circuit_opened_total{endpoint=\"" + sick + "\""));
 
       // recovered: the probe sent once the circuit is half-open succeeds; everything is delivered and it closes
       receiver.answer("/sick", 200);

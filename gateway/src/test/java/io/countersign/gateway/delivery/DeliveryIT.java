@@ -82,7 +82,7 @@ class DeliveryIT {
     assertNotNull(attempts.getJsonObject(1).getInteger("latencyMs"));
     assertNotNull(delivery.getString("deliveredAt"));
 
-    String metrics = gateway.get("/metrics", null).body();
+    String metrics = gateway.metrics();
     for (String series : new String[] {"countersign_events_accepted_total", "countersign_ingest_latency_seconds_bucket",
         "countersign_delivery_end_to_end_seconds_bucket", "countersign_delivery_attempts_total{outcome=\"retry\"}",
         "countersign_ingest_batch_size_count", "countersign_outcome_batch_size_count", "countersign_backlog_deliveries",

@@ -51,7 +51,7 @@ class OperatorEventsIT {
       assertEquals(0, receiver.received("/catch-all").stream()
           .filter(r -> new String(r.body(), StandardCharsets.UTF_8).contains("countersign.")).count(),
           "catch-all endpoints do not get operator events");
-      assertTrue(gateway.get("/metrics", null).body().contains("countersign_operator_events_total{kind=\"endpoint_disabled\"}"));
+      assertTrue(gateway.metrics().contains("countersign_operator_events_total{kind=\"endpoint_disabled\"}"));
       assertEquals(400, gateway.postEvent("acme", token, "x", "countersign.fake", "{}").statusCode(),
           "the countersign. prefix is reserved");
     }

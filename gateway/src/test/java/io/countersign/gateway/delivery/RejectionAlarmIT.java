@@ -102,7 +102,7 @@ class RejectionAlarmIT {
     assertEquals("rejecting", view.getString("adoption"), "rejected deliveries during an overlap");
     assertNotNull(view.getJsonObject("signatureRejectionBurst"));
     Eventually.await(WAIT, "the burst's operator event", () -> operatorEvents(t, "signature_rejections_burst") == 1);
-    String metrics = gateway.get("/metrics", null).body();
+    String metrics = gateway.metrics();
     assertTrue(metrics.contains("countersign_signature_rejection_bursts_total{endpoint=\"" + id + "\""), "counted");
     assertTrue(metrics.contains("countersign_signature_rejection_burst{endpoint=\"" + id + "\",tenant=\"burst\"} 1.0"));
     Path log = Path.of(System.getProperty("countersign.test.log", "target/test-logs/gateway.log"));
@@ -129,7 +129,7 @@ class RejectionAlarmIT {
     JsonObject healed = gateway.endpoint(t, token, id);
     assertNull(healed.getJsonObject("signatureRejectionBurst"));
     assertFalse("rejecting".equals(healed.getString("adoption")), "a success after the rejections");
-    assertTrue(gateway.get("/metrics", null).body()
+    assertTrue(gateway.metrics()
         .contains("countersign_signature_rejection_burst{endpoint=\"" + id + "\",tenant=\"burst\"} 0.0"));
 
     // a new burst after the recovery counts only rejections after it

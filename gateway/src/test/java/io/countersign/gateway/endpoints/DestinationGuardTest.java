@@ -22,6 +22,32 @@ class DestinationGuardTest {
   }
 
   @Test
+  void ipv6FormsThatCarryAnInternalIpv4AreInternal() throws Exception {
+    for (String a : new String[] {
+        "::127.0.0.1", "::10.0.0.1", "::ffff:169.254.169.254",            // IPv4-compatible, IPv4-mapped
+        "64:ff9b::127.0.0.1", "64:ff9b::a9fe:a9fe", "64:ff9b::10.1.2.3",   // NAT64 well-known prefix
+        "64:ff9b:1::8.8.8.8", "64:ff9b:1:ffff::1",                         // local-use NAT64: never decodable here
+        "2002:7f00:1::", "2002:a00:1::1", "2002:a9fe:a9fe::",             // 6to4
+        "2001:0:7f00:1::1",                                                // Teredo, internal server
+        "2001:0:0808:0808::80ff:fffe",                                     // Teredo, client 127.0.0.1 (inverted)
+        "::1:0:0", "2001:db8::1", "100::1"}) {                             // rest of ::/80, documentation, discard
+      assertTrue(DestinationGuard.isInternal(InetAddress.getByName(a)), a);
+    }
+    for (String a : new String[] {"64:ff9b::8.8.8.8", "2002:808:808::1", "2001:0:808:808::f7f7:f7f7", "::8.8.8.8"}) {
+      assertFalse(DestinationGuard.isInternal(InetAddress.getByName(a)), a);
+    }
+  }
+
+  @Test
+  void portsOutsideOneTo65535AreRefused() {
+    for (String url : new String[] {"http://example.com:0/", "http://example.com:65536/", "http://example.com:99999/"}) {
+      assertEquals("invalid_url", assertThrows(ApiError.class, () -> DestinationGuard.parse(url)).code(), url);
+    }
+    assertEquals(65535, DestinationGuard.parse("https://example.com:65535/").getPort());
+    assertEquals(1, DestinationGuard.parse("http://example.com:1/").getPort());
+  }
+
+  @Test
   void everyResolvedAddressMustBePublicAndTheCheckedOneIsTheOneUsed() throws Exception {
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     try {

@@ -240,7 +240,7 @@ class SecretLifecycleIT {
     // the metrics follow the audit rows asynchronously (after the 409 has been answered)
     Eventually.await(WAIT, "the race metrics", () -> {
       try {
-        String metrics = gateway.get("/metrics", null).body();
+        String metrics = gateway.metrics();
         return metrics.contains("countersign_rotation_races_total{tenant=\"" + s.tenant + "\"} 5.0")
             && metrics.contains("countersign_rotation_race_alert{tenant=\"" + s.tenant + "\"} 1.0");
       } catch (Exception e) {
@@ -302,7 +302,7 @@ class SecretLifecycleIT {
     assertNotNull(afterCutoff.getString("lastSignatureRejectionAt"));
     assertEquals(401, afterCutoff.getJsonObject("lastDelivery").getInteger("statusCode"));
     assertEquals("not_rotating", afterCutoff.getString("adoption"));
-    assertTrue(gateway.get("/metrics", null).body().contains("countersign_signature_rejections_total{endpoint=\""
+    assertTrue(gateway.metrics().contains("countersign_signature_rejections_total{endpoint=\""
         + lagging.endpointId + "\",tenant=\"" + lagging.tenant + "\"}"));
     assertNotNull(newB.getString("secret"));
   }

@@ -58,6 +58,7 @@ public final class TestGateway implements AutoCloseable {
     all.put("admin.token", ADMIN_TOKEN);
     all.put("http.port", "0");
     all.put("http.host", "127.0.0.1");
+    all.put("management.port", "0");
     all.put("database.url", databaseUrl == null ? "" : databaseUrl);
     all.put("delivery.allowPrivateNetworks", "true");
     all.put("delivery.retrySchedule", "1s,2s");
@@ -85,6 +86,12 @@ public final class TestGateway implements AutoCloseable {
 
   public Gateway gateway() {
     return gateway;
+  }
+
+  /** The Prometheus text from the management port. */
+  public String metrics() throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.managementPort() + "/metrics"))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
   /** Creates a tenant and returns its API token. */
