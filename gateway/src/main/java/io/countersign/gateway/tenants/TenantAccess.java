@@ -13,6 +13,9 @@ import java.util.regex.Pattern;
 public final class TenantAccess implements Handler<RoutingContext> {
   public static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
+  /** Compared against when the tenant does not exist, so that case does the same work as a wrong token. */
+  private static final byte[] UNKNOWN_TENANT_HASH = Tokens.hash(Tokens.newToken());
+
   private final TenantDirectory directory;
   private final AdminToken adminToken;
 
@@ -37,13 +40,15 @@ public final class TenantAccess implements Handler<RoutingContext> {
     // hold the body until the tenant is known: the body handler of the next route resumes it
     ctx.request().pause();
     directory.find(tenantId).onSuccess(tenant -> {
+      // the same hash and comparison whether or not the tenant exists: the refusal takes the same time
+      boolean tokenMatches = Tokens.matches(token, tenant == null ? UNKNOWN_TENANT_HASH : tenant.tokenHash());
       if (tenant == null) {
         ctx.fail(admin ? ApiError.notFound("tenant_not_found", "tenant " + tenantId + " does not exist")
             : ApiError.unauthorized("token is not valid for this tenant"));
       } else if (admin) {
         new Principal(Principal.ADMIN_ACTOR, true, tenantId).attach(ctx);
         ctx.next();
-      } else if (Tokens.matches(token, tenant.tokenHash())) {
+      } else if (tokenMatches) {
         new Principal(tenant.tokenId(), false, tenantId).attach(ctx);
         ctx.next();
       } else {

@@ -22,8 +22,11 @@ public final class TenantRoutes {
   private final AdminToken adminToken;
   private final RaceAlerts raceAlerts;
 
-  public TenantRoutes(Pool pool, AdminToken adminToken, RaceAlerts raceAlerts) {
+  private final TenantDirectory directory;
+
+  public TenantRoutes(Pool pool, AdminToken adminToken, RaceAlerts raceAlerts, TenantDirectory directory) {
     this.pool = pool;
+    this.directory = directory;
     this.adminToken = adminToken;
     this.raceAlerts = raceAlerts;
   }
@@ -54,6 +57,7 @@ public final class TenantRoutes {
             ? Future.failedFuture(ApiError.conflict("tenant_exists", "tenant " + id + " already exists"))
             : Future.succeededFuture(rows.iterator().next()))
         .onSuccess(row -> {
+          directory.forget(id);
           ctx.response().setStatusCode(201);
           Responses.json(ctx.response(), new JsonObject().put("id", id).put("name", name).put("token", token)
               .put("tokenId", tokenId).put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString()));
