@@ -79,6 +79,7 @@ async function openConsole(t, token) {
   const logged = [];
   page.on('console', (m) => logged.push(m.text()));
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) pageErrors.push(m.text()); });
   page.on('dialog', (d) => d.accept());          // the "I have stored it" and drop confirmations
   await page.goto(gatewayUrl + '/console/');
   await page.fill('#tenant', t);
@@ -127,7 +128,7 @@ before(async () => {
 });
 
 after(async () => {
-  assert.deepEqual(pageErrors, [], 'no uncaught errors in the console pages');
+  assert.deepEqual(pageErrors, [], 'no uncaught errors or Content-Security-Policy refusals in the console pages');
   if (browser) await browser.close();
   if (gateway) gateway.kill('SIGTERM');
   if (receiver) receiver.close();
