@@ -52,7 +52,8 @@ final class ApiVerticle extends VerticleBase {
   /** What every instance shares. */
   record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
       RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port,
-      ClientErrors clientErrors, AtomicInteger openConnections, int connectionLimit) {}
+      ClientErrors clientErrors, AtomicInteger openConnections, int connectionLimit,
+      java.util.function.Supplier<String> databaseState) {}
 
   private final Shared shared;
   private static final long SHUTDOWN_GRACE_MS = 10_000;
@@ -95,7 +96,7 @@ final class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
     // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints
-    new HealthRoutes(vertx, shared.pool()).mount(router);
+    new HealthRoutes(vertx, shared.pool(), shared.databaseState()).mount(router);
     // the operator console: static files that use the public API only, and may not be framed or load anything else
     router.getWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
     router.get("/console/*").handler(ConsoleHeaders::add).handler(io.vertx.ext.web.handler.StaticHandler

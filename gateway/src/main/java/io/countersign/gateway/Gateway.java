@@ -6,6 +6,7 @@ import io.countersign.gateway.db.DatabaseTarget;
 import io.countersign.gateway.delivery.BacklogMonitor;
 import io.countersign.gateway.delivery.RetentionPruner;
 import io.countersign.gateway.db.EmbeddedPostgresServer;
+import io.countersign.gateway.db.EmbeddedSupervisor;
 import io.countersign.gateway.db.Migrations;
 import io.countersign.gateway.http.ClientErrors;
 import io.countersign.gateway.ingest.OperatorEvents;
@@ -28,6 +29,7 @@ import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,15 +50,17 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final Pool pool;
   private final EmbeddedPostgresServer embedded;
+  private final EmbeddedSupervisor supervisor;
   private final int port;
   private final int managementPort;
   private final String nodeId;
 
-  private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, int port, int managementPort,
-      String nodeId) {
+  private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, EmbeddedSupervisor supervisor, int port,
+      int managementPort, String nodeId) {
     this.vertx = vertx;
     this.pool = pool;
     this.embedded = embedded;
+    this.supervisor = supervisor;
     this.port = port;
     this.managementPort = managementPort;
     this.nodeId = nodeId;
@@ -66,8 +70,15 @@ public final class Gateway implements AutoCloseable {
     return start(config, Clock.systemUTC());
   }
 
-  /** Starts everything and returns once the HTTP port accepts requests. Blocking; call it from main or a test. */
   public static Gateway start(GatewayConfig config, Clock clock) throws Exception {
+    return start(config, clock, () -> LOG.error("the embedded database is gone for good; this gateway cannot serve"));
+  }
+
+  /**
+   * Starts everything and returns once the HTTP port accepts requests. Blocking; call it from main or a test.
+   * {@code giveUp} runs if a supervised embedded database cannot be restarted (main exits the process).
+   */
+  public static Gateway start(GatewayConfig config, Clock clock, Runnable giveUp) throws Exception {
     EmbeddedPostgresServer embedded = null;
     DatabaseTarget target;
     if (config.database().isEmbedded()) {
@@ -97,28 +108,37 @@ public final class Gateway implements AutoCloseable {
           .using(vertx)
           .build();
       Metrics metrics = new Metrics();
+      EmbeddedSupervisor supervisor = null;
+      if (embedded != null) {
+        supervisor = new EmbeddedSupervisor(vertx, embedded, metrics, config.database().embedded().maxRestarts(),
+            giveUp);
+        supervisor.start();
+      }
+      EmbeddedSupervisor watched = supervisor;
+      Supplier<String> databaseState = () -> watched == null || watched.state() == EmbeddedSupervisor.State.UP
+          ? "up" : "restarting";
       OperatorEvents operatorEvents = new OperatorEvents(pool, metrics, clock);
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
           new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
           metrics, operatorEvents, nodeId, clock, port, new ClientErrors(metrics), new AtomicInteger(),
-          config.http().connectionLimit());
+          config.http().connectionLimit(), databaseState);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval(),
           config.secrets().remindBefore(), operatorEvents)));
       await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));
       await(vertx.deployVerticle(new RetentionPruner(pool, clock, config.retention().deliveredAfter(),
           config.retention().interval())));
-      ManagementVerticle management = new ManagementVerticle(pool, metrics, config.management().host(),
-          config.management().port());
+      ManagementVerticle management = new ManagementVerticle(pool, metrics, databaseState,
+          config.management().host(), config.management().port());
       await(vertx.deployVerticle(management));
       LOG.info("Countersign gateway {} listening on {}:{} with {} event loops; metrics on {}:{}", nodeId,
           config.http().host(), port, config.instances(), config.management().host(), management.actualPort());
       if (!config.delivery().enabled()) {
         LOG.info("delivery is disabled: this process only ingests; processes with delivery enabled send its events");
       }
-      return new Gateway(vertx, pool, embedded, port, management.actualPort(), nodeId);
+      return new Gateway(vertx, pool, embedded, supervisor, port, management.actualPort(), nodeId);
     } catch (Exception e) {
       if (vertx != null) {
         vertx.close();
@@ -146,6 +166,9 @@ public final class Gateway implements AutoCloseable {
   /** Graceful stop: verticles stop taking work and release their leases, then the pool, Vert.x and PostgreSQL stop. */
   @Override
   public void close() {
+    if (supervisor != null) {
+      supervisor.stop();   // the database is about to stop on purpose
+    }
     try {
       for (String id : vertx.deploymentIDs()) {
         await(vertx.undeploy(id));

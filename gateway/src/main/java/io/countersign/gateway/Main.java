@@ -120,7 +120,9 @@ public final class Main implements Callable<Integer> {
     Gateway gateway;
     try {
       config = ConfigLoader.load(Optional.ofNullable(options.config), System.getenv(), overrides);
-      gateway = Gateway.start(config);
+      // a supervised embedded database that cannot be restarted: exit (off the event loop) for a supervisor to act
+      gateway = Gateway.start(config, java.time.Clock.systemUTC(), () -> new Thread(() -> System.exit(3),
+          "countersign-give-up").start());
     } catch (ConfigException e) {
       System.err.println("countersign: " + e.getMessage());
       return 2;

@@ -18,13 +18,16 @@ import io.vertx.sqlclient.Pool;
 final class ManagementVerticle extends VerticleBase {
   private final Pool pool;
   private final Metrics metrics;
+  private final java.util.function.Supplier<String> databaseState;
   private final String host;
   private final int port;
   private HttpServer server;
 
-  ManagementVerticle(Pool pool, Metrics metrics, String host, int port) {
+  ManagementVerticle(Pool pool, Metrics metrics, java.util.function.Supplier<String> databaseState, String host,
+      int port) {
     this.pool = pool;
     this.metrics = metrics;
+    this.databaseState = databaseState;
     this.host = host;
     this.port = port;
   }
@@ -33,7 +36,7 @@ final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     metrics.mount(router);
-    new HealthRoutes(vertx, pool).mount(router);
+    new HealthRoutes(vertx, pool, databaseState).mount(router);
     new ErrorHandler(new ClientErrors(metrics)).install(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setIdleTimeout(60)
         .setHttp2ClearTextEnabled(false)).requestHandler(router);

@@ -43,7 +43,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
     }
   }
 
-  public record Embedded(Path dataDirectory, int port) {}
+  public record Embedded(Path dataDirectory, int port, int maxRestarts) {}
 
   public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches) {}
 

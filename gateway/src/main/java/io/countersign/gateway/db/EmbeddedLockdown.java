@@ -49,7 +49,7 @@ final class EmbeddedLockdown {
   private final String password;
   private final boolean newCluster;
   /** An existing cluster from before the lockdown: its password is set in single-user mode by {@link #apply()}. */
-  private final boolean unprotected;
+  private boolean unprotected;
 
   EmbeddedLockdown(Path data, Path binaries) throws IOException {
     this.data = data;
@@ -90,6 +90,7 @@ final class EmbeddedLockdown {
       if (unprotected) {
         setPassword();
         PrivateFiles.write(passwordFile, password + "\n");
+        unprotected = false;
         LOG.info("locked down an embedded PostgreSQL data directory made by an earlier version: it now requires"
             + " a password, kept owner-only in {}", passwordFile);
       }

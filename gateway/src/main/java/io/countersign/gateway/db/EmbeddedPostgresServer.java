@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
-  private final EmbeddedPostgres postgres;
-  private final String password;
+  private final Path data;
+  private final Path binaries;
+  private final EmbeddedLockdown lockdown;
+  private volatile EmbeddedPostgres postgres;
 
-  private EmbeddedPostgresServer(EmbeddedPostgres postgres, String password) {
-    this.postgres = postgres;
-    this.password = password;
+  private EmbeddedPostgresServer(Path data, Path binaries, EmbeddedLockdown lockdown) {
+    this.data = data;
+    this.binaries = binaries;
+    this.lockdown = lockdown;
   }
 
   public static EmbeddedPostgresServer start(Path dataDirectory, int port) throws IOException {
@@ -41,8 +44,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     Path binaries = data.resolveSibling(data.getFileName() + "-bin");
     EmbeddedLockdown.createPrivateDirectory(binaries);
     stopOrphanedPostmaster(data, binaries);
-    EmbeddedLockdown lockdown = new EmbeddedLockdown(data, binaries);
-    String password = lockdown.password();
+    EmbeddedPostgresServer server = new EmbeddedPostgresServer(data, binaries, new EmbeddedLockdown(data, binaries));
+    LOG.info("starting embedded PostgreSQL with data directory {}", data);
+    server.launch(port);
+    // zonky unpacks the binaries with permissive modes; nothing under the data directory stays writable by others
+    EmbeddedLockdown.removeOthersWrite(binaries);
+    return server;
+  }
+
+  private void launch(int port) throws IOException {
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(data.toFile())
         .setCleanDataDirectory(false)
@@ -58,23 +68,54 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // after initdb (a new directory) and before the postmaster starts: set the password and require it
         .setDataDirectoryCustomizer(dir -> lockdown.apply())
         // zonky's own readiness check connects too, and needs the password like everyone else
-        .setConnectConfig("password", password)
+        .setConnectConfig("password", lockdown.password())
         // Gateway.close stops it after the pool and Vert.x; a hook of its own would stop it under their feet (a WARN
         // on every SIGTERM)
         .setRegisterShutdownHook(false);
     if (lockdown.newCluster()) {
-      // zonky runs initdb with "-A trust"; these come after it and win
+      // zonky runs initdb with "-A trust"; these come after it and win (only a new directory runs initdb)
       builder.setLocaleConfig("pwfile", lockdown.passwordFile().toString())
           .setLocaleConfig("auth", "scram-sha-256");
     }
     if (port > 0) {
       builder.setPort(port);
     }
-    LOG.info("starting embedded PostgreSQL with data directory {}", data);
-    EmbeddedPostgres started = builder.start();
-    // zonky unpacks the binaries with permissive modes; nothing under the data directory stays writable by others
-    EmbeddedLockdown.removeOthersWrite(binaries);
-    return new EmbeddedPostgresServer(started, password);
+    postgres = builder.start();
+  }
+
+  /**
+   * Starts PostgreSQL again on the same data directory and port after its postmaster died (its own crash recovery
+   * replays the WAL), so the gateway's pool finds it where it was. Blocking; throws if it does not come up.
+   */
+  public void restart() throws IOException {
+    int port = port();
+    try {
+      // releases zonky's lock on the directory; stopping a postmaster that is already gone fails, which is fine
+      postgres.close();
+    } catch (IOException | RuntimeException alreadyGone) {
+      LOG.debug("closing the dead embedded PostgreSQL: {}", alreadyGone.toString());
+    }
+    launch(port);
+  }
+
+  /** The postmaster's pid from {@code postmaster.pid}, or -1 when there is none. */
+  public long postmasterPid() {
+    try {
+      String first = java.nio.file.Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
+      return Long.parseLong(first);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** True while the postmaster process is alive. */
+  public boolean running() {
+    long pid = postmasterPid();
+    return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  public Path dataDirectory() {
+    return data;
   }
 
   public int port() {
@@ -83,7 +124,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   /** Where to connect, with the password (its {@code toString} leaves the password out). */
   public DatabaseTarget target() {
-    return new DatabaseTarget("127.0.0.1", port(), "postgres", "postgres", password);
+    return new DatabaseTarget("127.0.0.1", port(), "postgres", "postgres", lockdown.password());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.countersign.gateway.health;
 
+import java.util.function.Supplier;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Responses;
 import io.vertx.core.Future;
@@ -19,10 +20,13 @@ public final class HealthRoutes {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final Supplier<String> databaseState;
 
-  public HealthRoutes(Vertx vertx, Pool pool) {
+  /** {@code databaseState} says "restarting" while a supervised embedded database is being restarted. */
+  public HealthRoutes(Vertx vertx, Pool pool, Supplier<String> databaseState) {
     this.vertx = vertx;
     this.pool = pool;
+    this.databaseState = databaseState;
   }
 
   public void mount(Router router) {
@@ -32,6 +36,11 @@ public final class HealthRoutes {
   }
 
   private void ready(RoutingContext ctx) {
+    if ("restarting".equals(databaseState.get())) {
+      ctx.fail(ApiError.unavailable("database_unavailable", "the embedded database is being restarted", 1)
+          .with(new JsonObject().put("database", "restarting")));
+      return;
+    }
     databaseAnswers().onComplete(ar -> {
       if (ar.succeeded()) {
         Responses.json(ctx.response(), new JsonObject().put("status", "ok").put("database", "up"));

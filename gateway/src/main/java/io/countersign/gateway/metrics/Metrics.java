@@ -125,6 +125,11 @@ public final class Metrics {
         Tags.of("tenant", tenantId, "endpoint", endpointId), new AtomicInteger())).set(open ? 1 : 0);
   }
 
+  /** An attempt to restart the embedded PostgreSQL after it died, and whether it came back. */
+  public void embeddedDatabaseRestart(boolean ok) {
+    registry.counter("countersign_embedded_database_restarts", "outcome", ok ? "restarted" : "failed").increment();
+  }
+
   public void clientError(String kind) {
     registry.counter("countersign_client_errors", "kind", kind).increment();
   }

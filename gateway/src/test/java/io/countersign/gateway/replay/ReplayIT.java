@@ -111,7 +111,15 @@ class ReplayIT {
         assertEquals(202, gateway.postEvent("acme", token, "p" + i, "order.created", "{}").statusCode());
       }
       // both rejected once and now waiting an hour for their retry: pending, so status=failed finds nothing
-      Eventually.await(WAIT, "two rejected attempts", () -> receiver.received("/slow").size() == 2);
+      Eventually.await(WAIT, "two rejected attempts, recorded", () -> {
+        try {
+          JsonArray pending = new JsonObject(gateway.get("/v1/tenants/acme/deliveries?status=pending", token).body())
+              .getJsonArray("data");
+          return pending.size() == 2 && pending.stream().allMatch(d -> ((JsonObject) d).getInteger("attemptCount") == 1);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
       receiver.answer("/slow", 200);
       String path = "/v1/tenants/acme/endpoints/" + endpointId + "/replay";
       String body = new JsonObject().put("since", since.toString()).put("status", "pending").encode();
