@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+  /** A first start may run initdb on a slow machine. */
+  private static final java.time.Duration FIRST_START_WAIT = java.time.Duration.ofSeconds(60);
+  /** A restart runs crash recovery; a server that is not up by then counts as a failed attempt. */
+  private static final java.time.Duration RESTART_WAIT = java.time.Duration.ofSeconds(30);
 
   private final Path data;
   private final Path binaries;
@@ -46,18 +50,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     stopOrphanedPostmaster(data, binaries);
     EmbeddedPostgresServer server = new EmbeddedPostgresServer(data, binaries, new EmbeddedLockdown(data, binaries));
     LOG.info("starting embedded PostgreSQL with data directory {}", data);
-    server.launch(port);
+    server.launch(port, FIRST_START_WAIT);
     // zonky unpacks the binaries with permissive modes; nothing under the data directory stays writable by others
     EmbeddedLockdown.removeOthersWrite(binaries);
     return server;
   }
 
-  private void launch(int port) throws IOException {
+  private void launch(int port, java.time.Duration startupWait) throws IOException {
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(data.toFile())
         .setCleanDataDirectory(false)
         .setOverrideWorkingDirectory(binaries.toFile())
-        .setPGStartupWait(java.time.Duration.ofSeconds(60))
+        .setPGStartupWait(startupWait)
         // zonky turns this off for speed; a 2xx from Countersign promises the event is durable
         .setServerConfig("synchronous_commit", "on")
         .setServerConfig("max_connections", "200")
@@ -95,7 +99,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     } catch (IOException | RuntimeException alreadyGone) {
       LOG.debug("closing the dead embedded PostgreSQL: {}", alreadyGone.toString());
     }
-    launch(port);
+    launch(port, RESTART_WAIT);
   }
 
   /** The postmaster's pid from {@code postmaster.pid}, or -1 when there is none. */
