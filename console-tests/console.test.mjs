@@ -306,6 +306,33 @@ test('a 401 burst shows a red banner offering roll back or extend; an overlap en
   await context.close();
 });
 
+test('the Events view lists, filters and pages events, and opens one with its deliveries and attempts', async () => {
+  const token = await tenant('evlog');
+  const ep = await endpoint('evlog', token, '/evlog');
+  const ids = [];
+  for (const [i, type] of ['order.created', 'invoice.sent', 'order.paid'].entries()) {
+    const r = await api('POST', '/v1/tenants/evlog/events', token, { i }, { 'Idempotency-Key': 'ev-' + i, 'Event-Type': type });
+    assert.equal(r.status, 202);
+    ids.push(r.json.id);
+  }
+  await until('the deliveries', () => received.filter((r) => r.path === '/evlog').length >= 3);
+  const { page, context } = await openConsole('evlog', token);
+  await page.click('nav button[data-view="events"]');
+  await page.waitForSelector('#events-table tbody tr');
+  assert.equal(await page.locator('#events-table tbody tr').count(), 3);
+  assert.equal(await page.locator('#events-table tbody tr').first().getAttribute('data-event'), ids[2], 'newest first');
+  await page.fill('#events-type', 'order.*');
+  await page.click('#events-form button[type="submit"]');
+  await until('the filtered list', async () => (await page.locator('#events-table tbody tr').count()) === 2);
+  await page.locator(`#events-table tr[data-event="${ids[0]}"]`).click();
+  await page.locator('#event-detail .delivery').waitFor();
+  const detail = await page.locator('#event-detail').innerText();
+  assert.match(detail, new RegExp(ep.id + ': delivered after 1 attempts'));
+  assert.match(detail, /200/);
+  await page.screenshot({ path: ARTIFACTS + 'events.png', fullPage: true });
+  await context.close();
+});
+
 test('a failed delivery is listed and replayed by time window', async () => {
   const token = await tenant('replay');
   const ep = await endpoint('replay', token, '/replay');

@@ -276,12 +276,66 @@
       'No audit entries yet.'));
   }
 
+  // The event log: filters, newest first, "Older events" follows the cursor; a row opens its deliveries and attempts.
+  let eventsCursor = null;
+  function eventsQuery() {
+    const q = new URLSearchParams({ limit: '50' });
+    [['eventType', 'events-type'], ['status', 'events-status'], ['endpoint', 'events-endpoint'], ['since', 'events-since'],
+      ['until', 'events-until'], ['idempotencyKey', 'events-key']].forEach(([name, id]) => {
+      const v = $(id).value.trim();
+      if (v) q.set(name, v);
+    });
+    return q;
+  }
+
+  async function loadEvents(more) {
+    const q = eventsQuery();
+    if (more && eventsCursor) q.set('cursor', eventsCursor);
+    const r = await api('GET', '/events?' + q.toString());
+    if (!r.ok) { message($('events-result'), 'error', (r.json.code ? r.json.code + ': ' : '') + (r.json.detail || r.status)); return; }
+    $('events-result').replaceChildren();
+    eventsCursor = r.json.nextCursor;
+    $('events-more').hidden = !eventsCursor;
+    const rows = r.json.data.map((e) => el('tr', { class: 'event-row', 'data-event': e.id, tabindex: '0',
+      onclick: () => showEvent(e.id), onkeydown: (ev) => { if (ev.key === 'Enter') showEvent(e.id); } },
+      el('td', {}, utc(e.createdAt)), el('td', {}, el('code', {}, e.id)), el('td', {}, e.eventType),
+      el('td', {}, e.deliveries.delivered + ' delivered, ' + e.deliveries.pending + ' pending, ' + e.deliveries.failed + ' failed'),
+      el('td', {}, e.idempotencyKey)));
+    if (more) {
+      const body = $('events-table').querySelector('tbody');
+      if (body) { rows.forEach((row) => body.append(row)); return; }
+    }
+    $('events-table').replaceChildren(table(['Created (UTC)', 'Event', 'Type', 'Deliveries', 'Idempotency-Key'], rows,
+      'No events match. Events appear here as senders post them.'));
+  }
+
+  async function showEvent(id) {
+    const r = await api('GET', '/events/' + encodeURIComponent(id));
+    if (!r.ok) { message($('event-detail'), 'error', r.json.detail || r.status); return; }
+    const e = r.json;
+    $('event-detail').replaceChildren(el('article', { class: 'endpoint event-detail', 'data-event': e.id },
+      el('h2', {}, e.eventType + ' ', el('code', {}, e.id)),
+      el('p', {}, 'created ' + utc(e.createdAt) + ', Idempotency-Key ' + e.idempotencyKey),
+      e.deliveries.length ? e.deliveries.map((d) => el('div', { class: 'delivery' },
+        el('h3', {}, d.endpointId + ': ' + d.status + ' after ' + d.attemptCount + ' attempts'),
+        table(['#', 'At (UTC)', 'Status', 'Latency', 'Error'], d.attempts.map((a) => el('tr', {}, el('td', {}, a.number),
+          el('td', {}, utc(a.at)), el('td', {}, a.statusCode == null ? '' : a.statusCode), el('td', {}, a.latencyMs + ' ms'),
+          el('td', {}, a.error || ''))), 'No attempt yet.')))
+        : el('p', { class: 'empty' }, 'No endpoint was subscribed to this event.'),
+      el('pre', { class: 'payload' }, JSON.stringify(e.payload, null, 2))));
+  }
+
   function show(view) {
     $('login-hint').hidden = true;
-    ['endpoints', 'deliveries', 'audit'].forEach((v) => { $('view-' + v).hidden = v !== view; });
+    ['endpoints', 'events', 'deliveries', 'audit'].forEach((v) => { $('view-' + v).hidden = v !== view; });
     document.querySelectorAll('nav button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
     if (view === 'endpoints') loadEndpoints();
     if (view === 'deliveries') loadDeliveries();
+    if (view === 'events') {
+      $('events-endpoint').replaceChildren(el('option', { value: '' }, 'any'),
+        ...state.endpoints.map((e) => el('option', { value: e.id }, e.url)));
+      loadEvents(false);
+    }
     if (view === 'audit') loadAudit();
   }
 
@@ -294,6 +348,9 @@
     show('endpoints');
   });
   document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => show(b.dataset.view)));
+
+  $('events-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadEvents(false); });
+  $('events-more').addEventListener('click', () => loadEvents(true));
 
   $('create-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -31,6 +31,23 @@ public final class Ids {
     return next("tok_");
   }
 
+  /**
+   * The lowest event id that can have been minted at {@code t} or later: a bound for scanning events by time along
+   * their primary key (the time prefix is the gateway's clock; callers leave a margin for skew).
+   */
+  public static String eventsFrom(java.time.Instant t) {
+    return "msg_" + timeChars(Math.max(0, t.toEpochMilli())) + "0".repeat(16);
+  }
+
+  private static String timeChars(long time) {
+    char[] out = new char[10];
+    for (int i = 9; i >= 0; i--) {
+      out[i] = ALPHABET[(int) (time & 31)];
+      time >>>= 5;
+    }
+    return new String(out);
+  }
+
   static String next(String prefix) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long time = System.currentTimeMillis();

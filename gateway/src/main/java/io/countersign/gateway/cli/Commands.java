@@ -409,6 +409,84 @@ public final class Commands {
     }
   }
 
+  @Command(name = "events", mixinStandardHelpOptions = true, description = "The event log.",
+      subcommands = {EventsList.class, EventsShow.class})
+  public static final class Events extends Group {}
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Events newest first, with filters.")
+  static final class EventsList extends Base {
+    @Option(names = "--event-type", description = "An event type, or a prefix such as order.*")
+    String eventType;
+
+    @Option(names = "--status", description = "pending (any delivery), failed (any) or delivered (all).")
+    String status;
+
+    @Option(names = "--endpoint")
+    String endpoint;
+
+    @Option(names = "--since", description = "UTC instant.")
+    String since;
+
+    @Option(names = "--until", description = "UTC instant.")
+    String until;
+
+    @Option(names = "--key", description = "The sender's Idempotency-Key.")
+    String idempotencyKey;
+
+    @Option(names = "--limit", defaultValue = "50", description = "Events per page, at most 500 (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--cursor", description = "The nextCursor printed by the previous page.")
+    String cursor;
+
+    @Override
+    public Integer call() throws Exception {
+      StringBuilder q = new StringBuilder("?limit=").append(limit);
+      Audit.append(q, "eventType", eventType);
+      Audit.append(q, "status", status);
+      Audit.append(q, "endpoint", endpoint);
+      Audit.append(q, "since", since);
+      Audit.append(q, "until", until);
+      Audit.append(q, "idempotencyKey", idempotencyKey);
+      Audit.append(q, "cursor", cursor);
+      ApiClient.Answer a = target.client().get(target.tenantPath() + "/events" + q);
+      if (!a.ok()) {
+        return fail(a);
+      }
+      JsonArray data = a.body().getJsonArray("data");
+      if (data.isEmpty()) {
+        out().println("no events match");
+      }
+      for (Object o : data) {
+        JsonObject e = (JsonObject) o;
+        JsonObject d = e.getJsonObject("deliveries");
+        out().printf("%s  %s  %-30s pending %d, delivered %d, failed %d  key %s%n", e.getString("createdAt"),
+            e.getString("id"), e.getString("eventType"), d.getLong("pending"), d.getLong("delivered"),
+            d.getLong("failed"), e.getString("idempotencyKey"));
+      }
+      if (a.body().getString("nextCursor") != null) {
+        out().println("more: --cursor " + a.body().getString("nextCursor"));
+      }
+      return OK;
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "One event: payload, deliveries and attempts.")
+  static final class EventsShow extends Base {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "EVENT_ID")
+    String eventId;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = target.client().get(target.tenantPath() + "/events/" + eventId);
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().println(a.body().encodePrettily());
+      return OK;
+    }
+  }
+
   @Command(name = "replay", mixinStandardHelpOptions = true, description = "Re-queue an endpoint's deliveries in a time window.")
   public static final class Replay extends Base {
     @Option(names = "--endpoint", required = true)
@@ -483,7 +561,7 @@ public final class Commands {
       return before == null && after == null ? "-" : "v" + (before == null ? "-" : before) + "->v" + after;
     }
 
-    private static void append(StringBuilder q, String name, String value) {
+    static void append(StringBuilder q, String name, String value) {
       if (value != null) {
         q.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
       }

@@ -68,9 +68,11 @@ public final class EndpointRoutes {
     List<String> eventTypes = eventTypes(body.getValue("eventTypes"));
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    WebhookSecret secret = WebhookSecret.generate();
+    WebhookSecret supplied = SuppliedSecret.parse(body.getValue("secret"));
+    WebhookSecret secret = supplied != null ? supplied : WebhookSecret.generate();
     guard.resolve(uri)
-        .compose(checked -> requests.once(key, client -> insert(client, principal, secret, url, eventTypes, rateLimit)))
+        .compose(checked -> requests.once(key, client -> insert(client, principal, secret, supplied != null, url,
+            eventTypes, rateLimit)))
         .compose(answer -> withSecret(answer, secret, store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
@@ -79,9 +81,13 @@ public final class EndpointRoutes {
   /**
    * Puts the secret an answer issued into it: {@code fresh} on a first answer; on a replay the one it issued, read
    * back from the endpoint only while it is still the current secret (after that it is never shown again: 409).
+   * A secret the caller supplied ({@code secretSupplied} in the answer) is never shown back.
    */
   public static Future<Answer> withSecret(Answer answer, WebhookSecret fresh, EndpointStore store, SecretCipher cipher,
       String tenantId) {
+    if (Boolean.TRUE.equals(answer.body().getBoolean("secretSupplied"))) {
+      return Future.succeededFuture(answer);
+    }
     if (!answer.replayed()) {
       return Future.succeededFuture(new Answer(answer.status(), answer.body().copy().put("secret", fresh.reveal()),
           answer.endpointId(), answer.secretId()));
@@ -99,8 +105,8 @@ public final class EndpointRoutes {
     });
   }
 
-  private Future<Answer> insert(SqlClient client, Principal principal, WebhookSecret secret, String url,
-      List<String> eventTypes, Integer rateLimit) {
+  private Future<Answer> insert(SqlClient client, Principal principal, WebhookSecret secret, boolean supplied,
+      String url, List<String> eventTypes, Integer rateLimit) {
     String tenantId = principal.tenantId();
     String endpointId = Ids.endpoint();
     String secretId = Ids.secret();
@@ -112,7 +118,8 @@ public final class EndpointRoutes {
         .addInteger(rateLimit);
     // the stored answer holds the secret's id, never its value; the first answer carries the value
     return client.preparedQuery(EndpointSql.INSERT).execute(params)
-        .map(rows -> new Answer(201, store.view(rows.iterator().next()), endpointId, secretId));
+        .map(rows -> new Answer(201, supplied ? store.view(rows.iterator().next()).put("secretSupplied", true)
+            : store.view(rows.iterator().next()), endpointId, secretId));
   }
 
   private void list(RoutingContext ctx) {

@@ -1,5 +1,8 @@
 package io.countersign.gateway.ingest;
 
+import io.countersign.gateway.Ids;
+import io.countersign.gateway.Wire;
+import io.countersign.gateway.http.QueryParams;
 import static io.countersign.gateway.Wire.iso;
 
 import io.countersign.gateway.http.ApiError;
@@ -18,7 +21,10 @@ import io.vertx.sqlclient.Tuple;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code GET /v1/tenants/:tenant/events/:id}: the event, its payload as posted, and every delivery and attempt. */
+/**
+ * The event log: {@code GET /v1/tenants/:tenant/events} lists events newest first with filters and a stable cursor;
+ * {@code GET /v1/tenants/:tenant/events/:id} gives one event, its payload as posted, and every delivery and attempt.
+ */
 public final class EventRoutes {
   private final Pool pool;
 
@@ -26,8 +32,110 @@ public final class EventRoutes {
     this.pool = pool;
   }
 
+  private static final int DEFAULT_LIMIT = 50;
+  private static final int MAX_LIMIT = 500;
+  private static final java.util.regex.Pattern EVENT_ID = java.util.regex.Pattern.compile("msg_[0-9A-Z]{26}");
+  /** Ids carry the minting gateway's clock, created_at the database's: time bounds on ids leave this margin. */
+  private static final java.time.Duration SKEW = java.time.Duration.ofMinutes(5);
+  private static final java.util.Set<String> STATUSES = java.util.Set.of("pending", "failed", "delivered");
+
   public void mount(Router router) {
+    router.get("/v1/tenants/:tenant/events").handler(this::list);
     router.get("/v1/tenants/:tenant/events/:event").handler(this::get);
+  }
+
+  private void list(RoutingContext ctx) {
+    String tenantId = Principal.of(ctx).tenantId();
+    String type = QueryParams.text(ctx, "eventType");
+    String exactType = null;
+    String typePattern = null;
+    if (type != null) {
+      boolean prefix = type.endsWith(".*");
+      String name = prefix ? type.substring(0, type.length() - 2) : type;
+      if (!IngestRoutes.EVENT_TYPE.matcher(name).matches()) {
+        throw ApiError.badRequest("invalid_event_type", "eventType must be an event type or a prefix such as order.*");
+      }
+      if (prefix) {
+        typePattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%";
+      } else {
+        exactType = name;
+      }
+    }
+    String status = QueryParams.text(ctx, "status");
+    if (status != null && !STATUSES.contains(status)) {
+      throw ApiError.badRequest("invalid_status", "status must be pending, failed or delivered");
+    }
+    java.time.Instant since = QueryParams.instant(ctx, "since", "invalid_since");
+    java.time.Instant until = QueryParams.instant(ctx, "until", "invalid_until");
+    String include = QueryParams.text(ctx, "include");
+    if (include != null && !include.equals("payload")) {
+      throw ApiError.badRequest("invalid_include", "include may only be payload");
+    }
+    String below = "msg_~";   // above every id
+    String cursor = QueryParams.text(ctx, "cursor");
+    if (cursor != null) {
+      below = decodeCursor(cursor);
+    }
+    if (until != null) {
+      String bound = Ids.eventsFrom(until.plus(SKEW));
+      below = bound.compareTo(below) < 0 ? bound : below;
+    }
+    String from = since == null ? "msg_" : Ids.eventsFrom(since.minus(SKEW));
+    String key = QueryParams.text(ctx, "idempotencyKey");
+    int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+    Tuple params = Tuple.tuple().addString(tenantId).addString(below).addString(from).addString(exactType)
+        .addString(typePattern).addOffsetDateTime(Wire.utc(since)).addOffsetDateTime(Wire.utc(until))
+        .addString(QueryParams.text(ctx, "endpoint")).addString(status).addInteger(limit)
+        .addBoolean(include != null).addString(key);
+    pool.preparedQuery(key == null ? EventSql.LIST : EventSql.LIST_BY_KEY).execute(params).onSuccess(rows -> {
+      Buffer out = Buffer.buffer(256 + rows.size() * 256).appendString("{\"data\":[");
+      String last = null;
+      for (Row r : rows) {
+        if (last != null) {
+          out.appendString(",");
+        }
+        last = r.getString("event_id");
+        JsonObject view = new JsonObject()
+            .put("id", last)
+            .put("eventType", r.getString("event_type"))
+            .put("idempotencyKey", r.getString("idempotency_key"))
+            .put("createdAt", iso(r.getOffsetDateTime("created_at")))
+            .put("deliveryCount", r.getInteger("delivery_count"))
+            .put("deliveries", new JsonObject().put("pending", r.getLong("pending"))
+                .put("delivered", r.getLong("delivered")).put("failed", r.getLong("failed")));
+        appendWithPayload(out, view, r.getBuffer("payload"));
+      }
+      String next = rows.size() == limit && last != null
+          ? "\"" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(
+              java.nio.charset.StandardCharsets.US_ASCII)) + "\"" : "null";
+      out.appendString("],\"nextCursor\":").appendString(next).appendString("}");
+      Responses.json(ctx.response(), out);
+    }).onFailure(ctx::fail);
+  }
+
+  private static String decodeCursor(String cursor) {
+    try {
+      String id = new String(java.util.Base64.getUrlDecoder().decode(cursor), java.nio.charset.StandardCharsets.US_ASCII);
+      if (EVENT_ID.matcher(id).matches()) {
+        return id;
+      }
+    } catch (IllegalArgumentException e) {
+      // below
+    }
+    throw ApiError.badRequest("invalid_cursor", "cursor must be a nextCursor from an earlier page");
+  }
+
+  /**
+   * Appends {@code view} with {@code "payload"} spliced in verbatim when there is one: it is already JSON, and
+   * re-encoding it would change its bytes.
+   */
+  static void appendWithPayload(Buffer out, JsonObject view, Buffer payload) {
+    Buffer head = view.toBuffer();
+    if (payload == null) {
+      out.appendBuffer(head);
+      return;
+    }
+    out.appendBuffer(head, 0, head.length() - 1).appendString(",\"payload\":").appendBuffer(payload).appendString("}");
   }
 
   private void get(RoutingContext ctx) {
@@ -69,13 +177,8 @@ public final class EventRoutes {
           .put("createdAt", iso(e.getOffsetDateTime("created_at")))
           .put("deliveryCount", e.getInteger("delivery_count"))
           .put("deliveries", new JsonArray(new java.util.ArrayList<>(byEndpoint.values())));
-      // the payload is spliced in verbatim: it is already JSON, and re-encoding it would change its bytes
-      Buffer head = view.toBuffer();
-      Buffer out = Buffer.buffer(head.length() + e.getBuffer("payload").length() + 16)
-          .appendBuffer(head, 0, head.length() - 1)
-          .appendString(",\"payload\":")
-          .appendBuffer(e.getBuffer("payload"))
-          .appendString("}");
+      Buffer out = Buffer.buffer(512 + e.getBuffer("payload").length());
+      appendWithPayload(out, view, e.getBuffer("payload"));
       Responses.json(ctx.response(), out);
     }).onFailure(ctx::fail);
   }

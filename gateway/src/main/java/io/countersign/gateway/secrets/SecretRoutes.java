@@ -8,6 +8,7 @@ import io.countersign.gateway.delivery.Sender;
 import io.countersign.gateway.delivery.SigningKeys;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.endpoints.EndpointStore;
+import io.countersign.gateway.endpoints.SuppliedSecret;
 import io.countersign.gateway.endpoints.Conflicts;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.IfMatch;
@@ -81,14 +82,16 @@ public final class SecretRoutes {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    WebhookSecret fresh = WebhookSecret.generate();
+    WebhookSecret supplied = SuppliedSecret.parse(body.getValue("secret"));
+    WebhookSecret fresh = supplied != null ? supplied : WebhookSecret.generate();
     String secretId = Ids.secret();
     // sealed before the compare-and-set, but revealed only after it succeeded
     byte[] sealed = cipher.encrypt(fresh.key(), SecretCipher.binding(principal.tenantId(), endpointId, secretId));
     requests.once(key, client -> apply(client, principal, endpointId, expected, "rotate", (state, now) ->
                 SecretTransitions.rotate(state, new SecretState.Entry(secretId, cipher.primaryKeyId(), sealed,
                     fresh.hint(), now, null), now, overlap, dropPrevious))
-            .map(applied -> new Answer(200, rotated(applied), endpointId, secretId)))
+            .map(applied -> new Answer(200, supplied == null ? rotated(applied)
+                : rotated(applied).put("secretSupplied", true), endpointId, secretId)))
         .compose(answer -> EndpointRoutes.withSecret(answer, fresh, store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
