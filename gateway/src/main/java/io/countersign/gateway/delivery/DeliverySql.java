@@ -89,8 +89,8 @@ public final class DeliverySql {
    * while this process still holds the lease; a process whose lease was taken over records nothing. Successes go
    * through {@link #RECORD_DELIVERED}, which also closes the circuit. The same statement keeps the endpoint's
    * circuit breaker: failures count up and open it for $12 ms (doubling per reopening, at most $13 ms) at $11 in a
-   * row. An endpoint failing without a success for $14 ms is disabled, with an audit row. Answers the endpoint's
-   * circuit state.
+   * row. An endpoint failing without a success for $14 ms is disabled, with an audit row. $15 is the first KiB of
+   * the receiver's answer. Answers the endpoint's circuit state.
    */
   static final String RECORD_FAILURE = """
       WITH d AS (
@@ -127,16 +127,16 @@ public final class DeliverySql {
         FROM ep WHERE was_enabled AND NOT enabled AND over_period
       ), attempt AS (
         INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
-                                       latency_ms)
-        SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10 FROM d
+                                       latency_ms, response_body)
+        SELECT tenant_id, event_id, endpoint_id, attempt_count, $9, $7, $8, $10, $15 FROM d
       )
       SELECT d.endpoint_id, ep.circuit_open_until, ep.consecutive_failures,
              coalesce(ep.was_enabled AND NOT ep.enabled AND ep.over_period, false) AS disabled_now
       FROM d LEFT JOIN ep ON true""";
 
   /**
-   * Records a batch of successful attempts in one statement: arrays $1-$6 carry tenant, event, endpoint, status
-   * code, time and latency per attempt. A success is recorded on the delivery row alone (V10): no attempt row.
+   * Records a batch of successful attempts in one statement: arrays $1-$6 and $8 carry tenant, event, endpoint,
+   * status code, time, latency and the first KiB of the receiver's answer per attempt. A success is recorded on the delivery row alone (V10): no attempt row.
    * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($7) are recorded, and answers which
    * (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
    * forgotten, a 401/403 burst ended); a healthy one is not written. {@code unpark} is true on the rows of an
@@ -145,13 +145,13 @@ public final class DeliverySql {
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[])
-          WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, i)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $8::text[])
+          WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, response_body, i)
       ), d AS (
         UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
                next_attempt_at = o.attempted_at, lease_owner = NULL, lease_until = NULL,
                last_status_code = o.status_code, last_error = NULL, delivered_at = o.attempted_at,
-               last_latency_ms = o.latency_ms
+               last_latency_ms = o.latency_ms, last_response_body = o.response_body
         FROM o
         WHERE d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
           AND d.lease_owner = $7

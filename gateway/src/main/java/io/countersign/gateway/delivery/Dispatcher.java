@@ -66,7 +66,7 @@ public final class Dispatcher {
 
   /** One finished attempt, waiting to be written with its neighbours. */
   private record Outcome(DeliveryTask task, int attemptNo, String status, OffsetDateTime nextAttemptAt,
-      Integer statusCode, String note, OffsetDateTime attemptedAt, int latencyMs) {
+      Integer statusCode, String note, OffsetDateTime attemptedAt, int latencyMs, String responseBody) {
     boolean delivered() {
       return "delivered".equals(status);
     }
@@ -265,9 +265,9 @@ public final class Dispatcher {
           lane.inFlight--;
           updateSaturation(task, lane);
           if (ar.succeeded()) {
-            finish(task, started, ar.result().status(), ar.result().retryAfter(), null);
+            finish(task, started, ar.result().status(), ar.result().retryAfter(), null, ar.result().responseBody());
           } else {
-            finish(task, started, null, null, describe(ar.cause()));
+            finish(task, started, null, null, describe(ar.cause()), null);
           }
           startWaiting();
         });
@@ -289,7 +289,8 @@ public final class Dispatcher {
     }
   }
 
-  private void finish(DeliveryTask task, long startedNanos, Integer statusCode, Duration retryAfter, String error) {
+  private void finish(DeliveryTask task, long startedNanos, Integer statusCode, Duration retryAfter, String error,
+      String responseBody) {
     int latencyMs = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
     int attemptNo = task.attemptsSoFar() + 1;
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
@@ -330,7 +331,7 @@ public final class Dispatcher {
       metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
     pendingOutcomes.add(new Outcome(task, attemptNo, status, next, statusCode, note == null ? null : truncate(note), now,
-        latencyMs));
+        latencyMs, responseBody));
     if (pendingOutcomes.size() >= MAX_OUTCOME_BATCH) {
       flushOutcomes();
     } else if (!flushScheduled) {
@@ -383,6 +384,7 @@ public final class Dispatcher {
     Integer[] codes = new Integer[n];
     OffsetDateTime[] times = new OffsetDateTime[n];
     Integer[] latencies = new Integer[n];
+    String[] responses = new String[n];
     for (int i = 0; i < n; i++) {
       Outcome o = batch.get(i);
       tenants[i] = o.task.tenantId();
@@ -391,10 +393,11 @@ public final class Dispatcher {
       codes[i] = o.statusCode;
       times[i] = o.attemptedAt;
       latencies[i] = o.latencyMs;
+      responses[i] = o.responseBody;
     }
     Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(events).addArrayOfString(endpoints)
         .addArrayOfInteger(codes).addArrayOfOffsetDateTime(times).addArrayOfInteger(latencies)
-        .addString(settings.nodeId());
+        .addString(settings.nodeId()).addArrayOfString(responses);
     return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params))
         .onSuccess(rows -> {
           boolean[] recorded = new boolean[n];
@@ -443,7 +446,8 @@ public final class Dispatcher {
           .addInteger(settings.circuitFailureThreshold())
           .addLong(settings.circuitOpenFor().toMillis())
           .addLong(settings.circuitMaxOpenFor().toMillis())
-          .addLong(settings.disableAfterFailingFor().toMillis()));
+          .addLong(settings.disableAfterFailingFor().toMillis())
+          .addString(o.responseBody));
     }
     return outcomeWrite(conn -> conn.preparedQuery(DeliverySql.RECORD_FAILURE).executeBatch(tuples))
         .onSuccess(rows -> {

@@ -52,7 +52,11 @@ public final class Sender {
   }
 
   /** The receiver's answer: its status and, for 429/503, how long it asked us to wait (null when it did not say). */
-  public record Reply(int status, Duration retryAfter) {}
+  /** The receiver's status, its Retry-After, and the first {@value #RESPONSE_CAPTURE} bytes of its body (or null). */
+  public record Reply(int status, Duration retryAfter, String responseBody) {}
+
+  /** How much of a receiver's answer is kept, for the attempts view. */
+  static final int RESPONSE_CAPTURE = 1024;
 
   /** The receiver's answer; fails on an invalid or forbidden destination, a network error or a timeout. */
   public Future<Reply> send(String tenantId, String endpointId, String url, String msgId, SigningKeys keys,
@@ -64,6 +68,14 @@ public final class Sender {
       return Future.failedFuture(e);
     }
     return guard.resolve(uri).compose(address -> post(tenantId, endpointId, uri, address, msgId, keys, payload));
+  }
+
+  /** The captured bytes as text PostgreSQL can store (invalid UTF-8 and NUL replaced), or null when empty. */
+  static String text(Buffer head) {
+    if (head.length() == 0) {
+      return null;
+    }
+    return new String(head.getBytes(), StandardCharsets.UTF_8).replace('\0', '\uFFFD');
   }
 
   /** {@code Retry-After} in seconds or as an HTTP date, for 429 and 503 only. */
@@ -117,10 +129,16 @@ public final class Sender {
     return client.request(options)
         .compose(request -> request.send(payload))
         .compose(response -> {
-          // drain the body so the keep-alive connection can be reused; its content is not needed
-          response.handler(chunk -> {});
+          // drain the body so the keep-alive connection can be reused, keeping its first KiB for the attempts view
+          Buffer head = Buffer.buffer(0);
+          response.handler(chunk -> {
+            int room = RESPONSE_CAPTURE - head.length();
+            if (room > 0) {
+              head.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
+            }
+          });
           return response.end().map(v -> new Reply(response.statusCode(),
-              retryAfter(response.statusCode(), response.getHeader("Retry-After"), clock)));
+              retryAfter(response.statusCode(), response.getHeader("Retry-After"), clock), text(head)));
         });
   }
 }

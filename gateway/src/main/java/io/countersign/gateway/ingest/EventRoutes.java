@@ -41,6 +41,7 @@ public final class EventRoutes {
 
   public void mount(Router router) {
     router.get("/v1/tenants/:tenant/events").handler(this::list);
+    router.get("/v1/tenants/:tenant/endpoints/:endpoint/attempts").handler(this::attempts);
     router.get("/v1/tenants/:tenant/events/:event").handler(this::get);
   }
 
@@ -110,6 +111,56 @@ public final class EventRoutes {
               java.nio.charset.StandardCharsets.US_ASCII)) + "\"" : "null";
       out.appendString("],\"nextCursor\":").appendString(next).appendString("}");
       Responses.json(ctx.response(), out);
+    }).onFailure(ctx::fail);
+  }
+
+  private static final java.util.Set<String> CLASSES = java.util.Set.of("2xx", "4xx", "5xx", "network");
+
+  /** {@code GET .../endpoints/:endpoint/attempts?class=&limit=&cursor=}: the endpoint's attempts, newest first. */
+  private void attempts(RoutingContext ctx) {
+    String tenantId = Principal.of(ctx).tenantId();
+    String endpointId = ctx.pathParam("endpoint");
+    String statusClass = QueryParams.text(ctx, "class");
+    if (statusClass != null && !CLASSES.contains(statusClass)) {
+      throw ApiError.badRequest("invalid_class", "class must be 2xx, 4xx, 5xx or network");
+    }
+    int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+    java.time.OffsetDateTime beforeAt = java.time.OffsetDateTime.parse("9999-12-31T23:59:59Z");
+    String beforeEvent = "msg_~";
+    int beforeNo = Integer.MAX_VALUE;
+    String cursor = QueryParams.text(ctx, "cursor");
+    if (cursor != null) {
+      String[] parts;
+      try {
+        parts = new String(java.util.Base64.getUrlDecoder().decode(cursor), java.nio.charset.StandardCharsets.US_ASCII)
+            .split("\\|");
+        beforeAt = java.time.OffsetDateTime.parse(parts[0]);
+        beforeEvent = parts[1];
+        beforeNo = Integer.parseInt(parts[2]);
+      } catch (RuntimeException e) {
+        throw ApiError.badRequest("invalid_cursor", "cursor must be a nextCursor from an earlier page");
+      }
+    }
+    Tuple params = Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(beforeAt)
+        .addString(beforeEvent).addInteger(beforeNo).addString(statusClass).addInteger(limit);
+    pool.preparedQuery(EventSql.ATTEMPTS).execute(params).onSuccess(rows -> {
+      JsonArray data = new JsonArray();
+      String next = null;
+      for (Row r : rows) {
+        java.time.OffsetDateTime at = r.getOffsetDateTime("attempted_at");
+        next = at + "|" + r.getString("event_id") + "|" + r.getInteger("attempt_no");
+        data.add(new JsonObject()
+            .put("eventId", r.getString("event_id"))
+            .put("number", r.getInteger("attempt_no"))
+            .put("at", iso(at))
+            .put("statusCode", r.getInteger("status_code"))
+            .put("latencyMs", r.getInteger("latency_ms"))
+            .put("error", r.getString("error"))
+            .put("responseBody", r.getString("response_body")));
+      }
+      Responses.json(ctx.response(), new JsonObject().put("data", data).put("nextCursor", data.size() == limit
+          ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(next.getBytes(
+              java.nio.charset.StandardCharsets.US_ASCII)) : null));
     }).onFailure(ctx::fail);
   }
 

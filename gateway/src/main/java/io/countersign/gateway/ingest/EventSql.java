@@ -32,6 +32,30 @@ final class EventSql {
         LIMIT $10""";
   }
 
+  /**
+   * An endpoint's attempts newest first: failures (and successes a replay archived) from delivery_attempts, each
+   * delivery's latest success from its own row (V10), below the cursor ($3 time, $4 event, $5 attempt number),
+   * filtered by status class $6 (2xx, 4xx, 5xx, network: no status); $7 rows.
+   */
+  static final String ATTEMPTS = """
+      SELECT * FROM (
+        SELECT a.event_id, a.attempt_no, a.attempted_at, a.status_code, a.error, a.latency_ms, a.response_body
+        FROM delivery_attempts a
+        WHERE a.tenant_id = $1 AND a.endpoint_id = $2 AND a.attempted_at <= $3
+        UNION ALL
+        SELECT d.event_id, d.attempt_count, d.delivered_at, d.last_status_code, NULL, d.last_latency_ms,
+               d.last_response_body
+        FROM deliveries d
+        WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.status = 'delivered' AND d.delivered_at <= $3
+          AND NOT EXISTS (SELECT 1 FROM delivery_attempts x WHERE x.tenant_id = d.tenant_id
+                          AND x.event_id = d.event_id AND x.endpoint_id = d.endpoint_id AND x.attempt_no = d.attempt_count)
+      ) t
+      WHERE (t.attempted_at, t.event_id, t.attempt_no) < ($3, $4, $5)
+        AND ($6::text IS NULL OR ($6 = 'network' AND t.status_code IS NULL)
+             OR t.status_code / 100 = CASE $6 WHEN '2xx' THEN 2 WHEN '4xx' THEN 4 WHEN '5xx' THEN 5 END)
+      ORDER BY t.attempted_at DESC, t.event_id DESC, t.attempt_no DESC
+      LIMIT $7""";
+
   static final String LIST = listSql(false);
   static final String LIST_BY_KEY = listSql(true);
 

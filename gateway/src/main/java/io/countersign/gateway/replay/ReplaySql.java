@@ -13,9 +13,9 @@ final class ReplaySql {
    */
   private static final String ARCHIVE_SUCCESS = """
       INSERT INTO delivery_attempts (tenant_id, event_id, endpoint_id, attempt_no, attempted_at, status_code, error,
-                                     latency_ms)
+                                     latency_ms, response_body)
       SELECT d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, d.delivered_at, d.last_status_code, NULL,
-             d.last_latency_ms
+             d.last_latency_ms, d.last_response_body
       """;
 
   /** Sends an event again now, to one endpoint or all; in-flight attempts are left alone. */

@@ -131,6 +131,44 @@ class EventLogIT {
   }
 
   @Test
+  void anEndpointsAttemptsAreListedNewestFirstWithTheReceiversAnswerCapped() throws Exception {
+    try (TestGateway gw = TestGateway.start(Map.of("delivery.retrySchedule", "200ms,200ms"));
+         FakeReceiver receiver = FakeReceiver.start()) {
+      String token = gw.createTenant("att");
+      String ep = gw.createEndpoint("att", token, receiver.url("/att")).getString("id");
+      receiver.script("/att", 500, 404).answerBody("/att", "x".repeat(3000));
+      assertEquals(202, gw.postEvent("att", token, "a-1", "order.created", "{}").statusCode());
+      Eventually.await(WAIT, "three attempts", () -> {
+        try {
+          return new JsonObject(gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts", token).body())
+              .getJsonArray("data").size() == 3;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      JsonArray all = new JsonObject(gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts", token).body())
+          .getJsonArray("data");
+      assertEquals(List.of(200, 404, 500), all.stream().map(o -> ((JsonObject) o).getInteger("statusCode")).toList(),
+          "newest first: the success, then the failures");
+      for (Object o : all) {
+        assertEquals(1024, ((JsonObject) o).getString("responseBody").length(), "the first KiB of the answer, kept");
+      }
+      JsonArray failures = new JsonObject(gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?class=4xx", token)
+          .body()).getJsonArray("data");
+      assertEquals(1, failures.size());
+      assertEquals(404, failures.getJsonObject(0).getInteger("statusCode"));
+      JsonObject first = new JsonObject(gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?limit=2", token).body());
+      assertEquals(2, first.getJsonArray("data").size());
+      JsonObject second = new JsonObject(gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?limit=2&cursor="
+          + first.getString("nextCursor"), token).body());
+      assertEquals(1, second.getJsonArray("data").size());
+      assertEquals(500, second.getJsonArray("data").getJsonObject(0).getInteger("statusCode"));
+      assertEquals(400, gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?class=3xx", token).statusCode());
+      assertEquals(400, gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?cursor=zz", token).statusCode());
+    }
+  }
+
+  @Test
   void aSuppliedSecretSignsFromTheFirstDeliveryAndIsNeverShownBack() throws Exception {
     try (TestGateway gw = TestGateway.start(Map.of()); FakeReceiver receiver = FakeReceiver.start()) {
       String token = gw.createTenant("byo");

@@ -39,6 +39,7 @@ public final class FakeReceiver implements AutoCloseable {
   /** A scripted "status" that resets the connection instead of answering. */
   public static final int RESET = -1;
 
+  private final Map<String, String> bodies = new java.util.concurrent.ConcurrentHashMap<>();
   private final Vertx vertx;
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -85,10 +86,11 @@ public final class FakeReceiver implements AutoCloseable {
       }
       Long delay = holder[0].delays.get(req.path());
       int answer = status;
+      String text = holder[0].bodies.getOrDefault(req.path(), "");
       if (delay != null && delay > 0) {
-        vertx.setTimer(delay, t -> req.response().setStatusCode(answer).end());
+        vertx.setTimer(delay, t -> req.response().setStatusCode(answer).end(text));
       } else {
-        req.response().setStatusCode(status).end();
+        req.response().setStatusCode(status).end(text);
       }
     }));
     holder[0] = new FakeReceiver(vertx, server);
@@ -131,6 +133,12 @@ public final class FakeReceiver implements AutoCloseable {
   /** Requests to {@code path} get this status once its script is used up, whatever the default. */
   public FakeReceiver answer(String path, int status) {
     pathStatuses.put(path, status);
+    return this;
+  }
+
+  /** Answers on {@code path} carry this body. */
+  public FakeReceiver answerBody(String path, String body) {
+    bodies.put(path, body);
     return this;
   }
 
