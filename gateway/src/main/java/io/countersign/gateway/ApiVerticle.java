@@ -29,6 +29,7 @@ import io.countersign.gateway.tenants.AdminToken;
 import io.countersign.gateway.tenants.TenantAccess;
 import io.countersign.gateway.tenants.TenantDirectory;
 import io.countersign.gateway.tenants.TenantRoutes;
+import io.countersign.gateway.tenants.TokenUsage;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -94,6 +95,7 @@ final class ApiVerticle extends VerticleBase {
             config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
 
     Router router = Router.router(vertx);
+    TokenUsage tokenUsage = new TokenUsage(shared.pool());
     Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
     // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints
     new HealthRoutes(vertx, shared.pool(), shared.databaseState()).mount(router);
@@ -103,7 +105,7 @@ final class ApiVerticle extends VerticleBase {
         .create("webroot/console").setCachingEnabled(false).setDefaultContentEncoding("UTF-8"));
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
-        .handler(new TenantAccess(shared.tenants(), shared.adminToken()));
+        .handler(new TenantAccess(shared.tenants(), shared.adminToken(), tokenUsage));
     new TenantRoutes(shared.pool(), shared.adminToken(), shared.raceAlerts(), shared.tenants()).mount(router, jsonBody);
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken()).mount(router);
     new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),

@@ -121,7 +121,7 @@ public final class Gateway implements AutoCloseable {
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
-          new AdminToken(config.admin().token()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
+          new AdminToken(config.admin().token(), config.admin().previousToken()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
           metrics, operatorEvents, nodeId, clock, port, new ClientErrors(metrics), new AtomicInteger(),
           config.http().connectionLimit(), databaseState);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "countersign-gateway", mixinStandardHelpOptions = true, version = "Countersign 0.1.0",
     description = "Webhook signing gateway: durable deduplicated ingest, fan-out, dual-signed at-least-once delivery.",
     subcommands = {Main.Serve.class, Main.RekeyCommand.class, Commands.Endpoints.class, Commands.Secret.class,
-        Commands.Replay.class, Commands.Audit.class, Commands.Events.class})
+        Commands.Replay.class, Commands.Audit.class, Commands.Events.class,
+        Commands.TokensGroup.class})
 public final class Main implements Callable<Integer> {
   @Mixin
   ServeOptions options = new ServeOptions();

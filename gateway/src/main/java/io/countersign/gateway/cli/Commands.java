@@ -409,6 +409,74 @@ public final class Commands {
     }
   }
 
+  @Command(name = "tokens", mixinStandardHelpOptions = true, description = "A tenant's API tokens.",
+      subcommands = {TokensCreate.class, TokensList.class, TokensRevoke.class})
+  public static final class TokensGroup extends Group {}
+
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Create a token; prints it once on stdout and its id on stderr.")
+  static final class TokensCreate extends Base {
+    @Option(names = "--name", required = true)
+    String name;
+
+    @Option(names = "--scopes", split = ",", required = true, description = "events:write, read, manage (comma-separated).")
+    List<String> scopes;
+
+    @Option(names = "--expires-at", description = "UTC instant after which it stops working.")
+    String expiresAt;
+
+    @Override
+    public Integer call() throws Exception {
+      JsonObject body = new JsonObject().put("name", name).put("scopes", new JsonArray(new ArrayList<>(scopes)));
+      if (expiresAt != null) {
+        body.put("expiresAt", expiresAt);
+      }
+      ApiClient.Answer a = target.client().call("POST", target.tenantPath() + "/tokens", body, Map.of());
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().println(a.body().getString("token"));
+      err().printf("created token %s (%s) with scopes %s. It is shown only once.%n", a.body().getString("id"),
+          name, a.body().getJsonArray("scopes").encode());
+      return OK;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Tokens with their scopes and last use.")
+  static final class TokensList extends Base {
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = target.client().get(target.tenantPath() + "/tokens");
+      if (!a.ok()) {
+        return fail(a);
+      }
+      for (Object o : a.body().getJsonArray("data")) {
+        JsonObject t = (JsonObject) o;
+        out().printf("%-30s %-20s ...%-4s %-30s last used %s%s%n", t.getString("id"), t.getString("name"),
+            t.getString("hint"), t.getJsonArray("scopes").encode(), t.getString("lastUsedAt"),
+            t.getString("revokedAt") != null ? "  REVOKED " + t.getString("revokedAt")
+                : t.getString("expiresAt") != null ? "  expires " + t.getString("expiresAt") : "");
+      }
+      return OK;
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a token at once.")
+  static final class TokensRevoke extends Base {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "TOKEN_ID")
+    String tokenId;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient.Answer a = target.client().call("DELETE", target.tenantPath() + "/tokens/" + tokenId, null, Map.of());
+      if (!a.ok()) {
+        return fail(a);
+      }
+      out().printf("token %s revoked%n", tokenId);
+      return OK;
+    }
+  }
+
   @Command(name = "events", mixinStandardHelpOptions = true, description = "The event log.",
       subcommands = {EventsList.class, EventsShow.class})
   public static final class Events extends Group {}

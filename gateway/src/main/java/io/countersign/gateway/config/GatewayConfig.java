@@ -30,7 +30,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
 
   public record Management(int port, String host) {}
 
-  public record Admin(String token) {
+  public record Admin(String token, String previousToken) {
     @Override
     public String toString() {
       return "Admin[token=***]";

@@ -5,16 +5,32 @@ import io.countersign.gateway.http.Principal;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
-/** The configured admin token, held only as its hash and compared in constant time. */
+/**
+ * The configured admin token, and during its rotation the previous one, held only as hashes and compared in
+ * constant time (both, always).
+ */
 public final class AdminToken {
   private final byte[] hash;
+  private final byte[] previousHash;
 
   public AdminToken(String token) {
+    this(token, "");
+  }
+
+  /** {@code previous} (empty: none) keeps working until it is removed from the configuration. */
+  public AdminToken(String token, String previous) {
     this.hash = Tokens.hash(token);
+    this.previousHash = previous == null || previous.isEmpty() ? null : Tokens.hash(previous);
   }
 
   public boolean matches(String presented) {
-    return presented != null && Tokens.matches(presented, hash);
+    if (presented == null) {
+      return false;
+    }
+    byte[] h = Tokens.hash(presented);
+    boolean current = java.security.MessageDigest.isEqual(h, hash);
+    boolean previous = previousHash != null && java.security.MessageDigest.isEqual(h, previousHash);
+    return current | previous;
   }
 
   /** A route handler that admits only the admin. */

@@ -1,5 +1,6 @@
 package io.countersign.gateway.tenants;
 
+import java.time.Instant;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
 import io.vertx.core.Handler;
@@ -17,10 +18,12 @@ public final class TenantAccess implements Handler<RoutingContext> {
   private static final byte[] UNKNOWN_TENANT_HASH = Tokens.hash(Tokens.newToken());
 
   private final TenantDirectory directory;
+  private final TokenUsage usage;
   private final AdminToken adminToken;
 
-  public TenantAccess(TenantDirectory directory, AdminToken adminToken) {
+  public TenantAccess(TenantDirectory directory, AdminToken adminToken, TokenUsage usage) {
     this.directory = directory;
+    this.usage = usage;
     this.adminToken = adminToken;
   }
 
@@ -40,20 +43,43 @@ public final class TenantAccess implements Handler<RoutingContext> {
     // hold the body until the tenant is known: the body handler of the next route resumes it
     ctx.request().pause();
     directory.find(tenantId).onSuccess(tenant -> {
-      // the same hash and comparison whether or not the tenant exists: the refusal takes the same time
-      boolean tokenMatches = Tokens.matches(token, tenant == null ? UNKNOWN_TENANT_HASH : tenant.tokenHash());
+      // the same hash and comparisons whether or not the tenant exists: the refusal takes the same time
+      TenantDirectory.TokenAuth matched = match(token, tenant);
       if (tenant == null) {
         ctx.fail(admin ? ApiError.notFound("tenant_not_found", "tenant " + tenantId + " does not exist")
-            : ApiError.unauthorized("token is not valid for this tenant"));
+            : ApiError.unauthorized("token is not valid for this tenant (unknown, revoked or expired)"));
       } else if (admin) {
         new Principal(Principal.ADMIN_ACTOR, true, tenantId).attach(ctx);
         ctx.next();
-      } else if (tokenMatches) {
-        new Principal(tenant.tokenId(), false, tenantId).attach(ctx);
-        ctx.next();
+      } else if (matched == null || matched.expiresAt() != null && !matched.expiresAt().isAfter(Instant.now())) {
+        ctx.fail(ApiError.unauthorized("token is not valid for this tenant (unknown, revoked or expired)"));
       } else {
-        ctx.fail(ApiError.unauthorized("token is not valid for this tenant"));
+        String needed = Scopes.required(ctx.request().method(), ctx.request().path());
+        if (!matched.scopes().contains(needed)) {
+          ctx.fail(new ApiError(403, "insufficient_scope", "this token's scopes " + matched.scopes()
+              + " do not include " + needed + ", which this call needs"));
+          return;
+        }
+        usage.touch(tenantId, matched.tokenId());
+        new Principal(matched.tokenId(), false, tenantId).attach(ctx);
+        ctx.next();
       }
     }).onFailure(ctx::fail);
+  }
+
+  /** The tenant's token that {@code token} is, or null; every token is compared, in constant time each. */
+  private static TenantDirectory.TokenAuth match(String token, TenantDirectory.TenantAuth tenant) {
+    byte[] presented = Tokens.hash(token);
+    if (tenant == null || tenant.tokens().isEmpty()) {
+      java.security.MessageDigest.isEqual(presented, UNKNOWN_TENANT_HASH);
+      return null;
+    }
+    TenantDirectory.TokenAuth found = null;
+    for (TenantDirectory.TokenAuth t : tenant.tokens()) {
+      if (java.security.MessageDigest.isEqual(presented, t.tokenHash())) {
+        found = t;
+      }
+    }
+    return found;
   }
 }

@@ -9,17 +9,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Looks up a tenant's token hash for authentication, with a short cache so the ingest hot path does not pay a
- * query per request. Unknown tenants are cached the same way as known ones (at most {@value #MAX_UNKNOWN} of
- * them), so how fast a refusal comes says nothing about whether the tenant exists. A tenant created here is
- * forgotten as unknown at once; another process may take up to the cache's 10 s to see it.
+ * Looks up a tenant's usable tokens for authentication, with a cache so the ingest hot path does not pay a query
+ * per request. The cache's staleness is bounded by {@link #STALENESS}: a token revoked (or created) in one process
+ * is refused (or accepted) by every other process within it, and at once by the process that changed it. Unknown
+ * tenants are cached the same way as known ones (at most {@value #MAX_UNKNOWN} of them), so how fast a refusal
+ * comes says nothing about whether the tenant exists.
  */
 public final class TenantDirectory {
-  private static final long TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** How stale a cached tenant may be: the bound on a revocation reaching every process. */
+  public static final java.time.Duration STALENESS = java.time.Duration.ofSeconds(10);
+  private static final long TTL_NANOS = STALENESS.toNanos();
   private static final int MAX_UNKNOWN = 10_000;
 
-  /** What authentication needs to know about a tenant. */
-  public record TenantAuth(String tenantId, String tokenId, byte[] tokenHash) {}
+  /** One usable token of a tenant: its hash, scopes and expiry (null: none). */
+  public record TokenAuth(String tokenId, byte[] tokenHash, java.util.Set<String> scopes, java.time.Instant expiresAt) {}
+
+  /** What authentication needs to know about a tenant: its usable (unrevoked) tokens. */
+  public record TenantAuth(String tenantId, java.util.List<TokenAuth> tokens) {}
 
   /** {@code auth} is null for a tenant that does not exist. */
   private record Cached(TenantAuth auth, long expiresAt) {}
@@ -41,8 +47,15 @@ public final class TenantDirectory {
     return pool.preparedQuery(TenantSql.AUTH).execute(Tuple.of(tenantId)).map(rows -> {
       TenantAuth auth = null;
       if (rows.size() > 0) {
-        Row row = rows.iterator().next();
-        auth = new TenantAuth(tenantId, row.getString("token_id"), row.getBuffer("token_hash").getBytes());
+        java.util.List<TokenAuth> tokens = new java.util.ArrayList<>();
+        for (Row row : rows) {
+          if (row.getString("token_id") != null) {
+            java.time.OffsetDateTime expires = row.getOffsetDateTime("expires_at");
+            tokens.add(new TokenAuth(row.getString("token_id"), row.getBuffer("token_hash").getBytes(),
+                java.util.Set.of(row.getArrayOfStrings("scopes")), expires == null ? null : expires.toInstant()));
+          }
+        }
+        auth = new TenantAuth(tenantId, java.util.List.copyOf(tokens));
       } else if (unknown.incrementAndGet() > MAX_UNKNOWN) {
         // a flood of made-up ids: start the unknown ones over rather than grow
         cache.values().removeIf(c -> c.auth == null);
@@ -56,7 +69,7 @@ public final class TenantDirectory {
     });
   }
 
-  /** A tenant was just created: it is no longer unknown here. */
+  /** A tenant was just created, or its tokens changed: read it afresh on its next request. */
   public void forget(String tenantId) {
     Cached previous = cache.remove(tenantId);
     if (previous != null && previous.auth == null) {
