@@ -113,7 +113,8 @@ final class ApiVerticle extends VerticleBase {
     new EventRoutes(shared.pool()).mount(router);
     EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow(),
         config.secrets().remindBefore());
-    new EndpointRoutes(shared.pool(), endpoints, shared.cipher(), guard, shared.clock()).mount(router, jsonBody);
+    new EndpointRoutes(shared.pool(), endpoints, shared.cipher(), guard, shared.clock(), delivery.maxCustomHeaders(),
+        delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
     new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
         shared.raceAlerts()).mount(router, jsonBody);
     new AuditRoutes(shared.pool()).mount(router);

@@ -50,7 +50,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
   public record Delivery(boolean enabled, Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
       Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint,
       int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor,
-      Duration disableAfterFailingFor) {}
+      Duration disableAfterFailingFor, int maxCustomHeaders, int maxCustomHeaderBytes) {}
 
   public record Retention(Duration deliveredAfter, Duration interval) {}
 

@@ -5,7 +5,8 @@ public final class DeliverySql {
   /** Endpoint columns every delivery query returns for signing. */
   public static final String SIGNING_COLUMNS = """
       ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret,
-      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at, ep.rate_limit_per_second""";
+      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_expires_at, ep.rate_limit_per_second,
+      ep.custom_headers, ep.custom_headers_key_id""";
 
   /**
    * How far ahead an open circuit's deliveries are parked: past any open period, so the pollers' scan of due work

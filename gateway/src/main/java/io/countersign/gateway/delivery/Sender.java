@@ -115,6 +115,10 @@ public final class Sender {
         .add(H_ID, msgId)
         .add(H_TIMESTAMP, Long.toString(now.getEpochSecond()))
         .add(H_SIGNATURE, signature);
+    if (keys.sealedHeaders() != null) {
+      // validated at write time: none collides with the headers above or with HTTP's own
+      signers.customHeaders(tenantId, endpointId, keys).forEach(headers::add);
+    }
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         // connect to the address the guard checked; Host and TLS SNI still name the endpoint's host

@@ -9,15 +9,23 @@ import java.time.OffsetDateTime;
  * lasts. Decryption happens only when a signer for that secret id is not cached yet.
  */
 public record SigningKeys(String currentId, String currentKeyId, byte[] currentSealed,
-    String previousId, String previousKeyId, byte[] previousSealed, OffsetDateTime previousExpiresAt) {
+    String previousId, String previousKeyId, byte[] previousSealed, OffsetDateTime previousExpiresAt,
+    String headersKeyId, byte[] sealedHeaders) {
 
-  /** Reads the {@code current_*} and {@code previous_*} columns every delivery query selects. */
+  /** Reads the {@code current_*}, {@code previous_*} and custom header columns every delivery query selects. */
   public static SigningKeys from(Row row) {
     Buffer previous = row.getBuffer("previous_secret");
+    Buffer headers = row.getBuffer("custom_headers");
     return new SigningKeys(
         row.getString("current_secret_id"), row.getString("current_key_id"), row.getBuffer("current_secret").getBytes(),
         row.getString("previous_secret_id"), row.getString("previous_key_id"),
-        previous == null ? null : previous.getBytes(), row.getOffsetDateTime("previous_expires_at"));
+        previous == null ? null : previous.getBytes(), row.getOffsetDateTime("previous_expires_at"),
+        row.getString("custom_headers_key_id"), headers == null ? null : headers.getBytes());
+  }
+
+  /** The same endpoint signing with its current secret only (a probe), custom headers kept. */
+  public SigningKeys currentOnly() {
+    return new SigningKeys(currentId, currentKeyId, currentSealed, null, null, null, null, headersKeyId, sealedHeaders);
   }
 
   @Override

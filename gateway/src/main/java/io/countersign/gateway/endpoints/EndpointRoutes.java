@@ -26,6 +26,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -43,7 +44,13 @@ public final class EndpointRoutes {
   private final Clock clock;
   private final OperatorRequests requests;
 
-  public EndpointRoutes(Pool pool, EndpointStore store, SecretCipher cipher, DestinationGuard guard, Clock clock) {
+  private final int maxHeaders;
+  private final int maxHeaderBytes;
+
+  public EndpointRoutes(Pool pool, EndpointStore store, SecretCipher cipher, DestinationGuard guard, Clock clock,
+      int maxHeaders, int maxHeaderBytes) {
+    this.maxHeaders = maxHeaders;
+    this.maxHeaderBytes = maxHeaderBytes;
     this.store = store;
     this.cipher = cipher;
     this.guard = guard;
@@ -69,10 +76,11 @@ public final class EndpointRoutes {
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     WebhookSecret supplied = SuppliedSecret.parse(body.getValue("secret"));
+    Map<String, String> headers = CustomHeaders.parse(body.getValue("headers"), maxHeaders, maxHeaderBytes);
     WebhookSecret secret = supplied != null ? supplied : WebhookSecret.generate();
     guard.resolve(uri)
         .compose(checked -> requests.once(key, client -> insert(client, principal, secret, supplied != null, url,
-            eventTypes, rateLimit)))
+            eventTypes, rateLimit, headers)))
         .compose(answer -> withSecret(answer, secret, store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
@@ -106,20 +114,34 @@ public final class EndpointRoutes {
   }
 
   private Future<Answer> insert(SqlClient client, Principal principal, WebhookSecret secret, boolean supplied,
-      String url, List<String> eventTypes, Integer rateLimit) {
+      String url, List<String> eventTypes, Integer rateLimit, Map<String, String> headers) {
     String tenantId = principal.tenantId();
     String endpointId = Ids.endpoint();
+    Sealed sealedHeaders = seal(tenantId, endpointId, headers);
     String secretId = Ids.secret();
     byte[] sealed = cipher.encrypt(secret.key(), SecretCipher.binding(tenantId, endpointId, secretId));
     Tuple params = Tuple.of(tenantId, endpointId, url, eventTypes.toArray(String[]::new), secretId,
             Buffer.buffer(sealed), cipher.primaryKeyId(), secret.hint())
         .addOffsetDateTime(java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))
         .addString(principal.actorId())
-        .addInteger(rateLimit);
+        .addInteger(rateLimit)
+        .addBuffer(sealedHeaders.bytes()).addString(sealedHeaders.keyId()).addString(sealedHeaders.hints());
     // the stored answer holds the secret's id, never its value; the first answer carries the value
     return client.preparedQuery(EndpointSql.INSERT).execute(params)
         .map(rows -> new Answer(201, supplied ? store.view(rows.iterator().next()).put("secretSupplied", true)
             : store.view(rows.iterator().next()), endpointId, secretId));
+  }
+
+  /** Sealed custom headers and their masked hints; all null when there are none. */
+  private record Sealed(Buffer bytes, String keyId, String hints) {}
+
+  private Sealed seal(String tenantId, String endpointId, Map<String, String> headers) {
+    if (headers.isEmpty()) {
+      return new Sealed(null, null, null);
+    }
+    byte[] sealed = cipher.encrypt(CustomHeaders.encode(headers), SecretCipher.binding(tenantId, endpointId,
+        io.countersign.gateway.signing.SignerCache.CUSTOM_HEADERS));
+    return new Sealed(Buffer.buffer(sealed), cipher.primaryKeyId(), CustomHeaders.masked(headers).encode());
   }
 
   private void list(RoutingContext ctx) {
@@ -161,13 +183,21 @@ public final class EndpointRoutes {
     String url = body.containsKey("url") ? String.valueOf(body.getValue("url")) : null;
     String[] types = body.containsKey("eventTypes") ? eventTypes(body.getValue("eventTypes")).toArray(String[]::new) : null;
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
+    boolean changeHeaders = body.containsKey("headers");
+    Map<String, String> headers = CustomHeaders.parse(body.getValue("headers"), maxHeaders, maxHeaderBytes);
+    Sealed sealed = seal(principal.tenantId(), endpointId, headers);
     Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
     JsonObject detail = new JsonObject();
     body.fieldNames().stream().filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond").contains(f))
         .forEach(f -> detail.put(f, body.getValue(f)));
+    if (changeHeaders) {
+      // names only: a value may be a credential
+      detail.put("headers", new JsonArray(new ArrayList<>(headers.keySet())));
+    }
     Tuple params = Tuple.tuple().addString(principal.tenantId()).addString(endpointId).addString(url)
         .addArrayOfString(types).addBoolean((Boolean) enabled).addString(principal.actorId()).addString(detail.encode())
-        .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit).addLong(expected);
+        .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit).addLong(expected)
+        .addBoolean(changeHeaders).addBuffer(sealed.bytes()).addString(sealed.keyId()).addString(sealed.hints());
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     checked.compose(ok -> requests.once(key, client -> client.preparedQuery(EndpointSql.UPDATE).execute(params)
             .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "update", expected)

@@ -6,7 +6,8 @@ final class EndpointSql {
       e.current_secret_id, e.current_key_id, e.current_secret, e.current_hint, e.current_created_at,
       e.previous_secret_id, e.previous_key_id, e.previous_secret, e.previous_hint, e.previous_created_at,
       e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at,
-      e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second, e.rejection_burst_at""";
+      e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second, e.rejection_burst_at,
+      e.custom_headers, e.custom_headers_key_id, e.custom_header_hints::text AS custom_header_hints""";
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
@@ -54,8 +55,9 @@ final class EndpointSql {
   static final String INSERT = """
       WITH e AS (
         INSERT INTO endpoints (tenant_id, endpoint_id, url, event_types, current_secret_id, current_secret,
-                               current_key_id, current_hint, current_created_at, rate_limit_per_second)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11)
+                               current_key_id, current_hint, current_created_at, rate_limit_per_second,
+                               custom_headers, custom_headers_key_id, custom_header_hints)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13, $14::text::jsonb)
         RETURNING *
       ), audit AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_after, detail)
@@ -72,7 +74,8 @@ final class EndpointSql {
       + "WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
 
   /**
-   * Changes url, event types, enabled or the rate limit (null keeps a field) if the endpoint is still at version $10,
+   * Changes url, event types, enabled, the rate limit or (when $11) the custom headers (null keeps a field) if the
+   * endpoint is still at version $10,
    * bumping it, with one audit row naming the change: zero rows back means another change landed first (or the
    * endpoint is gone). Re-enabling is a fresh start: the failure history that disabled it (the failing period, the
    * circuit breaker) is forgotten, so the next failure does not disable it again at once, and its waiting
@@ -93,6 +96,9 @@ final class EndpointSql {
                circuit_opens = CASE WHEN fresh.start THEN 0 ELSE x.circuit_opens END,
                circuit_open_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_open_until END,
                circuit_probe_until = CASE WHEN fresh.start THEN NULL ELSE x.circuit_probe_until END,
+               custom_headers = CASE WHEN $11 THEN $12 ELSE x.custom_headers END,
+               custom_headers_key_id = CASE WHEN $11 THEN $13 ELSE x.custom_headers_key_id END,
+               custom_header_hints = CASE WHEN $11 THEN $14::text::jsonb ELSE x.custom_header_hints END,
                version = x.version + 1
         FROM old, LATERAL (SELECT coalesce($5, false) AND NOT old.enabled AS start) fresh
         WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id

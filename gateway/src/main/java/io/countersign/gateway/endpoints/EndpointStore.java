@@ -139,6 +139,8 @@ public final class EndpointStore {
         .put("openUntil", iso(openUntil))
         .put("consecutiveFailures", row.getInteger("consecutive_failures")));
     view.put("rateLimitPerSecond", row.getInteger("rate_limit_per_second"));
+    String hints = row.getString("custom_header_hints");
+    view.put("headers", hints == null ? new JsonObject() : new JsonObject(hints));
     OffsetDateTime burst = row.getOffsetDateTime("rejection_burst_at");
     view.put("signatureRejectionBurst", burst == null ? null : new JsonObject().put("since", iso(burst)));
     if (row.getColumnIndex("last_success_at") >= 0) {

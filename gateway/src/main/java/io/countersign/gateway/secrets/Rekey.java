@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code POST /v1/admin/rekey} (admin): re-seals every stored secret under the primary master key, while the
- * gateway keeps serving. Earlier keys stay configured ({@code secrets.previousMasterKeys}) until this reports
+ * {@code POST /v1/admin/rekey} (admin): re-seals every stored secret, and every endpoint's custom headers, under the
+ * primary master key, while the gateway keeps serving. Earlier keys stay configured ({@code secrets.previousMasterKeys}) until this reports
  * {@code remaining: 0}; then they can be removed. Secret values, ids and versions do not change.
  */
 public final class Rekey {
@@ -37,7 +37,7 @@ public final class Rekey {
   }
 
   private void handle(RoutingContext ctx) {
-    run(new int[2], 0).onSuccess(counts -> Responses.json(ctx.response(), new JsonObject()
+    run(new int[2], 0).compose(counts -> headers(counts, 0)).onSuccess(counts -> Responses.json(ctx.response(), new JsonObject()
             .put("primaryKeyId", cipher.primaryKeyId()).put("resealed", counts[0]).put("remaining", counts[1])))
         .onFailure(ctx::fail);
   }
@@ -65,6 +65,40 @@ public final class Rekey {
         counts[0] += resealed;
         // rows whose key is not configured can never be re-sealed here: stop instead of spinning on them
         return skipped == rows.size() ? Future.succeededFuture(counts) : run(counts, round + 1);
+      });
+    });
+  }
+
+  /** The same for custom headers: counts as in {@link #run}. */
+  private Future<int[]> headers(int[] counts, int round) {
+    return pool.preparedQuery(SecretSql.HEADERS_NOT_UNDER_KEY).execute(Tuple.of(cipher.primaryKeyId())).compose(rows -> {
+      List<Tuple> updates = new ArrayList<>();
+      for (Row row : rows) {
+        String keyId = row.getString("custom_headers_key_id");
+        if (cipher.canDecrypt(keyId)) {
+          String binding = SecretCipher.binding(row.getString("tenant_id"), row.getString("endpoint_id"),
+              io.countersign.gateway.signing.SignerCache.CUSTOM_HEADERS);
+          byte[] old = row.getBuffer("custom_headers").getBytes();
+          byte[] plain = cipher.decrypt(keyId, old, binding);
+          updates.add(Tuple.tuple().addString(row.getString("tenant_id")).addString(row.getString("endpoint_id"))
+              .addBuffer(Buffer.buffer(old)).addBuffer(Buffer.buffer(cipher.encrypt(plain, binding)))
+              .addString(cipher.primaryKeyId()));
+          java.util.Arrays.fill(plain, (byte) 0);
+        }
+      }
+      if (updates.isEmpty() || round >= MAX_ROUNDS) {
+        counts[1] += rows.size();
+        return Future.succeededFuture(counts);
+      }
+      int resealed = updates.size();
+      return pool.preparedQuery(SecretSql.RESEAL_HEADERS).executeBatch(updates).compose(done -> {
+        counts[0] += resealed;
+        if (resealed < rows.size()) {
+          // some are under a key that is not configured: they cannot be re-sealed here
+          counts[1] += rows.size() - resealed;
+          return Future.succeededFuture(counts);
+        }
+        return headers(counts, round + 1);
       });
     });
   }

@@ -226,7 +226,7 @@ public final class SecretRoutes {
   private Future<JsonObject> probe(String tenantId, String endpointId, Row row) {
     SecretState state = EndpointStore.state(row);
     SecretState.Entry current = state.current();
-    SigningKeys currentOnly = new SigningKeys(current.id(), current.keyId(), current.sealed(), null, null, null, null);
+    SigningKeys currentOnly = SigningKeys.from(row).currentOnly();
     Instant sentAt = clock.instant();
     String msgId = Ids.event();
     Buffer payload = new JsonObject().put("type", "countersign.secret_probe").put("endpointId", endpointId)

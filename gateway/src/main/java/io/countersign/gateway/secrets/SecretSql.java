@@ -84,6 +84,16 @@ final class SecretSql {
       )
       SELECT tenant_id, endpoint_id, detail::text AS detail FROM upd""";
 
+  /** Custom headers not yet sealed under the primary master key $1. */
+  static final String HEADERS_NOT_UNDER_KEY = """
+      SELECT tenant_id, endpoint_id, custom_headers_key_id, custom_headers FROM endpoints
+      WHERE custom_headers_key_id <> $1 LIMIT 200""";
+
+  /** Re-seals one endpoint's custom headers, only if they are still the ones read ($3): a change wins. */
+  static final String RESEAL_HEADERS = """
+      UPDATE endpoints SET custom_headers = $4, custom_headers_key_id = $5
+      WHERE tenant_id = $1 AND endpoint_id = $2 AND custom_headers = $3""";
+
   /** Secrets not yet sealed under the primary master key, for re-encryption. */
   static final String NOT_UNDER_KEY = """
       SELECT tenant_id, endpoint_id, current_secret_id, current_key_id, current_secret,

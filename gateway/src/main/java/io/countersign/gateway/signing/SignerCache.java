@@ -35,6 +35,19 @@ public final class SignerCache {
   }
 
   /** The {@code webhook-signature} value: the current secret first, then the previous one while it is unexpired. */
+  /** An endpoint's custom headers, opened for one attempt (only endpoints that have some pay for it). */
+  public java.util.Map<String, String> customHeaders(String tenantId, String endpointId, SigningKeys keys) {
+    byte[] json = cipher.decrypt(keys.headersKeyId(), keys.sealedHeaders(),
+        SecretCipher.binding(tenantId, endpointId, CUSTOM_HEADERS));
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    new io.vertx.core.json.JsonObject(io.vertx.core.buffer.Buffer.buffer(json))
+        .forEach(e -> headers.put(e.getKey(), (String) e.getValue()));
+    return headers;
+  }
+
+  /** The binding of an endpoint's sealed custom headers (where a secret's id would be). */
+  public static final String CUSTOM_HEADERS = "custom-headers";
+
   public String sign(String tenantId, String endpointId, SigningKeys keys, byte[] msgId, long timestampSeconds,
       byte[] body, Instant now) {
     int count = 0;
