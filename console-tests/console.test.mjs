@@ -243,6 +243,11 @@ test('a double-click on every other state-changing button changes state once', a
     await card().locator('.result').evaluate((n) => n.replaceChildren());
   }
   await dbl('button.disable', 2, 'endpoint_disabled');
+  // an event while it is disabled is held for it, and the card says so
+  await api('POST', '/v1/tenants/clicks/events', token, { held: true }, { 'Idempotency-Key': 'c-held', 'Event-Type': 'order.created' });
+  await page.click('nav button[data-view="endpoints"]');
+  await until('the held count', async () => /held deliveries: 1/.test(await card().innerText()));
+  assert.match(await card().locator('button.enable-release').innerText(), /Enable and send 1 held/);
   await dbl('button.enable', 3, 'endpoint_enabled');
   await card().locator('button.edit-toggle').click();
   await card().locator('.edit-types').fill('order.created,invoice.paid');

@@ -217,6 +217,7 @@
           ' circuit ', el('span', { class: 'badge ' + e.circuit.state }, e.circuit.state)),
         el('span', {}, 'adoption: ', el('span', { class: 'badge adoption ' + e.adoption }, e.adoption)),
         el('span', {}, 'signature rejections (1 h): ', e.signatureRejections),
+        el('span', { class: 'held' }, 'held deliveries: ', e.heldDeliveries || 0),
         el('span', {}, 'last delivery: ', e.lastDelivery ? (e.lastDelivery.statusCode || e.lastDelivery.error || '') + ' at ' + utc(e.lastDelivery.at) : 'none')),
       el('ul', { class: 'secrets', 'aria-label': 'Secrets' }, e.secrets.map((s) => el('li', { class: 'secret ' + s.state },
         el('strong', {}, s.state), ' ', el('code', { class: 'hint' }, '…' + s.hint), ' (' + s.id + ')',
@@ -236,6 +237,10 @@
         el('button', { type: 'button', class: e.enabled ? 'disable' : 'enable',
           onclick: (ev) => once(ev.target, () => patchEndpoint(e, box, { enabled: !e.enabled }, () => e.enabled ? 'Disabled: deliveries wait until it is enabled.' : 'Enabled: waiting deliveries are due now.')) },
         e.enabled ? 'Disable' : 'Enable'),
+        !e.enabled && e.heldDeliveries > 0 ? el('button', { type: 'button', class: 'enable-release',
+          onclick: (ev) => once(ev.target, () => patchEndpoint(e, box, { enabled: true, releaseHeld: true },
+            () => 'Enabled: the ' + e.heldDeliveries + ' held deliveries are being sent.')) },
+        'Enable and send ' + e.heldDeliveries + ' held') : null,
         el('button', { type: 'button', class: 'edit-toggle', onclick: () => { edit.hidden = !edit.hidden; } }, 'Edit')),
       edit,
       box);

@@ -129,7 +129,7 @@ public final class Gateway implements AutoCloseable {
           config.secrets().remindBefore(), operatorEvents)));
       await(vertx.deployVerticle(new BacklogMonitor(pool, metrics)));
       await(vertx.deployVerticle(new RetentionPruner(pool, clock, config.retention().deliveredAfter(),
-          config.retention().interval())));
+          config.retention().interval(), config.retention().heldFor())));
       ManagementVerticle management = new ManagementVerticle(pool, metrics, databaseState,
           config.management().host(), config.management().port());
       await(vertx.deployVerticle(management));

@@ -37,7 +37,8 @@ public final class AuditRoutes {
       "endpoint_created", "endpoint_updated", "endpoint_enabled", "endpoint_disabled", "endpoint_deleted",
       "secret_rotated", "previous_dropped", "overlap_extended", "previous_expired", "secret_rolled_back",
       "rotation_race_detected", "concurrent_change_detected", "deliveries_replayed", "signature_rejections_burst",
-      "signature_rejections_recovered", "overlap_ending_unconfirmed", "token_created", "token_revoked"));
+      "signature_rejections_recovered", "overlap_ending_unconfirmed", "token_created", "token_revoked",
+      "held_deliveries_pruned"));
 
   private final Pool pool;
 

@@ -52,7 +52,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
       int circuitFailureThreshold, Duration circuitOpenFor, Duration circuitMaxOpenFor,
       Duration disableAfterFailingFor, int maxCustomHeaders, int maxCustomHeaderBytes) {}
 
-  public record Retention(Duration deliveredAfter, Duration interval) {}
+  public record Retention(Duration deliveredAfter, Duration interval, Duration heldFor) {}
 
   public record Secrets(String masterKey, Path keyFile, String previousMasterKeys, Duration defaultOverlap,
       Duration minOverlap, Duration maxOverlap, Duration rollbackOverlap, Duration sweepInterval,

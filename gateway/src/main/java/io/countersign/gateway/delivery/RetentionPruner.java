@@ -34,6 +34,27 @@ public final class RetentionPruner extends PeriodicVerticle {
         DELETE FROM deliveries d USING old WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id
       )
       DELETE FROM events e USING old WHERE e.tenant_id = old.tenant_id AND e.event_id = old.event_id""";
+  /**
+   * Held deliveries (recorded while their endpoint was disabled) older than $1, $2 at a time, with one audit row per
+   * endpoint counting them. Their events stay while other deliveries of them do.
+   */
+  private static final String PRUNE_HELD = """
+      WITH old AS (
+        SELECT tenant_id, event_id, endpoint_id FROM deliveries
+        WHERE status = 'held' AND created_at < $1
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ), gone AS (
+        DELETE FROM deliveries d USING old
+        WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id AND d.endpoint_id = old.endpoint_id
+        RETURNING d.tenant_id, d.endpoint_id
+      ), audit AS (
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, detail)
+        SELECT tenant_id, endpoint_id, 'held_deliveries_pruned', 'retention',
+               jsonb_build_object('count', count(*), 'heldBefore', $1::timestamptz)
+        FROM gone GROUP BY tenant_id, endpoint_id
+      )
+      SELECT count(*) FROM gone""";
   private static final String PRUNE_OPERATOR_REQUESTS = """
       DELETE FROM operator_requests WHERE ctid = ANY(ARRAY(
         SELECT ctid FROM operator_requests WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))""";
@@ -42,11 +63,14 @@ public final class RetentionPruner extends PeriodicVerticle {
   private final Clock clock;
   private final Duration deliveredAfter;
 
-  public RetentionPruner(Pool pool, Clock clock, Duration deliveredAfter, Duration interval) {
+  private final Duration heldFor;
+
+  public RetentionPruner(Pool pool, Clock clock, Duration deliveredAfter, Duration interval, Duration heldFor) {
     super(interval, interval);
     this.pool = pool;
     this.clock = clock;
     this.deliveredAfter = deliveredAfter;
+    this.heldFor = heldFor;
   }
 
   /** One pass: batches until a batch comes back short. Answers the number of events deleted. */
@@ -55,6 +79,8 @@ public final class RetentionPruner extends PeriodicVerticle {
     OffsetDateTime cutoff = OffsetDateTime.ofInstant(clock.instant().minus(deliveredAfter), ZoneOffset.UTC);
     return batch(PRUNE, cutoff, 0)
         .compose(events -> batch(PRUNE_OPERATOR_REQUESTS, cutoff, 0).map(events))
+        .compose(events -> heldBatch(OffsetDateTime.ofInstant(clock.instant().minus(heldFor), ZoneOffset.UTC), 0)
+            .map(events))
         .onSuccess(n -> {
           if (n > 0) {
             LOG.atInfo().addKeyValue("events", n).addKeyValue("before", cutoff.toString())
@@ -62,6 +88,17 @@ public final class RetentionPruner extends PeriodicVerticle {
           }
         })
         .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString()));
+  }
+
+  /** Held deliveries past retention.heldFor; the statement answers its count rather than a row count. */
+  private Future<Integer> heldBatch(OffsetDateTime cutoff, int total) {
+    return pool.preparedQuery(PRUNE_HELD).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
+      int deleted = (int) (long) rows.iterator().next().getLong(0);
+      if (deleted > 0) {
+        LOG.atInfo().addKeyValue("deliveries", deleted).log("pruned held deliveries past retention.heldFor");
+      }
+      return deleted < BATCH ? Future.succeededFuture(total + deleted) : heldBatch(cutoff, total + deleted);
+    });
   }
 
   private Future<Integer> batch(String sql, OffsetDateTime cutoff, int total) {

@@ -180,6 +180,10 @@ public final class EndpointRoutes {
     if (enabled != null && !(enabled instanceof Boolean)) {
       throw ApiError.badRequest("invalid_enabled", "enabled must be true or false");
     }
+    Object releaseHeld = body.getValue("releaseHeld");
+    if (releaseHeld != null && !(releaseHeld instanceof Boolean)) {
+      throw ApiError.badRequest("invalid_release_held", "releaseHeld must be true or false");
+    }
     String url = body.containsKey("url") ? String.valueOf(body.getValue("url")) : null;
     String[] types = body.containsKey("eventTypes") ? eventTypes(body.getValue("eventTypes")).toArray(String[]::new) : null;
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
@@ -188,7 +192,8 @@ public final class EndpointRoutes {
     Sealed sealed = seal(principal.tenantId(), endpointId, headers);
     Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
     JsonObject detail = new JsonObject();
-    body.fieldNames().stream().filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond").contains(f))
+    body.fieldNames().stream()
+        .filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond", "releaseHeld").contains(f))
         .forEach(f -> detail.put(f, body.getValue(f)));
     if (changeHeaders) {
       // names only: a value may be a credential
@@ -197,7 +202,8 @@ public final class EndpointRoutes {
     Tuple params = Tuple.tuple().addString(principal.tenantId()).addString(endpointId).addString(url)
         .addArrayOfString(types).addBoolean((Boolean) enabled).addString(principal.actorId()).addString(detail.encode())
         .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit).addLong(expected)
-        .addBoolean(changeHeaders).addBuffer(sealed.bytes()).addString(sealed.keyId()).addString(sealed.hints());
+        .addBoolean(changeHeaders).addBuffer(sealed.bytes()).addString(sealed.keyId()).addString(sealed.hints())
+        .addBoolean(Boolean.TRUE.equals(releaseHeld));
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     checked.compose(ok -> requests.once(key, client -> client.preparedQuery(EndpointSql.UPDATE).execute(params)
             .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "update", expected)

@@ -18,8 +18,12 @@ final class EndpointSql {
   static final String SELECT_VIEW = "SELECT " + BASE_COLUMNS + """
       ,
              rej.signature_rejections, rej.last_rejection_at, ok.last_success_at,
-             last.last_status_code, last.last_error, last.last_attempt_at
+             last.last_status_code, last.last_error, last.last_attempt_at, held.held_deliveries
       FROM endpoints e
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS held_deliveries FROM deliveries h
+        WHERE h.tenant_id = e.tenant_id AND h.endpoint_id = e.endpoint_id AND h.status = 'held' AND h.status <> 'delivered'
+      ) held ON true
       LEFT JOIN LATERAL (
         SELECT count(*) FILTER (WHERE a.attempted_at > now() - interval '1 hour') AS signature_rejections,
                max(a.attempted_at) AS last_rejection_at
@@ -79,8 +83,8 @@ final class EndpointSql {
    * bumping it, with one audit row naming the change: zero rows back means another change landed first (or the
    * endpoint is gone). Re-enabling is a fresh start: the failure history that disabled it (the failing period, the
    * circuit breaker) is forgotten, so the next failure does not disable it again at once, and its waiting
-   * deliveries are due now, including those parked behind its circuit. One statement: an operator action, not the
-   * hot path.
+   * deliveries are due now, including those parked behind its circuit. Deliveries held while it was disabled stay
+   * held unless $15 (releaseHeld) asks for them. One statement: an operator action, not the hot path.
    */
   static final String UPDATE = """
       WITH old AS (
@@ -108,6 +112,11 @@ final class EndpointSql {
         FROM e
         WHERE e.enabled AND NOT e.was_enabled AND d.tenant_id = e.tenant_id AND d.endpoint_id = e.endpoint_id
           AND d.status = 'pending' AND d.status <> 'delivered' AND d.lease_owner IS NULL AND d.next_attempt_at > now()
+      ), unheld AS (
+        UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), retry_base = d.attempt_count
+        FROM e
+        WHERE $15 AND e.enabled AND d.tenant_id = e.tenant_id AND d.endpoint_id = e.endpoint_id
+          AND d.status = 'held' AND d.status <> 'delivered'
       )
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail)
       SELECT tenant_id, endpoint_id,
@@ -128,7 +137,8 @@ final class EndpointSql {
         RETURNING tenant_id, endpoint_id, version
       ), closed AS (
         UPDATE deliveries d SET status = 'failed', last_error = 'endpoint deleted', lease_owner = NULL, lease_until = NULL
-        FROM ep WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status = 'pending'
+        FROM ep WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status IN ('pending', 'held')
+          AND d.status <> 'delivered'
       ), audit AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after)
         SELECT tenant_id, endpoint_id, 'endpoint_deleted', $3, version - 1, version FROM ep

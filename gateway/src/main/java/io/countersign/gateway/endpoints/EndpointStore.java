@@ -143,6 +143,9 @@ public final class EndpointStore {
     view.put("headers", hints == null ? new JsonObject() : new JsonObject(hints));
     OffsetDateTime burst = row.getOffsetDateTime("rejection_burst_at");
     view.put("signatureRejectionBurst", burst == null ? null : new JsonObject().put("since", iso(burst)));
+    if (row.getColumnIndex("held_deliveries") >= 0) {
+      view.put("heldDeliveries", row.getLong("held_deliveries"));
+    }
     if (row.getColumnIndex("last_success_at") >= 0) {
       Instant confirmed = instant(row.getOffsetDateTime("current_confirmed_at"));
       Instant rejected = instant(row.getOffsetDateTime("current_rejected_at"));

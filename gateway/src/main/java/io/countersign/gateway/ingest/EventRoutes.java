@@ -37,7 +37,7 @@ public final class EventRoutes {
   private static final java.util.regex.Pattern EVENT_ID = java.util.regex.Pattern.compile("msg_[0-9A-Z]{26}");
   /** Ids carry the minting gateway's clock, created_at the database's: time bounds on ids leave this margin. */
   private static final java.time.Duration SKEW = java.time.Duration.ofMinutes(5);
-  private static final java.util.Set<String> STATUSES = java.util.Set.of("pending", "failed", "delivered");
+  private static final java.util.Set<String> STATUSES = java.util.Set.of("pending", "failed", "held", "delivered");
 
   public void mount(Router router) {
     router.get("/v1/tenants/:tenant/events").handler(this::list);
@@ -64,7 +64,7 @@ public final class EventRoutes {
     }
     String status = QueryParams.text(ctx, "status");
     if (status != null && !STATUSES.contains(status)) {
-      throw ApiError.badRequest("invalid_status", "status must be pending, failed or delivered");
+      throw ApiError.badRequest("invalid_status", "status must be pending, failed, held or delivered");
     }
     java.time.Instant since = QueryParams.instant(ctx, "since", "invalid_since");
     java.time.Instant until = QueryParams.instant(ctx, "until", "invalid_until");
@@ -103,7 +103,8 @@ public final class EventRoutes {
             .put("createdAt", iso(r.getOffsetDateTime("created_at")))
             .put("deliveryCount", r.getInteger("delivery_count"))
             .put("deliveries", new JsonObject().put("pending", r.getLong("pending"))
-                .put("delivered", r.getLong("delivered")).put("failed", r.getLong("failed")));
+                .put("delivered", r.getLong("delivered")).put("failed", r.getLong("failed"))
+                .put("held", r.getLong("held")));
         appendWithPayload(out, view, r.getBuffer("payload"));
       }
       String next = rows.size() == limit && last != null

@@ -11,12 +11,13 @@ final class EventSql {
   private static String listSql(boolean byKey) {
     return """
         SELECT e.event_id, e.event_type, e.idempotency_key, e.delivery_count, e.created_at,
-               CASE WHEN $11 THEN e.payload END AS payload, s.pending, s.delivered, s.failed
+               CASE WHEN $11 THEN e.payload END AS payload, s.pending, s.delivered, s.failed, s.held
         FROM events e
         CROSS JOIN LATERAL (
           SELECT count(*) FILTER (WHERE d.status = 'pending') AS pending,
                  count(*) FILTER (WHERE d.status = 'delivered') AS delivered,
-                 count(*) FILTER (WHERE d.status = 'failed') AS failed
+                 count(*) FILTER (WHERE d.status = 'failed') AS failed,
+                 count(*) FILTER (WHERE d.status = 'held') AS held
           FROM deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id) s
         WHERE e.tenant_id = $1 AND e.event_id < $2 AND e.event_id >= $3
         """ + (byKey ? "  AND e.idempotency_key = $12\n" : "  AND $12::text IS NULL\n") + """
@@ -27,7 +28,8 @@ final class EventSql {
           AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM deliveries d
                 WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.endpoint_id = $8))
           AND ($9::text IS NULL OR ($9 = 'pending' AND s.pending > 0) OR ($9 = 'failed' AND s.failed > 0)
-               OR ($9 = 'delivered' AND s.delivered > 0 AND s.pending = 0 AND s.failed = 0))
+               OR ($9 = 'held' AND s.held > 0)
+               OR ($9 = 'delivered' AND s.delivered > 0 AND s.pending = 0 AND s.failed = 0 AND s.held = 0))
         ORDER BY e.event_id DESC
         LIMIT $10""";
   }

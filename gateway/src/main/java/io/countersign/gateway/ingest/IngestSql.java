@@ -8,8 +8,9 @@ final class IngestSql {
   /**
    * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync). Arrays $1-$6 carry one
    * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
-   * (tenant, idempotency key) is new, and in that case one delivery per matching enabled endpoint, leased to this
-   * process ($7) so it can send them without a poll, except to endpoints in $9 (whose lanes in this process are
+   * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint: 'held' for a disabled
+   * one (recorded, never sent while it is disabled, replayable), else leased to this process ($7) so it can send
+   * them without a poll, except to endpoints in $9 (whose lanes in this process are
    * full: any process's poller takes those) and to endpoints whose circuit breaker is open or half-open (parked
    * until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing from the
    * answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a claimed
@@ -24,16 +25,17 @@ final class IngestSql {
         INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, delivery_count)
         SELECT i.tenant_id, i.event_id, i.idempotency_key, i.event_type, i.body_sha256, i.payload,
                (SELECT count(*)::int FROM endpoints e
-                WHERE e.tenant_id = i.tenant_id AND e.enabled AND e.deleted_at IS NULL
+                WHERE e.tenant_id = i.tenant_id AND e.deleted_at IS NULL
                   AND ((cardinality(e.event_types) = 0 AND left(i.event_type, 12) <> 'countersign.')
                        OR i.event_type = ANY(e.event_types)))
         FROM input i
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING tenant_id, event_id, event_type, created_at
       ), fanout AS (
-        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, lease_owner, lease_until, next_attempt_at)
-        SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN circuit_closed AND has_room THEN $7::text END,
-               CASE WHEN $7::text IS NULL OR NOT circuit_closed OR NOT has_room THEN NULL
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, lease_owner, lease_until, next_attempt_at)
+        SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN e.enabled THEN 'pending' ELSE 'held' END,
+               CASE WHEN e.enabled AND circuit_closed AND has_room THEN $7::text END,
+               CASE WHEN $7::text IS NULL OR NOT e.enabled OR NOT circuit_closed OR NOT has_room THEN NULL
                     ELSE now() + $8::bigint * interval '1 millisecond' END,
                CASE WHEN circuit_closed THEN now()
                     ELSE greatest(e.circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
@@ -41,7 +43,7 @@ final class IngestSql {
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
              LATERAL (SELECT e.circuit_open_until IS NULL AS circuit_closed,
                              NOT (e.endpoint_id = ANY($9::text[])) AS has_room) cb
-        WHERE e.enabled AND e.deleted_at IS NULL
+        WHERE e.deleted_at IS NULL
           AND ((cardinality(e.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
                OR c.event_type = ANY(e.event_types))
         RETURNING tenant_id, event_id, endpoint_id, lease_owner

@@ -33,7 +33,7 @@ import java.util.Set;
  * in force then, and get a fresh retry schedule.
  */
 public final class ReplayRoutes {
-  private static final Set<String> REPLAYABLE = Set.of("failed", "pending", "delivered");
+  private static final Set<String> REPLAYABLE = Set.of("failed", "pending", "held", "delivered");
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1_000;
 
@@ -103,7 +103,7 @@ public final class ReplayRoutes {
     String status = body.getValue("status") == null ? "failed" : String.valueOf(body.getValue("status"));
     if (!REPLAYABLE.contains(status)) {
       throw ApiError.badRequest("invalid_status", "status must be failed, pending (still retrying: due now, with a"
-          + " fresh schedule) or delivered");
+          + " fresh schedule), held (recorded while the endpoint was disabled) or delivered");
     }
     String tenantId = principal.tenantId();
     requests.once(key, client -> client.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId))
@@ -133,8 +133,8 @@ public final class ReplayRoutes {
   private void list(RoutingContext ctx) {
     String tenantId = Principal.of(ctx).tenantId();
     String status = Objects.requireNonNullElse(QueryParams.text(ctx, "status"), "failed");
-    if (!List.of("failed", "pending", "delivered").contains(status)) {
-      throw ApiError.badRequest("invalid_status", "status must be failed, pending or delivered");
+    if (!List.of("failed", "pending", "held", "delivered").contains(status)) {
+      throw ApiError.badRequest("invalid_status", "status must be failed, pending, held or delivered");
     }
     Instant since = QueryParams.instant(ctx, "since", "invalid_window");
     String after = QueryParams.text(ctx, "after");

@@ -83,8 +83,9 @@ class ReceiverMisbehaviourIT {
     assertTrue(attempts.getJsonObject(0).getString("error").contains("410"));
     JsonObject audit = new JsonObject(gateway.get("/v1/tenants/" + tenant + "/audit?kind=endpoint_disabled", token).body());
     assertEquals(1, audit.getJsonArray("data").size());
-    assertEquals(0, new JsonObject(gateway.postEvent(tenant, token, "gone-2", "order.created", "{}").body())
-        .getInteger("deliveries"), "a disabled endpoint gets no new deliveries");
+    assertEquals(1, new JsonObject(gateway.postEvent(tenant, token, "gone-2", "order.created", "{}").body())
+        .getInteger("deliveries"), "a disabled endpoint's events are recorded for it");
+    assertEquals(1L, gateway.endpoint(tenant, token, endpointId).getLong("heldDeliveries"), "as held, not sent");
 
     HttpResponse<String> enabled = gateway.patchEndpoint(tenant, token, endpointId, "{\"enabled\": true}");
     assertEquals(200, enabled.statusCode(), enabled.body());
