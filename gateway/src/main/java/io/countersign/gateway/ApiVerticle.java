@@ -15,6 +15,7 @@ import io.countersign.gateway.http.ConsoleHeaders;
 import io.countersign.gateway.http.ErrorHandler;
 import io.countersign.gateway.http.HttpGuard;
 import io.countersign.gateway.http.JsonBodies;
+import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.ingest.OperatorEvents;
@@ -49,12 +50,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ApiVerticle extends VerticleBase {
   private static final int MANAGEMENT_BODY_LIMIT = 64 * 1024;
   private static final int SIGNER_CACHE_ENTRIES = 10_000;
+  /** The OpenAPI document (src/main/resources/openapi.yaml), as JSON, read once. */
+  private static final io.vertx.core.buffer.Buffer OPENAPI = OpenApiDocument.json();
 
   /** What every instance shares. */
   record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
       RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port,
       ClientErrors clientErrors, AtomicInteger openConnections, int connectionLimit,
-      java.util.function.Supplier<String> databaseState) {}
+      java.util.function.Supplier<String> databaseState, java.util.Set<String> routes) {}
 
   private final Shared shared;
   private static final long SHUTDOWN_GRACE_MS = 10_000;
@@ -119,7 +122,14 @@ final class ApiVerticle extends VerticleBase {
         shared.raceAlerts()).mount(router, jsonBody);
     new AuditRoutes(shared.pool()).mount(router);
     new ReplayRoutes(shared.pool(), dispatcher).mount(router, jsonBody);
+    router.get("/openapi.json").handler(ctx -> Responses.json(ctx.response(), OPENAPI));
     new ErrorHandler(shared.clientErrors()).install(router);
+    // what is mounted, as "METHOD /path/{param}", for the contract test against openapi.yaml
+    router.getRoutes().forEach(route -> {
+      if (route.getPath() != null && route.methods() != null) {
+        route.methods().forEach(m -> shared.routes().add(m.name() + " " + route.getPath().replaceAll(":(\\w+)", "{$1}")));
+      }
+    });
 
     if (delivery.enabled()) {
       pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());

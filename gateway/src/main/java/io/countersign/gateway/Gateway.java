@@ -53,10 +53,12 @@ public final class Gateway implements AutoCloseable {
   private final EmbeddedSupervisor supervisor;
   private final int port;
   private final int managementPort;
+  private final java.util.Set<String> routes;
   private final String nodeId;
 
   private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, EmbeddedSupervisor supervisor, int port,
-      int managementPort, String nodeId) {
+      int managementPort, String nodeId, java.util.Set<String> routes) {
+    this.routes = routes;
     this.vertx = vertx;
     this.pool = pool;
     this.embedded = embedded;
@@ -120,10 +122,11 @@ public final class Gateway implements AutoCloseable {
       OperatorEvents operatorEvents = new OperatorEvents(pool, metrics, clock);
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
+      java.util.Set<String> routes = java.util.concurrent.ConcurrentHashMap.newKeySet();
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
           new AdminToken(config.admin().token(), config.admin().previousToken()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
           metrics, operatorEvents, nodeId, clock, port, new ClientErrors(metrics), new AtomicInteger(),
-          config.http().connectionLimit(), databaseState);
+          config.http().connectionLimit(), databaseState, routes);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval(),
           config.secrets().remindBefore(), operatorEvents)));
@@ -138,7 +141,7 @@ public final class Gateway implements AutoCloseable {
       if (!config.delivery().enabled()) {
         LOG.info("delivery is disabled: this process only ingests; processes with delivery enabled send its events");
       }
-      return new Gateway(vertx, pool, embedded, supervisor, port, management.actualPort(), nodeId);
+      return new Gateway(vertx, pool, embedded, supervisor, port, management.actualPort(), nodeId, routes);
     } catch (Exception e) {
       if (vertx != null) {
         vertx.close();
@@ -152,6 +155,11 @@ public final class Gateway implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The API's mounted routes, as "METHOD /path/{param}" (for the OpenAPI contract test). */
+  public java.util.Set<String> routes() {
+    return java.util.Set.copyOf(routes);
   }
 
   /** The management port: /metrics and /health. */

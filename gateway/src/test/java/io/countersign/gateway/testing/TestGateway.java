@@ -130,7 +130,15 @@ public final class TestGateway implements AutoCloseable {
     if (type != null) {
       b.header("Event-Type", type);
     }
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
+        .thenApply(r -> checked("POST", "/v1/tenants/" + tenant + "/events", r));
+  }
+
+  /** Every answer recorded here is held to openapi.yaml ({@link ApiContract}). */
+  private static HttpResponse<String> checked(String method, String pathAndQuery, HttpResponse<String> r) {
+    int q = pathAndQuery.indexOf('?');
+    ApiContract.check(method, q < 0 ? pathAndQuery : pathAndQuery.substring(0, q), r.statusCode(), r.body());
+    return r;
   }
 
   /** A secret-changing call with {@code If-Match: "<version>"} (or none when version is null). */
@@ -151,7 +159,8 @@ public final class TestGateway implements AutoCloseable {
         .header("If-Match", "\"" + version + "\"")
         .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : body))
         .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(r -> checked("POST", "/v1/tenants/" + tenant + "/endpoints/" + endpointId + "/secret/" + action, r));
   }
 
   /** {@code PATCH} of an endpoint with {@code If-Match} on the version it has now, as an operator's page would. */
@@ -185,7 +194,7 @@ public final class TestGateway implements AutoCloseable {
       b.header("Content-Type", "application/json");
     }
     headers.forEach(b::header);
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return checked(method, path, http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
   }
 
   @Override
