@@ -251,8 +251,14 @@ test('a double-click on every other state-changing button changes state once', a
   await dbl('button.enable', 3, 'endpoint_enabled');
   await card().locator('button.edit-toggle').click();
   await card().locator('.edit-types').fill('order.created,invoice.paid');
+  await card().locator('.edit-headers').fill('X-Api-Key: console-key-1234');
   await dbl('button.save', 4, 'endpoint_updated');
-  assert.deepEqual((await api('GET', `/v1/tenants/clicks/endpoints/${id}`, token)).json.eventTypes, ['order.created', 'invoice.paid']);
+  const saved = (await api('GET', `/v1/tenants/clicks/endpoints/${id}`, token)).json;
+  assert.deepEqual(saved.eventTypes, ['order.created', 'invoice.paid']);
+  assert.deepEqual(saved.headers, { 'X-Api-Key': '…1234' });
+  await page.click('nav button[data-view="endpoints"]');
+  await until('the masked header on the card', async () => /custom headers: X-Api-Key …1234/.test(await card().innerText()));
+  assert.doesNotMatch(await page.content(), /console-key-1234/);
   await card().locator('button.rotate').dblclick();
   await card().locator('.result .message.ok').waitFor();
   assert.equal(await version(), 5);
@@ -335,6 +341,32 @@ test('the Events view lists, filters and pages events, and opens one with its de
   assert.match(detail, new RegExp(ep.id + ': delivered after 1 attempts'));
   assert.match(detail, /200/);
   await page.screenshot({ path: ARTIFACTS + 'events.png', fullPage: true });
+  await context.close();
+});
+
+test('API tokens: created with scopes and shown once, listed without values, revoked', async () => {
+  const token = await tenant('tokens');
+  const { page, context } = await openConsole('tokens', token);
+  await page.click('nav button[data-view="tokens"]');
+  await page.waitForSelector('#tokens-table tbody tr');
+  await page.fill('#token-name', 'orders-service');
+  await page.check('.token-scope[value="events:write"]');
+  await page.locator('#token-form button[type="submit"]').dblclick();
+  await page.locator('#token-result .message.ok').waitFor();
+  const created = await page.locator('#secrets-shown .secret-value').innerText();
+  assert.match(created, /^cst_/);
+  const listed = (await api('GET', '/v1/tenants/tokens/tokens', token)).json.data;
+  assert.equal(listed.length, 2, 'one token created by the double-click');
+  await until('the new row', async () => (await page.locator('#tokens-table tbody tr').count()) === 2);
+  assert.doesNotMatch(await page.locator('#tokens-table').innerText(), new RegExp(created.slice(4)));
+  const posted = await api('POST', '/v1/tenants/tokens/events', created, {}, { 'Idempotency-Key': 't-1', 'Event-Type': 'order.created' });
+  assert.equal(posted.status, 202, 'the events:write token posts');
+  const row = page.locator('#tokens-table tbody tr', { hasText: 'orders-service' });
+  await row.locator('button.revoke').click();
+  await page.locator('#token-result .message.ok').waitFor();
+  const refused = await api('POST', '/v1/tenants/tokens/events', created, {}, { 'Idempotency-Key': 't-2', 'Event-Type': 'order.created' });
+  assert.equal(refused.status, 401, 'revoked at once');
+  await page.screenshot({ path: ARTIFACTS + 'tokens.png', fullPage: true });
   await context.close();
 });
 

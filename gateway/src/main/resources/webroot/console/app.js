@@ -200,11 +200,22 @@
     const edit = el('form', { class: 'edit', hidden: true, 'data-actions': '' },
       el('label', {}, 'URL ', el('input', { class: 'edit-url', value: e.url, size: '40', required: true })),
       el('label', {}, 'Event types ', el('input', { class: 'edit-types', value: e.eventTypes.join(','), placeholder: 'all', size: '24' })),
+      el('label', {}, 'Custom headers ', el('textarea', { class: 'edit-headers', rows: '2', cols: '34',
+        placeholder: 'X-Api-Key: value (one per line; replaces them all; empty keeps them)' })),
+      el('label', {}, el('input', { type: 'checkbox', class: 'edit-clear-headers' }), ' remove custom headers'),
       el('button', { type: 'submit', class: 'save' }, 'Save'));
     edit.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const types = edit.querySelector('.edit-types').value.split(',').map((t) => t.trim()).filter(Boolean);
-      once(edit.querySelector('.save'), () => patchEndpoint(e, box, { url: edit.querySelector('.edit-url').value.trim(), eventTypes: types }, () => 'Saved.'));
+      const change = { url: edit.querySelector('.edit-url').value.trim(), eventTypes: types };
+      const lines = edit.querySelector('.edit-headers').value.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (edit.querySelector('.edit-clear-headers').checked) {
+        change.headers = {};
+      } else if (lines.length) {
+        change.headers = {};
+        lines.forEach((l) => { const i = l.indexOf(':'); change.headers[l.slice(0, i).trim()] = l.slice(i + 1).trim(); });
+      }
+      once(edit.querySelector('.save'), () => patchEndpoint(e, box, change, () => 'Saved.'));
     });
     const card = el('article', { class: 'endpoint', 'data-endpoint': e.id },
       el('h2', {}, e.url),
@@ -218,6 +229,8 @@
         el('span', {}, 'adoption: ', el('span', { class: 'badge adoption ' + e.adoption }, e.adoption)),
         el('span', {}, 'signature rejections (1 h): ', e.signatureRejections),
         el('span', { class: 'held' }, 'held deliveries: ', e.heldDeliveries || 0),
+        el('span', { class: 'headers' }, 'custom headers: ', Object.keys(e.headers || {}).length
+          ? Object.entries(e.headers).map(([k, v]) => k + ' ' + v).join(', ') : 'none'),
         el('span', {}, 'last delivery: ', e.lastDelivery ? (e.lastDelivery.statusCode || e.lastDelivery.error || '') + ' at ' + utc(e.lastDelivery.at) : 'none')),
       el('ul', { class: 'secrets', 'aria-label': 'Secrets' }, e.secrets.map((s) => el('li', { class: 'secret ' + s.state },
         el('strong', {}, s.state), ' ', el('code', { class: 'hint' }, '…' + s.hint), ' (' + s.id + ')',
@@ -330,12 +343,29 @@
       el('pre', { class: 'payload' }, JSON.stringify(e.payload, null, 2))));
   }
 
+  async function loadTokens() {
+    const r = await api('GET', '/tokens');
+    if (!r.ok) { setStatus('Could not load the tokens: ' + (r.json.detail || r.status)); return; }
+    $('tokens-table').replaceChildren(table(['Name', 'Id', 'Hint', 'Scopes', 'Created', 'Last used', 'Expires', ''],
+      r.json.data.map((t) => el('tr', { 'data-token': t.id }, el('td', {}, t.name), el('td', {}, el('code', {}, t.id)),
+        el('td', {}, t.hint ? '…' + t.hint : ''), el('td', {}, t.scopes.join(', ')), el('td', {}, utc(t.createdAt)),
+        el('td', {}, utc(t.lastUsedAt) || 'never'), el('td', {}, t.revokedAt ? 'revoked ' + utc(t.revokedAt) : utc(t.expiresAt) || 'never'),
+        el('td', { 'data-actions': '' }, t.revokedAt ? '' : el('button', { type: 'button', class: 'revoke', onclick: (ev) => once(ev.target, async () => {
+          if (!window.confirm('Revoke ' + t.name + '? Every caller using it is refused at once here and within 10 s everywhere.')) return;
+          const d = await api('DELETE', '/tokens/' + encodeURIComponent(t.id));
+          message($('token-result'), d.ok ? 'ok' : 'error', d.ok ? 'Revoked ' + t.name + '.' : (d.json.code + ': ' + d.json.detail));
+          loadTokens();
+        }) }, 'Revoke')))),
+      'No tokens.'));
+  }
+
   function show(view) {
     $('login-hint').hidden = true;
-    ['endpoints', 'events', 'deliveries', 'audit'].forEach((v) => { $('view-' + v).hidden = v !== view; });
+    ['endpoints', 'events', 'deliveries', 'tokens', 'audit'].forEach((v) => { $('view-' + v).hidden = v !== view; });
     document.querySelectorAll('nav button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
     if (view === 'endpoints') loadEndpoints();
     if (view === 'deliveries') loadDeliveries();
+    if (view === 'tokens') loadTokens();
     if (view === 'events') {
       $('events-endpoint').replaceChildren(el('option', { value: '' }, 'any'),
         ...state.endpoints.map((e) => el('option', { value: e.id }, e.url)));
@@ -355,6 +385,24 @@
   document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => show(b.dataset.view)));
 
   $('events-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadEvents(false); });
+  $('token-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body = { name: $('token-name').value.trim(),
+      scopes: Array.from(document.querySelectorAll('.token-scope')).filter((c) => c.checked).map((c) => c.value) };
+    if ($('token-expires').value.trim()) body.expiresAt = $('token-expires').value.trim();
+    once($('token-form').querySelector('button[type="submit"]'), async () => {
+      const r = await api('POST', '/tokens', body);
+      if (r.ok) {
+        showSecretOnce('API token ' + r.json.name + ' (' + r.json.scopes.join(', ') + '), shown only once.', r.json.token,
+          'Give it to the caller that needs it; it can do only what its scopes allow.');
+        message($('token-result'), 'ok', 'Created ' + r.json.id + '.');
+        $('token-form').reset();
+        loadTokens();
+      } else {
+        message($('token-result'), 'error', (r.json.code ? r.json.code + ': ' : '') + (r.json.detail || ('HTTP ' + r.status)));
+      }
+    });
+  });
   $('events-more').addEventListener('click', () => loadEvents(true));
 
   $('create-form').addEventListener('submit', (ev) => {

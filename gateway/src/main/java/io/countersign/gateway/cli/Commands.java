@@ -211,18 +211,43 @@ public final class Commands {
     @Option(names = "--key", description = "Idempotency-Key (default: a new one per run).")
     String key;
 
+    @Option(names = "--header", description = "NAME=VALUE sent on every delivery (repeatable), e.g. X-Api-Key=...")
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--secret-file", description = "Bring the signing secret (whsec_...) from this file instead of"
+        + " generating one (migration); it is not printed back.")
+    java.nio.file.Path secretFile;
+
     @Override
     public Integer call() throws Exception {
       JsonObject body = new JsonObject().put("url", receiverUrl).put("eventTypes", new JsonArray(new ArrayList<>(eventTypes)));
+      if (!headers.isEmpty()) {
+        body.put("headers", new JsonObject(new java.util.LinkedHashMap<>(headers)));
+      }
+      if (secretFile != null) {
+        body.put("secret", readSecret(secretFile));
+      }
       ApiClient.Answer a = target.client().callOnce("POST", target.tenantPath() + "/endpoints", body,
           Map.of("Idempotency-Key", key != null ? key : "cli-" + UUID.randomUUID()));
       if (!a.ok()) {
         return fail(a);
       }
-      out().println(a.body().getString("secret"));
-      err().printf("created endpoint %s (version %d) for %s. The secret above is shown only once.%n",
-          a.body().getString("id"), a.body().getLong("version"), a.body().getString("url"));
+      if (a.body().getString("secret") != null) {
+        out().println(a.body().getString("secret"));
+      }
+      err().printf("created endpoint %s (version %d) for %s.%s%n", a.body().getString("id"), a.body().getLong("version"),
+          a.body().getString("url"), a.body().getString("secret") != null ? " The secret above is shown only once."
+              : " It signs with the secret you supplied.");
       return OK;
+    }
+  }
+
+  /** A secret from a file (never a command-line argument, which shell history and ps would keep). */
+  static String readSecret(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readString(file).trim();
+    } catch (java.io.IOException e) {
+      throw new CliException(USAGE, "cannot read the secret file " + file + ": " + e.getMessage());
     }
   }
 
@@ -254,9 +279,17 @@ public final class Commands {
   @Command(name = "enable", mixinStandardHelpOptions = true,
       description = "Enable an endpoint (after a 410 or auto-disable); its waiting deliveries are due at once.")
   static final class EndpointsEnable extends EndpointToggle {
+    @Option(names = "--release-held", description = "Also send the events held while it was disabled.")
+    boolean releaseHeld;
+
     @Override
     boolean enabled() {
       return true;
+    }
+
+    @Override
+    JsonObject body() {
+      return releaseHeld ? super.body().put("releaseHeld", true) : super.body();
     }
   }
 
@@ -322,6 +355,10 @@ public final class Commands {
     @Option(names = "--drop-previous", description = "Drop a previous secret that is still in force.")
     boolean dropPrevious;
 
+    @Option(names = "--secret-file", description = "Rotate to the secret (whsec_...) in this file instead of a new"
+        + " one; it is not printed back.")
+    java.nio.file.Path secretFile;
+
     @Override
     public Integer call() throws Exception {
       JsonObject body = new JsonObject();
@@ -331,14 +368,20 @@ public final class Commands {
       if (dropPrevious) {
         body.put("dropPrevious", true);
       }
+      if (secretFile != null) {
+        body.put("secret", readSecret(secretFile));
+      }
       ApiClient.Answer a = change("POST", "/secret/rotate", body);
       if (!a.ok()) {
         return fail(a);
       }
       JsonObject r = a.body();
-      out().println(r.getString("secret"));
-      err().printf("rotated to version %d; receivers must switch before %s (UTC). This secret is shown only once.%n",
-          r.getLong("version"), r.getString("receiversMustSwitchBefore"));
+      if (r.getString("secret") != null) {
+        out().println(r.getString("secret"));
+      }
+      err().printf("rotated to version %d; receivers must switch before %s (UTC). %s%n", r.getLong("version"),
+          r.getString("receiversMustSwitchBefore"), r.getString("secret") != null ? "This secret is shown only once."
+              : "It signs with the secret you supplied.");
       return OK;
     }
   }

@@ -120,6 +120,22 @@ class CliIT {
       assertEquals(0, replayAgain.exit(), replayAgain.err());
       assertTrue(replayAgain.out().contains("already run"), replayAgain.out());
 
+      // bring a secret and a header; enable with the held deliveries released
+      java.nio.file.Path secretFile = java.nio.file.Files.createTempFile("secret", ".txt");
+      String supplied = io.countersign.signature.WebhookSecret.generate().reveal();
+      java.nio.file.Files.writeString(secretFile, supplied + "\n");
+      Run byo = run(args(List.of("endpoints", "create", "--receiver-url", receiver.url("/byo"), "--secret-file",
+          secretFile.toString(), "--header", "X-Api-Key=cli-key-4321"), common));
+      assertEquals(0, byo.exit(), byo.err());
+      assertFalse(byo.out().contains("whsec_") || byo.err().contains(supplied), "a supplied secret is not printed");
+      String byoId = byo.err().replaceAll("(?s).*created endpoint (ep_\\S+) .*", "$1");
+      assertEquals(new JsonObject().put("X-Api-Key", "…4321"), gateway.endpoint("ops", token, byoId).getJsonObject("headers"));
+      assertEquals(0, run(args(List.of("endpoints", "disable", "--endpoint", byoId), common)).exit());
+      gateway.postEvent("ops", token, "while-off", "order.created", "{}");
+      assertEquals(1L, gateway.endpoint("ops", token, byoId).getLong("heldDeliveries"));
+      assertEquals(0, run(args(List.of("endpoints", "enable", "--endpoint", byoId, "--release-held"), common)).exit());
+      assertEquals(0L, gateway.endpoint("ops", token, byoId).getLong("heldDeliveries"));
+
       // errors: one line on stderr, a documented exit code, never a stack trace
       Run noToken = run("secret", "status", "--url", gateway.url(""), "--tenant", "ops", "--endpoint", id, "--token", "");
       assertEquals(Commands.USAGE, noToken.exit());
