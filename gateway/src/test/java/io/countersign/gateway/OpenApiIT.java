@@ -1,6 +1,7 @@
 package io.countersign.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
@@ -37,6 +38,18 @@ class OpenApiIT {
       unmounted.removeAll(mounted);
       assertEquals(Set.of(), undocumented, "mounted but not in openapi.yaml");
       assertEquals(Set.of(), unmounted, "in openapi.yaml but not mounted");
+      // every error status an operation documents names its codes (its own, or the ones common to every route)
+      JsonObject common = doc.getJsonObject("x-common-error-codes");
+      doc.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+        if (!METHODS.contains(op.getKey())) {
+          return;
+        }
+        JsonObject operation = (JsonObject) op.getValue();
+        JsonObject own = operation.getJsonObject("x-error-codes", new JsonObject());
+        operation.getJsonObject("responses").fieldNames().stream().filter(s -> s.compareTo("400") >= 0)
+            .forEach(status -> assertTrue(own.containsKey(status) || common.containsKey(status),
+                op.getKey() + " " + path.getKey() + " " + status + " lists no error codes"));
+      }));
     }
   }
 }

@@ -57,6 +57,9 @@ public final class ApiContract {
       throw new AssertionError(method + " " + path + " answered " + status + ", which openapi.yaml does not list for "
           + method + " " + template + ": " + body);
     }
+    if (status >= 400) {
+      checkCode(method + " " + path, operation, status, body);
+    }
     while (response.containsKey("$ref")) {
       pointer = response.getString("$ref").substring(1);
       response = resolve(pointer);
@@ -73,6 +76,30 @@ public final class ApiContract {
     if (!errors.isEmpty()) {
       throw new AssertionError(method + " " + path + " " + status + " breaks openapi.yaml (" + pointer + "): " + errors
           + "\n" + body);
+    }
+  }
+
+  /** An error's code must be one the document lists for the operation, or for every route, at that status. */
+  private static void checkCode(String call, JsonObject operation, int status, String body) {
+    String code;
+    try {
+      code = new JsonObject(body).getString("code");
+    } catch (RuntimeException notJson) {
+      throw new AssertionError(call + " answered " + status + " without a JSON error body: " + body);
+    }
+    String key = Integer.toString(status);
+    List<Object> allowed = new ArrayList<>();
+    JsonObject own = operation.getJsonObject("x-error-codes");
+    if (own != null && own.getJsonArray(key) != null) {
+      allowed.addAll(own.getJsonArray(key).getList());
+    }
+    JsonObject common = DOC.getJsonObject("x-common-error-codes");
+    if (common.getJsonArray(key) != null) {
+      allowed.addAll(common.getJsonArray(key).getList());
+    }
+    if (!allowed.contains(code)) {
+      throw new AssertionError(call + " answered " + status + " " + code + ", which openapi.yaml does not list for it"
+          + " (x-error-codes, x-common-error-codes): " + body);
     }
   }
 
