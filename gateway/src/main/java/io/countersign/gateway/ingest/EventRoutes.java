@@ -144,7 +144,14 @@ public final class EventRoutes {
     }
     Tuple params = Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(beforeAt)
         .addString(beforeEvent).addInteger(beforeNo).addString(statusClass).addInteger(limit);
-    pool.preparedQuery(EventSql.ATTEMPTS).execute(params).onSuccess(rows -> {
+    Future<RowSet<Row>> exists = pool.preparedQuery(EventSql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId));
+    Future<RowSet<Row>> attempts = pool.preparedQuery(EventSql.ATTEMPTS).execute(params);
+    Future.all(exists, attempts).onSuccess(all -> {
+      if (exists.result().size() == 0) {
+        ctx.fail(ApiError.notFound("endpoint_not_found", "no endpoint " + endpointId + " in this tenant"));
+        return;
+      }
+      RowSet<Row> rows = attempts.result();
       JsonArray data = new JsonArray();
       String next = null;
       for (Row r : rows) {

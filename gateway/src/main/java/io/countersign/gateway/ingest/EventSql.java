@@ -58,6 +58,9 @@ final class EventSql {
       ORDER BY t.attempted_at DESC, t.event_id DESC, t.attempt_no DESC
       LIMIT $7""";
 
+  static final String ENDPOINT_EXISTS = """
+      SELECT 1 FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
+
   static final String LIST = listSql(false);
   static final String LIST_BY_KEY = listSql(true);
 

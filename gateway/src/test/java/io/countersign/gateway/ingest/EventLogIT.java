@@ -165,6 +165,7 @@ class EventLogIT {
       assertEquals(500, second.getJsonArray("data").getJsonObject(0).getInteger("statusCode"));
       assertEquals(400, gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?class=3xx", token).statusCode());
       assertEquals(400, gw.get("/v1/tenants/att/endpoints/" + ep + "/attempts?cursor=zz", token).statusCode());
+      assertEquals(404, gw.get("/v1/tenants/att/endpoints/ep_nope/attempts", token).statusCode());
     }
   }
 
