@@ -1,5 +1,6 @@
 package io.countersign.signature;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
@@ -68,6 +69,14 @@ public final class WebhookSigner {
    * space-separated in the same order.
    */
   public String sign(Mac[] macs, int count, byte[] msgId, long timestampSeconds, byte[] body) {
+    return sign(macs, count, msgId, timestampSeconds, ByteBuffer.wrap(body));
+  }
+
+  /**
+   * As {@link #sign(Mac[], int, byte[], long, byte[])}, reading the body in place: a sender holding the body in a
+   * network buffer signs it without copying it into an array first. {@code body}'s position is left unchanged.
+   */
+  public String sign(Mac[] macs, int count, byte[] msgId, long timestampSeconds, ByteBuffer body) {
     if (count <= 0) {
       throw new IllegalArgumentException("at least one secret is needed to sign");
     }
@@ -84,7 +93,9 @@ public final class WebhookSigner {
       mac.update((byte) '.');
       mac.update(timestampDigits, tsStart, tsLen);
       mac.update((byte) '.');
+      int start = body.position();
       mac.update(body);
+      body.position(start);
       try {
         mac.doFinal(digest, 0);
       } catch (ShortBufferException e) {

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.standardwebhooks.Webhook;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import javax.crypto.Mac;
 import org.junit.jupiter.api.Test;
 
 class WebhookSignerTest {
@@ -23,6 +25,30 @@ class WebhookSignerTest {
     String ours = new WebhookSigner(secret).sign("msg_1", ts, BODY);
     String theirs = new Webhook(secret.reveal()).sign("msg_1", ts, new String(BODY, StandardCharsets.UTF_8));
     assertEquals(theirs, ours);
+  }
+
+  @Test
+  void aBodyReadInPlaceFromAnyBufferSignsLikeItsBytesAndIsLeftUnread() throws Exception {
+    WebhookSecret current = WebhookSecret.generate();
+    WebhookSecret previous = WebhookSecret.generate();
+    Mac[] macs = {WebhookSigner.newMac(current.key()), WebhookSigner.newMac(previous.key())};
+    WebhookSigner signer = new WebhookSigner(current);
+    byte[] id = "msg_3".getBytes(StandardCharsets.US_ASCII);
+    String expected = signer.sign(macs, 2, id, 1_700_000_000L, BODY);
+    // a slice of a larger heap array, and a direct buffer like a network read
+    byte[] padded = new byte[BODY.length + 7];
+    System.arraycopy(BODY, 0, padded, 3, BODY.length);
+    ByteBuffer slice = ByteBuffer.wrap(padded, 3, BODY.length);
+    ByteBuffer direct = ByteBuffer.allocateDirect(BODY.length).put(BODY).flip();
+    for (ByteBuffer body : List.of(slice, direct)) {
+      int position = body.position();
+      assertEquals(expected, signer.sign(macs, 2, id, 1_700_000_000L, body));
+      assertEquals(position, body.position());
+      assertEquals(BODY.length, body.remaining());
+    }
+    String theirs = new Webhook(current.reveal()).sign("msg_3", 1_700_000_000L,
+        new String(BODY, StandardCharsets.UTF_8));
+    assertEquals(theirs, expected.split(" ")[0]);
   }
 
   @Test

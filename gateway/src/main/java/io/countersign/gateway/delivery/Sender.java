@@ -6,6 +6,7 @@ import io.countersign.signature.WebhookHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -38,6 +39,8 @@ public final class Sender {
   private final DestinationGuard guard;
   private final Clock clock;
   private final Duration timeout;
+  private final java.util.HashMap<String, Target> targets = new java.util.HashMap<>();
+  private static final int MAX_TARGETS = 10_000;
 
   public Sender(HttpClient client, SignerCache signers, DestinationGuard guard, Clock clock, Duration timeout) {
     this.client = client;
@@ -51,7 +54,6 @@ public final class Sender {
     return clock;
   }
 
-  /** The receiver's answer: its status and, for 429/503, how long it asked us to wait (null when it did not say). */
   /** The receiver's status, its Retry-After, and the first {@value #RESPONSE_CAPTURE} bytes of its body (or null). */
   public record Reply(int status, Duration retryAfter, String responseBody) {}
 
@@ -61,13 +63,38 @@ public final class Sender {
   /** The receiver's answer; fails on an invalid or forbidden destination, a network error or a timeout. */
   public Future<Reply> send(String tenantId, String endpointId, String url, String msgId, SigningKeys keys,
       Buffer payload) {
-    URI uri;
+    Target target;
     try {
-      uri = DestinationGuard.parse(url);
+      target = target(url);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return guard.resolve(uri).compose(address -> post(tenantId, endpointId, uri, address, msgId, keys, payload));
+    return guard.resolve(target.uri())
+        .compose(address -> post(tenantId, endpointId, target, address, msgId, keys, payload));
+  }
+
+  /** An endpoint URL parsed and checked once, then reused by every attempt to it from this event loop. */
+  record Target(URI uri, boolean https, int port, String pathAndQuery) {
+    static Target of(String url) {
+      URI uri = DestinationGuard.parse(url);
+      boolean https = "https".equalsIgnoreCase(uri.getScheme());
+      int port = uri.getPort() > 0 ? uri.getPort() : (https ? 443 : 80);
+      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      return new Target(uri, https, port, uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
+    }
+  }
+
+  /** Bounded like the signer cache; an evicted URL is simply parsed again. Invalid URLs are never cached. */
+  private Target target(String url) {
+    Target target = targets.get(url);
+    if (target == null) {
+      target = Target.of(url);
+      if (targets.size() >= MAX_TARGETS) {
+        targets.clear();
+      }
+      targets.put(url, target);
+    }
+    return target;
   }
 
   /** The captured bytes as text PostgreSQL can store (invalid UTF-8 and NUL replaced), or null when empty. */
@@ -97,18 +124,12 @@ public final class Sender {
     }
   }
 
-  private Future<Reply> post(String tenantId, String endpointId, URI uri, InetAddress address, String msgId,
+  private Future<Reply> post(String tenantId, String endpointId, Target target, InetAddress address, String msgId,
       SigningKeys keys, Buffer payload) {
-    boolean https = "https".equalsIgnoreCase(uri.getScheme());
-    int port = uri.getPort() > 0 ? uri.getPort() : (https ? 443 : 80);
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    if (uri.getRawQuery() != null) {
-      path = path + "?" + uri.getRawQuery();
-    }
     Instant now = clock.instant();
-    byte[] body = payload.getBytes();
+    // signs the bytes where they lie: the same buffer is then written to the socket, never copied per attempt
     String signature = signers.sign(tenantId, endpointId, keys, msgId.getBytes(StandardCharsets.US_ASCII),
-        now.getEpochSecond(), body, now);
+        now.getEpochSecond(), ((BufferInternal) payload).getByteBuf().nioBuffer(), now);
     MultiMap headers = MultiMap.caseInsensitiveMultiMap()
         .add(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
         .add(HttpHeaders.USER_AGENT, USER_AGENT)
@@ -122,11 +143,11 @@ public final class Sender {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         // connect to the address the guard checked; Host and TLS SNI still name the endpoint's host
-        .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
-        .setHost(uri.getHost())
-        .setPort(port)
-        .setSsl(https)
-        .setURI(path)
+        .setServer(SocketAddress.inetSocketAddress(target.port(), address.getHostAddress()))
+        .setHost(target.uri().getHost())
+        .setPort(target.port())
+        .setSsl(target.https())
+        .setURI(target.pathAndQuery())
         .setHeaders(headers)
         .setFollowRedirects(false)
         .setTimeout(timeout.toMillis());

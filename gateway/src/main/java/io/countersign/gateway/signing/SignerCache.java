@@ -49,7 +49,7 @@ public final class SignerCache {
   public static final String CUSTOM_HEADERS = "custom-headers";
 
   public String sign(String tenantId, String endpointId, SigningKeys keys, byte[] msgId, long timestampSeconds,
-      byte[] body, Instant now) {
+      java.nio.ByteBuffer body, Instant now) {
     int count = 0;
     macs[count++] = mac(tenantId, endpointId, keys.currentId(), keys.currentKeyId(), keys.currentSealed());
     if (keys.previousId() != null && keys.previousExpiresAt() != null
