@@ -181,9 +181,12 @@ test('two tabs rotate at once: one shows the secret, the other who won and no se
   assert.equal(await winner.page.locator('#secrets-shown .secret-value').innerText(), winnerSecret);
   for (const tab of [a, b]) {
     await tab.page.click('nav button[data-view="endpoints"]');
-    await tab.page.waitForSelector(`article[data-endpoint="${ep.id}"] li.secret.current`);
-    const current = await tab.page.locator(`article[data-endpoint="${ep.id}"] li.secret.current .hint`).innerText();
-    assert.equal(current, '…' + winnerSecret.slice(-4), 'both tabs show the winner\'s hint');
+    // the click reloads the cards; until the reload lands the old cards may still be on the page
+    const hint = `article[data-endpoint="${ep.id}"] li.secret.current .hint`;
+    const expected = '…' + winnerSecret.slice(-4);
+    await tab.page.waitForFunction(([selector, want]) => document.querySelector(selector)?.textContent === want,
+      [hint, expected], { timeout: 10000 }).catch(() => {});
+    assert.equal(await tab.page.locator(hint).innerText(), expected, 'both tabs show the winner\'s hint');
     assert.ok(!tab.logged.some((line) => line.includes('whsec_')), 'no secret in the browser console');
     assert.ok(!tab.page.url().includes('whsec_') && !tab.page.url().includes(token), 'no secret or token in the URL');
   }

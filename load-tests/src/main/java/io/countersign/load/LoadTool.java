@@ -100,6 +100,9 @@ public final class LoadTool implements Callable<Integer> {
   @Option(names = "--connections", defaultValue = "64", description = "HTTP connections to the gateway (default ${DEFAULT-VALUE}).")
   int connections;
 
+  @Option(names = "--gateway-pid", paramLabel = "PID[,PID...]", description = "Process id(s) of the --target gateway(s), for CPU per event by process. Without it only PostgreSQL and this tool are measured.")
+  String gatewayPid;
+
   @Option(names = "--out", defaultValue = "load-results", description = "Directory for summary.json, .hgrm files and report.html (default ${DEFAULT-VALUE}).")
   Path out;
 
@@ -112,6 +115,7 @@ public final class LoadTool implements Callable<Integer> {
   private String tenant;
   /** 202s over the whole run, warm-up and every step included: what the database must hold afterwards. */
   private long acceptedInRun;
+  private CpuMeter cpu;
 
   @Override
   public Integer call() throws Exception {
@@ -131,6 +135,7 @@ public final class LoadTool implements Callable<Integer> {
         ? java.util.Arrays.stream(target.split(",")).map(String::trim).map(URI::create).toArray(URI[]::new)
         : new URI[] {startGateway()};
     URI gateway = gateways[0];
+    cpu = CpuMeter.available() ? new CpuMeter(Path.of("/proc"), CpuMeter.pids(gatewayPid), target == null) : null;
     ControlPlane api = new ControlPlane(gateway.toString());
     tenant = "load-" + Long.toString(System.currentTimeMillis(), 36);
     String token = api.createTenant(adminToken, tenant);
@@ -188,7 +193,8 @@ public final class LoadTool implements Callable<Integer> {
     receiver.measureInto(stats, tracker);
     Duration d = Durations.parse(duration);
     Step step = measure("run", driver, stats, tracker, rate, d, background);
-    JsonObject summary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds);
+    JsonObject summary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds)
+        .put("cpu", step.cpu);
     Report.printTable(System.out, summary);
     Report.write(out, summary, stats);
     System.out.println("report written to " + out.toAbsolutePath());
@@ -228,7 +234,7 @@ public final class LoadTool implements Callable<Integer> {
       retried = false;
       best = r;
       bestStats = stats;
-      bestSummary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds);
+      bestSummary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds).put("cpu", step.cpu);
     }
     if (bestSummary == null) {
       System.out.println("no step met the SLO; lower --rate");
@@ -244,12 +250,14 @@ public final class LoadTool implements Callable<Integer> {
     return 0;
   }
 
-  private record Step(long expected, long lost, double seconds) {}
+  /** {@code cpu} is null where {@code /proc} cannot be read. */
+  private record Step(long expected, long lost, double seconds, JsonObject cpu) {}
 
   /** Runs one measured phase: drive, print a line per second, drain, count what was lost. */
   private Step measure(String label, Driver driver, Stats stats, Receiver.Tracker tracker, double r, Duration d,
       ScheduledExecutorService background) throws Exception {
     long started = System.nanoTime();
+    CpuMeter.Sample cpuAtStart = cpu == null ? null : cpu.sampleOrNull();
     long[] last = {0};
     var progress = background.scheduleAtFixedRate(() -> {
       double elapsed = (System.nanoTime() - started) / 1e9;
@@ -281,13 +289,17 @@ public final class LoadTool implements Callable<Integer> {
       Thread.sleep(100);
     }
     progress.cancel(false);
+    // the window covers the drain too: deliveries finishing after the sender stopped are part of each event's cost
+    CpuMeter.Sample cpuAtEnd = cpuAtStart == null ? null : cpu.sampleOrNull();
+    JsonObject cpuUsed = cpuAtEnd == null ? null : cpuAtEnd.since(cpuAtStart, stats.accepted.get(),
+        ingestOnly ? 0 : stats.uniqueDelivered.get() / healthyEndpoints(), cpu.gatewayInProcess());
     stats.e2eTotal.add(stats.e2eRecorder.getIntervalHistogram());
     stats.acceptTotal.add(stats.acceptRecorder.getIntervalHistogram());
     acceptedInRun += stats.accepted.get();
     long expected = (long) tracker.acceptedIds().size() * healthyEndpoints();
     if (ingestOnly) {
       // not measured here: another process delivers
-      return new Step(expected, -1, seconds);
+      return new Step(expected, -1, seconds, cpuUsed);
     }
     long lost = 0;
     for (String id : tracker.acceptedIds()) {
@@ -302,7 +314,7 @@ public final class LoadTool implements Callable<Integer> {
       System.out.println("note: " + unacknowledged + " delivered events were not acknowledged to the sender"
           + " (answered with an error after they committed, or still in flight when the run ended)");
     }
-    return new Step(expected, lost, seconds);
+    return new Step(expected, lost, seconds, cpuUsed);
   }
 
   private int healthyEndpoints() {

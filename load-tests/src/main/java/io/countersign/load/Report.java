@@ -63,6 +63,22 @@ final class Report {
       out.printf(Locale.ROOT, "%-26s %8.2f %8.2f %8.2f %8.2f %8.2f%n", key.replace("LatencyMs", ""), p.getDouble("p50"),
           p.getDouble("p90"), p.getDouble("p99"), p.getDouble("p99.9"), p.getDouble("max"));
     }
+    JsonObject cpu = summary.getJsonObject("cpu");
+    if (cpu != null) {
+      out.printf(Locale.ROOT, "%-26s %12s %12s %12s%n", "CPU", "ms total", "ms/accepted", "ms/delivered");
+      JsonObject total = cpu.getJsonObject("cpuMs");
+      for (String process : total.fieldNames()) {
+        out.printf(Locale.ROOT, "%-26s %12.0f %12s %12s%n", process, total.getDouble(process),
+            threeDecimals(cpu.getJsonObject("msPerAcceptedEvent").getDouble(process)),
+            threeDecimals(cpu.getJsonObject("msPerDeliveredEvent").getDouble(process)));
+      }
+      Double idle = cpu.getDouble("idleShare");
+      out.printf(Locale.ROOT, "%-26s %s%n", "machine idle", idle == null ? "-" : Math.round(idle * 1000) / 10.0 + " %");
+    }
+  }
+
+  private static String threeDecimals(Double v) {
+    return v == null ? "-" : String.format(Locale.ROOT, "%.3f", v);
   }
 
   static void write(Path dir, JsonObject summary, Stats s) throws IOException {

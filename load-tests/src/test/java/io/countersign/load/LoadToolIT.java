@@ -28,6 +28,10 @@ class LoadToolIT {
     assertTrue(summary.getLong("dedupReplays") > 0);
     assertTrue(summary.getLong("rotations") >= 2);
     assertTrue(summary.getJsonObject("endToEndLatencyMs").getLong("count") > 0);
+    JsonObject cpu = summary.getJsonObject("cpu");
+    assertTrue(cpu.getJsonObject("msPerDeliveredEvent").getDouble("postgres") > 0, cpu.encode());
+    assertTrue(cpu.getJsonObject("msPerAcceptedEvent").getDouble("gatewayAndLoadTool") > 0, cpu.encode());
+    assertTrue(cpu.getDouble("idleShare") >= 0 && cpu.getDouble("idleShare") <= 1, cpu.encode());
     for (String f : new String[] {"accept.hgrm", "e2e.hgrm", "report.html"}) {
       assertTrue(Files.size(dir.resolve("out").resolve(f)) > 0, f);
     }

@@ -1,0 +1,156 @@
+package io.countersign.load;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CPU time spent by each process of a run over its measured window, read from Linux's {@code /proc}, so that every
+ * throughput figure comes with what it cost: PostgreSQL (every postmaster on the machine with its live children and
+ * the backends it has already reaped), the gateway, this tool (sender and receiver), and the machine's idle share.
+ *
+ * <pre>{@code
+ * CpuMeter.Sample before = meter.sample();
+ * ... run ...
+ * JsonObject cpu = meter.sample().since(before, acceptedEvents, deliveredEvents);
+ * }</pre>
+ */
+final class CpuMeter {
+  /** Linux reports process times in USER_HZ ticks, which is 100 on every architecture it exports to user space. */
+  static final double MS_PER_TICK = 10.0;
+
+  private final Path proc;
+  private final List<Long> gatewayPids;
+  private final boolean gatewayInProcess;
+
+  /** {@code gatewayPids} empty with {@code gatewayInProcess}: the gateway runs inside this tool's own JVM. */
+  CpuMeter(Path proc, List<Long> gatewayPids, boolean gatewayInProcess) {
+    this.proc = proc;
+    this.gatewayPids = gatewayPids;
+    this.gatewayInProcess = gatewayInProcess;
+  }
+
+  static boolean available() {
+    return Files.isReadable(Path.of("/proc/self/stat")) && Files.isReadable(Path.of("/proc/stat"));
+  }
+
+  /** One reading: ticks per process group and the machine's idle and total ticks. */
+  record Sample(long postgres, long gateway, long tool, long idle, long total) {
+    /** CPU milliseconds per accepted and per delivered event for each group, and the idle share, since {@code start}. */
+    JsonObject since(Sample start, long accepted, long delivered, boolean gatewayInProcess) {
+      JsonObject perAccepted = new JsonObject();
+      JsonObject perDelivered = new JsonObject();
+      Map<String, Long> used = new java.util.LinkedHashMap<>();
+      used.put("postgres", postgres - start.postgres);
+      if (gatewayInProcess) {
+        used.put("gatewayAndLoadTool", tool - start.tool);
+      } else {
+        used.put("gateway", gateway - start.gateway);
+        used.put("loadTool", tool - start.tool);
+      }
+      JsonObject ms = new JsonObject();
+      used.forEach((name, ticks) -> {
+        double t = ticks * MS_PER_TICK;
+        ms.put(name, t);
+        perAccepted.put(name, accepted == 0 ? null : t / accepted);
+        perDelivered.put(name, delivered == 0 ? null : t / delivered);
+      });
+      long window = total - start.total;
+      return new JsonObject()
+          .put("cpuMs", ms)
+          .put("msPerAcceptedEvent", perAccepted)
+          .put("msPerDeliveredEvent", perDelivered)
+          .put("idleShare", window <= 0 ? null : (double) (idle - start.idle) / window)
+          .put("note", "deliveredEvent = one event delivered to every healthy endpoint; 10 ms per tick; postgres"
+              + " = every postmaster on the machine with its live and reaped backends");
+    }
+  }
+
+  Sample sample() throws IOException {
+    Map<Long, long[]> stats = new HashMap<>();
+    Map<Long, String> names = new HashMap<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("\\d+"))) {
+      for (Path dir : dirs) {
+        try {
+          String line = Files.readString(dir.resolve("stat"));
+          long pid = Long.parseLong(dir.getFileName().toString());
+          stats.put(pid, parseStat(line));
+          names.put(pid, line.substring(line.indexOf('(') + 1, line.lastIndexOf(')')));
+        } catch (IOException | RuntimeException gone) {
+          // the process exited while we listed: its time is in its parent's reaped-children total
+        }
+      }
+    }
+    long postgres = 0;
+    for (Map.Entry<Long, long[]> e : stats.entrySet()) {
+      long[] s = e.getValue();
+      boolean isPostgres = "postgres".equals(names.get(e.getKey()));
+      boolean parentIsPostgres = "postgres".equals(names.get(s[0]));
+      if (isPostgres && !parentIsPostgres) {
+        postgres += s[1] + s[2] + s[3] + s[4]; // the postmaster and its reaped backends
+      } else if (isPostgres) {
+        postgres += s[1] + s[2]; // a live backend or auxiliary process
+      }
+    }
+    long gateway = 0;
+    for (long pid : gatewayPids) {
+      long[] s = stats.get(pid);
+      gateway += s == null ? 0 : s[1] + s[2];
+    }
+    long[] self = parseStat(Files.readString(proc.resolve("self/stat")));
+    long[] machine = parseCpuLine(Files.readAllLines(proc.resolve("stat")).get(0));
+    return new Sample(postgres, gateway, self[1] + self[2], machine[0], machine[1]);
+  }
+
+  Sample sampleOrNull() {
+    try {
+      return sample();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  boolean gatewayInProcess() {
+    return gatewayInProcess;
+  }
+
+  /**
+   * ppid, utime, stime, cutime and cstime from a {@code /proc/PID/stat} line (fields 4, 14-17). The command name may
+   * hold spaces and parentheses, so fields are counted from the last ')'.
+   */
+  static long[] parseStat(String line) {
+    String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
+    // f[0] is field 3 (state)
+    return new long[] {Long.parseLong(f[1]), Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]),
+        Long.parseLong(f[14])};
+  }
+
+  /** Idle (idle + iowait) and total ticks from the {@code cpu} line of {@code /proc/stat}. */
+  static long[] parseCpuLine(String line) {
+    String[] f = line.trim().split("\\s+");
+    long total = 0;
+    // user nice system idle iowait irq softirq steal; guest time is already inside user and nice
+    for (int i = 1; i <= 8 && i < f.length; i++) {
+      total += Long.parseLong(f[i]);
+    }
+    return new long[] {Long.parseLong(f[4]) + Long.parseLong(f[5]), total};
+  }
+
+  static List<Long> pids(String csv) {
+    List<Long> pids = new ArrayList<>();
+    if (csv != null) {
+      for (String p : csv.split(",")) {
+        if (!p.isBlank()) {
+          pids.add(Long.parseLong(p.trim()));
+        }
+      }
+    }
+    return pids;
+  }
+}

@@ -1,0 +1,56 @@
+package io.countersign.load;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CpuMeterTest {
+  @Test
+  void statFieldsAreCountedFromTheLastParenthesisSoOddCommandNamesDoNotShiftThem() {
+    String line = "4242 (post gres) x) S 17 4242 4242 0 -1 4194560 100 0 0 0 120 30 7 3 20 0 1 0 555 1000 10";
+    assertArrayEquals(new long[] {17, 120, 30, 7, 3}, CpuMeter.parseStat(line));
+  }
+
+  @Test
+  void idleIsIdlePlusIowaitOutOfTheFirstEightColumns() {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    assertArrayEquals(new long[] {70, 200}, CpuMeter.parseCpuLine("cpu  100 0 20 60 10 5 5 0 40 0"));
+  }
+
+  /** A fake /proc: a postmaster (its reaped backends count), a live backend, the gateway, an unrelated process. */
+  @Test
+  void postgresIsEveryPostmasterWithItsLiveAndReapedBackends() throws Exception {
+    Path proc = Files.createTempDirectory("proc");
+    stat(proc, "100", "100 (postgres) S 1 0 0 0 -1 0 0 0 0 0 10 5 200 100 20 0 1 0 1 1 1");
+    stat(proc, "101", "101 (postgres) S 100 0 0 0 -1 0 0 0 0 0 40 10 0 0 20 0 1 0 1 1 1");
+    stat(proc, "200", "200 (java) S 1 0 0 0 -1 0 0 0 0 0 300 50 0 0 20 0 1 0 1 1 1");
+    stat(proc, "300", "300 (bash) S 1 0 0 0 -1 0 0 0 0 0 999 999 0 0 20 0 1 0 1 1 1");
+    stat(proc, "self", "300 (java) S 1 0 0 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1");
+    Files.writeString(proc.resolve("stat"), "cpu  100 0 20 60 10 5 5 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
+    CpuMeter meter = new CpuMeter(proc, List.of(200L), false);
+    CpuMeter.Sample s = meter.sample();
+    assertEquals(10 + 5 + 200 + 100 + 40 + 10, s.postgres());
+    assertEquals(350, s.gateway());
+    assertEquals(10, s.tool());
+
+    CpuMeter.Sample later = new CpuMeter.Sample(s.postgres() + 50, s.gateway() + 100, s.tool() + 10, s.idle() + 20,
+        s.total() + 200);
+    JsonObject cpu = later.since(s, 100, 25, false);
+    assertEquals(500.0, cpu.getJsonObject("cpuMs").getDouble("postgres"));
+    assertEquals(5.0, cpu.getJsonObject("msPerAcceptedEvent").getDouble("postgres"));
+    assertEquals(40.0, cpu.getJsonObject("msPerDeliveredEvent").getDouble("gateway"));
+    assertEquals(0.1, cpu.getDouble("idleShare"), 1e-9);
+    assertNull(later.since(s, 100, 0, true).getJsonObject("msPerDeliveredEvent").getDouble("gatewayAndLoadTool"));
+  }
+
+  private static void stat(Path proc, String pid, String line) throws Exception {
+    Files.createDirectories(proc.resolve(pid));
+    Files.writeString(proc.resolve(pid).resolve("stat"), line);
+  }
+}
