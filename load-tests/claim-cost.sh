@@ -18,19 +18,7 @@ mode=${CLAIM_COST_MODE:-ingest}
 out=perf-results/claim-cost-$mode
 mkdir -p "$out"
 exec > >(tee "$out/session.log") 2>&1
-hz=$(getconf CLK_TCK)
-
-# cpu_ticks PID...: user+system clock ticks of these processes so far
-cpu_ticks() {
-  local total=0 pid
-  for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] || continue
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-  done
-  echo "$total"
-}
-postgres_pids() { pgrep -d ' ' -x postgres || true; }
-idle_total() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+. load-tests/cpu.sh
 
 run() {
   local label=$1 jar=$2 n=$3
@@ -44,14 +32,14 @@ run() {
   local gw=$!
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 1; done
   local pg0 gw0 idle0
-  pg0=$(cpu_ticks $(postgres_pids)); gw0=$(cpu_ticks $gw); read -r idle0 all0 < <(idle_total)
+  pg0=$(postgres_ticks); gw0=$(cpu_ticks $gw); read -r idle0 all0 < <(idle_total)
   java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
       $([ "$mode" = e2e ] || echo --ingest-only) --rate "$rate" --duration 30s --warmup 30s --out "$out/$label-$n" \
       > "$out/load-$label-$n.log" 2>&1 &
   local lt=$! lt_ticks=0
   while kill -0 $lt 2> /dev/null; do lt_ticks=$(cpu_ticks $lt); sleep 1; done
   local pg1 gw1
-  pg1=$(cpu_ticks $(postgres_pids)); gw1=$(cpu_ticks $gw); read -r idle1 all1 < <(idle_total)
+  pg1=$(postgres_ticks); gw1=$(cpu_ticks $gw); read -r idle1 all1 < <(idle_total)
   kill $gw; wait $gw 2> /dev/null || true
   python3 - "$out/$label-$n/summary.json" "$label" "$((pg1 - pg0))" "$((gw1 - gw0))" "$lt_ticks" \
       "$((idle1 - idle0))" "$((all1 - all0))" "$hz" "$rate" <<'PY'

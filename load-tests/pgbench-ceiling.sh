@@ -27,6 +27,16 @@ CREATE TABLE pgbench_claim (
   created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tenant_id, idempotency_key));
 SQL
 
+. "$(dirname "$0")/cpu.sh"
+result=$(mktemp)
+trap 'rm -f "$script" "$result"' EXIT
 echo "single-row claim ceiling on ${url} (pgbench -M prepared -c 64 -j 2 -T ${seconds}):"
-pgbench "$url" -n -M prepared -c 64 -j 2 -T "$seconds" -f "$script" 2>&1 | grep -E "tps|latency average|number of transactions actually"
+pg0=$(postgres_ticks); bench0=$(reaped_ticks); read -r idle0 all0 < <(idle_total)
+pgbench "$url" -n -M prepared -c 64 -j 2 -T "$seconds" -f "$script" > "$result" 2>&1
+pg1=$(postgres_ticks); bench1=$(reaped_ticks); read -r idle1 all1 < <(idle_total)
+grep -E "tps|latency average|number of transactions actually" "$result"
+claims=$(awk -F': ' '/number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$result")
+# PostgreSQL includes every postmaster on the machine (see cpu.sh): run this on an otherwise quiet server
+echo "CPU ms per claim: postgres $(ms_per "$claims" $((pg1 - pg0))), pgbench $(ms_per "$claims" $((bench1 - bench0)));" \
+  "machine idle $(python3 -c "print('%.0f%%' % (100.0 * $((idle1 - idle0)) / max($((all1 - all0)), 1)))")"
 psql "$url" -q -c "DROP TABLE pgbench_claim"

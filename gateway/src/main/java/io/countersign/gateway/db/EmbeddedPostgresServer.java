@@ -62,7 +62,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         .setCleanDataDirectory(false)
         .setOverrideWorkingDirectory(binaries.toFile())
         .setPGStartupWait(startupWait)
-        // zonky turns this off for speed; a 2xx from Countersign promises the event is durable
+        // zonky turns both off for speed (it starts the postmaster with -F); a 2xx from Countersign promises the
+        // event is durable, through an OS crash or power loss too. These -c settings come after -F and win.
+        .setServerConfig("fsync", "on")
         .setServerConfig("synchronous_commit", "on")
         .setServerConfig("max_connections", "200")
         // loopback TCP only, and no Unix socket at all (zonky's default puts a world-writable one in /tmp)

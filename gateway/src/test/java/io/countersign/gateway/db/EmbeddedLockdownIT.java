@@ -92,6 +92,13 @@ class EmbeddedLockdownIT {
         assertTrue(r.next());
         assertEquals(42, r.getInt(1), "no data lost by the lockdown");
       }
+      // an acknowledged event survives an OS crash, not just a process crash: zonky's -F (fsync off) is overridden
+      try (Connection c = connect(port, password); Statement s = c.createStatement();
+           ResultSet r = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit'),"
+               + " current_setting('full_page_writes')")) {
+        assertTrue(r.next());
+        assertEquals(List.of("on", "on", "on"), List.of(r.getString(1), r.getString(2), r.getString(3)));
+      }
       String logs = Files.readString(Path.of(System.getProperty("countersign.test.log", "target/test-logs/gateway.log")));
       assertFalse(logs.contains(password), "the log shows the database URL without its password");
     }
