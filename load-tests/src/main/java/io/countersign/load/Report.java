@@ -116,9 +116,10 @@ final class Report {
     }
     dist.append("<polyline fill='none' stroke='#d9534f' stroke-width='2' points='").append(pts).append("'/>");
     return "<!doctype html><html><head><meta charset='utf-8'><title>Countersign load report</title>"
-        + "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:900px}pre{background:#f6f6f6;padding:1em}"
+        + "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:900px}pre{background:#f6f6f6;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:right}"
         + "svg{background:#fff;border:1px solid #ddd}</style></head><body>"
         + "<h1>Countersign load report</h1>"
+        + cpuTable(summary.getJsonObject("cpu"))
         + "<h2>Summary</h2><pre>" + escape(summary.encodePrettily()) + "</pre>"
         + "<h2>End-to-end latency over time (ms, per second: blue p50, red p99)</h2>"
         + "<svg width='780' height='280' viewBox='0 0 780 280'>" + axes(maxT + " s", String.format(Locale.ROOT, "%.1f ms", maxMs))
@@ -128,6 +129,25 @@ final class Report {
         + dist + "</svg>"
         + "<p>Latency is measured from each event's intended send time (open model, coordinated omission corrected). "
         + "Raw distributions: accept.hgrm and e2e.hgrm (HdrHistogram, milliseconds).</p></body></html>";
+  }
+
+  /** CPU per event by process, the way the printed table shows it; empty when /proc could not be read. */
+  private static String cpuTable(JsonObject cpu) {
+    if (cpu == null) {
+      return "";
+    }
+    StringBuilder rows = new StringBuilder();
+    JsonObject total = cpu.getJsonObject("cpuMs");
+    for (String process : total.fieldNames()) {
+      rows.append("<tr><td>").append(escape(process)).append("</td><td>")
+          .append(String.format(Locale.ROOT, "%.0f", total.getDouble(process))).append("</td><td>")
+          .append(threeDecimals(cpu.getJsonObject("msPerAcceptedEvent").getDouble(process))).append("</td><td>")
+          .append(threeDecimals(cpu.getJsonObject("msPerDeliveredEvent").getDouble(process))).append("</td></tr>");
+    }
+    Double idle = cpu.getDouble("idleShare");
+    return "<h2>CPU by process</h2><table id='cpu'><tr><th>process</th><th>CPU ms</th><th>ms per accepted event</th>"
+        + "<th>ms per delivered event</th></tr>" + rows + "</table><p>Machine idle over the window: "
+        + (idle == null ? "-" : String.format(Locale.ROOT, "%.1f%%", idle * 100)) + "</p>";
   }
 
   private static String series(List<double[]> rows, int col, double maxT, double maxMs, String color, String label) {

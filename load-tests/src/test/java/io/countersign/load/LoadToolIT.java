@@ -36,5 +36,6 @@ class LoadToolIT {
       assertTrue(Files.size(dir.resolve("out").resolve(f)) > 0, f);
     }
     assertTrue(Files.readString(dir.resolve("out/report.html")).contains("<svg"));
+    assertTrue(Files.readString(dir.resolve("out/report.html")).contains("<table id='cpu'><tr><th>process</th>"));
   }
 }
