@@ -11,7 +11,8 @@ seconds="${2:-30}"
 command -v pgbench >/dev/null || { echo "pgbench is needed: apt-get install -y postgresql-client" >&2; exit 2; }
 
 script=$(mktemp)
-trap 'rm -f "$script"' EXIT
+result=$(mktemp)
+trap 'rm -f "$script" "$result"' EXIT
 cat > "$script" <<'SQL'
 \set k random(1, 2000000000)
 INSERT INTO pgbench_claim (tenant_id, idempotency_key, body_sha256, payload)
@@ -28,8 +29,6 @@ CREATE TABLE pgbench_claim (
 SQL
 
 . "$(dirname "$0")/cpu.sh"
-result=$(mktemp)
-trap 'rm -f "$script" "$result"' EXIT
 echo "single-row claim ceiling on ${url} (pgbench -M prepared -c 64 -j 2 -T ${seconds}):"
 pg0=$(postgres_ticks); bench0=$(reaped_ticks); read -r idle0 all0 < <(idle_total)
 pgbench "$url" -n -M prepared -c 64 -j 2 -T "$seconds" -f "$script" > "$result" 2>&1

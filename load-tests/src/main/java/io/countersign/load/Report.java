@@ -66,15 +66,25 @@ final class Report {
     JsonObject cpu = summary.getJsonObject("cpu");
     if (cpu != null) {
       out.printf(Locale.ROOT, "%-26s %12s %12s %12s%n", "CPU", "ms total", "ms/accepted", "ms/delivered");
-      JsonObject total = cpu.getJsonObject("cpuMs");
-      for (String process : total.fieldNames()) {
-        out.printf(Locale.ROOT, "%-26s %12.0f %12s %12s%n", process, total.getDouble(process),
-            threeDecimals(cpu.getJsonObject("msPerAcceptedEvent").getDouble(process)),
-            threeDecimals(cpu.getJsonObject("msPerDeliveredEvent").getDouble(process)));
+      for (String[] row : cpuRows(cpu)) {
+        out.printf(Locale.ROOT, "%-26s %12s %12s %12s%n", (Object[]) row);
       }
-      Double idle = cpu.getDouble("idleShare");
-      out.printf(Locale.ROOT, "%-26s %s%n", "machine idle", idle == null ? "-" : Math.round(idle * 1000) / 10.0 + " %");
+      out.printf(Locale.ROOT, "%-26s %s%n", "machine idle", idlePercent(cpu));
     }
+  }
+
+  /** Per process: its name, CPU ms, ms per accepted and per delivered event ("-" where there were none). */
+  private static List<String[]> cpuRows(JsonObject cpu) {
+    JsonObject total = cpu.getJsonObject("cpuMs");
+    return total.fieldNames().stream().map(process -> new String[] {process,
+        String.format(Locale.ROOT, "%.0f", total.getDouble(process)),
+        threeDecimals(cpu.getJsonObject("msPerAcceptedEvent").getDouble(process)),
+        threeDecimals(cpu.getJsonObject("msPerDeliveredEvent").getDouble(process))}).toList();
+  }
+
+  private static String idlePercent(JsonObject cpu) {
+    Double idle = cpu.getDouble("idleShare");
+    return idle == null ? "-" : String.format(Locale.ROOT, "%.1f %%", idle * 100);
   }
 
   private static String threeDecimals(Double v) {
@@ -137,17 +147,13 @@ final class Report {
       return "";
     }
     StringBuilder rows = new StringBuilder();
-    JsonObject total = cpu.getJsonObject("cpuMs");
-    for (String process : total.fieldNames()) {
-      rows.append("<tr><td>").append(escape(process)).append("</td><td>")
-          .append(String.format(Locale.ROOT, "%.0f", total.getDouble(process))).append("</td><td>")
-          .append(threeDecimals(cpu.getJsonObject("msPerAcceptedEvent").getDouble(process))).append("</td><td>")
-          .append(threeDecimals(cpu.getJsonObject("msPerDeliveredEvent").getDouble(process))).append("</td></tr>");
+    for (String[] row : cpuRows(cpu)) {
+      rows.append("<tr><td>").append(String.join("</td><td>", java.util.Arrays.stream(row).map(Report::escape).toList()))
+          .append("</td></tr>");
     }
-    Double idle = cpu.getDouble("idleShare");
     return "<h2>CPU by process</h2><table id='cpu'><tr><th>process</th><th>CPU ms</th><th>ms per accepted event</th>"
         + "<th>ms per delivered event</th></tr>" + rows + "</table><p>Machine idle over the window: "
-        + (idle == null ? "-" : String.format(Locale.ROOT, "%.1f%%", idle * 100)) + "</p>";
+        + idlePercent(cpu) + "</p>";
   }
 
   private static String series(List<double[]> rows, int col, double maxT, double maxMs, String color, String label) {
