@@ -17,3 +17,16 @@ wait_up() {
     sleep 1
   done
 }
+
+# fresh_session NAME: the common start of a measuring script, with $admin_url set. It builds the jars when missing,
+# (re)creates database countersign_NAME (-> $db_url), makes perf-results/NAME (-> $out) and copies the script's
+# output to $out/session.log.
+fresh_session() {
+  db_url="${admin_url%/*}/countersign_$1"
+  out="perf-results/$1"
+  mkdir -p "$out"
+  exec > >(tee "$out/session.log") 2>&1
+  [ -f gateway/target/countersign-gateway.jar ] && [ -f load-tests/target/countersign-load.jar ] \
+    || mvn -q -DskipTests package
+  psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_$1" -c "CREATE DATABASE countersign_$1"
+}

@@ -1,27 +1,23 @@
 #!/usr/bin/env bash
 # Accepted events/s against the pgbench ceiling, in one session on one PostgreSQL:
 #   1. the pgbench ceiling of the bare single-row claim (load-tests/pgbench-ceiling.sh, -M prepared -c 64);
-#   2. an ingest-only gateway (delivery.enabled=false) driven by the load tool's --find-max --ingest-only, every
-#      event 1 KiB with 4 endpoints, so each 202 commits one event row and four delivery rows;
-#   3. a check in PostgreSQL that every 202 of the run is there: one event and four pending deliveries each.
+#   2. an ingest-only gateway (delivery.enabled=false) at full speed under wrk, a sender light enough not to compete
+#      for CPU (load-tests/ingest-wrk.sh: accepted events/s, CPU per event by process, idle share, and every 202
+#      checked stored), every event 1 KiB with 4 endpoints, so each 202 commits one event row and four delivery rows;
+#   3. the same gateway under the load tool's --find-max --ingest-only: the highest open-model rate whose accept p99
+#      stays within 100 ms, then the same check that every 202 of that run is stored.
 # The deliveries are left pending (no receiver stays up for them); end-to-end throughput is perf-session.sh's part.
 #
 # usage: load-tests/ingest-ceiling.sh [admin postgres url] [start rate]
 # default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_ingest), 2000/s.
-# Output: perf-results/ingest-ceiling/ (session.log, the load tool's summary.json, .hgrm files and report.html).
+# Output: perf-results/ingest/ (session.log, the load tool's summary.json, .hgrm files and report.html).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 start_rate="${2:-2000}"
-db_url="${admin_url%/*}/countersign_ingest"
-out=perf-results/ingest-ceiling
-mkdir -p "$out"
-exec > >(tee "$out/session.log") 2>&1
-
-[ -f gateway/target/countersign-gateway.jar ] && [ -f load-tests/target/countersign-load.jar ] \
-  || mvn -q -DskipTests package
-psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_ingest" -c "CREATE DATABASE countersign_ingest"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
+fresh_session ingest
 
 echo "== $(date -u +%FT%TZ) $(nproc) cores; pgbench ceiling (single-row claim, -M prepared -c 64)"
 load-tests/pgbench-ceiling.sh "$db_url" 30
@@ -33,9 +29,12 @@ gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_DELIV
 trap 'kill $gw 2>/dev/null || true' EXIT
 wait_up $port
 
+echo "== ingest-only gateway at full speed under wrk (256 connections)"
+load-tests/ingest-wrk.sh "http://127.0.0.1:$port" "$token" "$db_url" "$gw" 30
+
 echo "== ingest-only gateway: find-max on accept p99 <= 100 ms (40 s warm-up, 15 s steps)"
 java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" --ingest-only \
-  --find-max --rate "$start_rate" --step-factor 1.2 --duration 15s --warmup 40s --out "$out/find-max" || true
+  --gateway-pid "$gw" --find-max --rate "$start_rate" --step-factor 1.2 --duration 15s --warmup 40s --out "$out/find-max" || true
 
 echo "== every 202 of the run is in PostgreSQL"
 python3 - "$out/find-max/summary.json" "$db_url" <<'PY'

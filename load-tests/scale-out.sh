@@ -9,10 +9,7 @@ cd "$(dirname "$0")/.."
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 rate="${2:-1000}"
 duration="${3:-30s}"
-db_url="${admin_url%/*}/countersign_scale"
-out=perf-results/scale-out
-mkdir -p "$out"
-psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_scale" -c "CREATE DATABASE countersign_scale"
+fresh_session scale
 token="scale-$(date +%s)-admin"
 key=$(head -c 32 /dev/urandom | base64)
 start() {

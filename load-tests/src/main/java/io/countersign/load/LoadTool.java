@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.nio.file.Files;
@@ -106,6 +107,12 @@ public final class LoadTool implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "load-results", description = "Directory for summary.json, .hgrm files and report.html (default ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--compare", paramLabel = "DIR", description = "A previous run's --out directory: report.html draws its curves beside this run's.")
+  Path compare;
+
+  @Option(names = "--max-rate", defaultValue = "0", description = "With --find-max: stop stepping at this rate (0: no limit).")
+  double maxRate;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new LoadTool()).execute(args));
   }
@@ -196,7 +203,7 @@ public final class LoadTool implements Callable<Integer> {
     JsonObject summary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds)
         .put("cpu", step.cpu);
     Report.printTable(System.out, summary);
-    Report.write(out, summary, stats);
+    Report.write(out, summary, stats, compare);
     System.out.println("report written to " + out.toAbsolutePath());
     return step.lost > 0 || stats.signatureFailures.get() > 0 || stats.ackConflicts.get() > 0 ? 1 : 0;
   }
@@ -209,7 +216,8 @@ public final class LoadTool implements Callable<Integer> {
     JsonObject bestSummary = null;
     warmUp(driver, receiver, rate, background);
     boolean retried = false;
-    for (double r = rate; ; r *= stepFactor) {
+    JsonArray steps = new JsonArray();
+    for (double r = rate; maxRate <= 0 || r <= maxRate * 1.0001; r *= stepFactor) {
       Stats stats = new Stats();
       Receiver.Tracker tracker = new Receiver.Tracker(stats);
       receiver.measureInto(stats, tracker);
@@ -221,6 +229,8 @@ public final class LoadTool implements Callable<Integer> {
           r, stats.accepted.get() / step.seconds, ingestOnly ? "accept" : "end-to-end", p99 / 1000.0, stats.errors.get(),
           stats.rejected.get(), step.lost < 0 ? "not measured" : Long.toString(step.lost),
           ok ? "sustained" : "over the limit");
+      steps.add(new JsonObject().put("rate", r).put("acceptedPerSecond", stats.accepted.get() / step.seconds)
+          .put("p99Ms", p99 / 1000.0).put("sustained", ok));
       if (!ok && !retried && step.lost <= 0 && stats.signatureFailures.get() == 0) {
         // a shared machine has stalls of its own: a step fails only if it fails twice in a row
         System.out.println("repeating the step once before concluding");
@@ -240,13 +250,13 @@ public final class LoadTool implements Callable<Integer> {
       System.out.println("no step met the SLO; lower --rate");
       return 1;
     }
-    bestSummary.put("maxSustainedRate", best);
+    bestSummary.put("maxSustainedRate", best).put("steps", steps);
     bestSummary.getJsonObject("settings").put("acceptedInRun", acceptedInRun);
     Report.printTable(System.out, bestSummary);
     System.out.printf(Locale.ROOT, "max sustained rate: %.0f events/s (p99 %s <= %s, no errors%s)%n",
         best, ingestOnly ? "accept" : "end-to-end", sloP99,
         ingestOnly ? "; deliveries left to processes with delivery enabled" : ", nothing lost");
-    Report.write(out, bestSummary, bestStats);
+    Report.write(out, bestSummary, bestStats, compare);
     return 0;
   }
 
@@ -258,24 +268,29 @@ public final class LoadTool implements Callable<Integer> {
       ScheduledExecutorService background) throws Exception {
     long started = System.nanoTime();
     CpuMeter.Sample cpuAtStart = cpu == null ? null : cpu.sampleOrNull();
-    long[] last = {0};
+    long[] last = {0, 0, 0};
     var progress = background.scheduleAtFixedRate(() -> {
       double elapsed = (System.nanoTime() - started) / 1e9;
       Histogram e2e = stats.e2eRecorder.getIntervalHistogram();
       Histogram accept = stats.acceptRecorder.getIntervalHistogram();
       stats.e2eTotal.add(e2e);
       stats.acceptTotal.add(accept);
+      long sent = stats.sent.get();
       long accepted = stats.accepted.get();
-      long backlog = accepted * healthyEndpoints() - stats.uniqueDelivered.get();
-      double p50 = stats.e2eTotal.getTotalCount() == 0 ? 0 : e2e.getValueAtPercentile(50) / 1000.0;
-      double p99 = stats.e2eTotal.getTotalCount() == 0 ? 0 : e2e.getValueAtPercentile(99) / 1000.0;
+      long delivered = stats.uniqueDelivered.get();
+      long backlog = accepted * healthyEndpoints() - delivered;
+      Histogram latency = ingestOnly ? accept : e2e;
+      Stats.Second second = new Stats.Second(elapsed, sent - last[0], accepted - last[1], delivered - last[2], backlog,
+          ms(latency, 50), ms(latency, 90), ms(latency, 99), latency.getTotalCount() == 0 ? 0 : latency.getMaxValue() / 1000.0);
       synchronized (stats.timeline) {
-        stats.timeline.add(new double[] {elapsed, accepted - last[0], accepted, stats.uniqueDelivered.get(), backlog, p50, p99});
+        stats.timeline.add(second);
       }
       System.out.printf(Locale.ROOT, "[%s] t=%4.0fs accepted %5d/s  delivered %7d  backlog %6d  e2e p50 %7.2f ms  p99 %7.2f ms"
-              + "  shed %d  errors %d  sig-fail %d%n", label, elapsed, accepted - last[0], stats.uniqueDelivered.get(),
-          backlog, p50, p99, stats.rejected.get(), stats.errors.get(), stats.signatureFailures.get());
-      last[0] = accepted;
+              + "  shed %d  errors %d  sig-fail %d%n", label, elapsed, second.accepted(), delivered,
+          backlog, ms(e2e, 50), ms(e2e, 99), stats.rejected.get(), stats.errors.get(), stats.signatureFailures.get());
+      last[0] = sent;
+      last[1] = accepted;
+      last[2] = delivered;
     }, 1, 1, TimeUnit.SECONDS);
     driver.run(Long.toString(System.nanoTime(), 36), r, d, stats, tracker);
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -315,6 +330,10 @@ public final class LoadTool implements Callable<Integer> {
           + " (answered with an error after they committed, or still in flight when the run ended)");
     }
     return new Step(expected, lost, seconds, cpuUsed);
+  }
+
+  private static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
   }
 
   private int healthyEndpoints() {

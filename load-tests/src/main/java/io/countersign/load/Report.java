@@ -34,7 +34,10 @@ final class Report {
         .put("rotations", s.rotations.get())
         .put("ackConflicts", s.ackConflicts.get())
         .put("acceptLatencyMs", percentiles(s.acceptTotal))
-        .put("endToEndLatencyMs", percentiles(s.e2eTotal));
+        .put("endToEndLatencyMs", percentiles(s.e2eTotal))
+        .put("timeline", timeline(s))
+        .put("distribution", new JsonObject().put("accept", distribution(s.acceptTotal))
+            .put("endToEnd", distribution(s.e2eTotal)));
   }
 
   static JsonObject percentiles(Histogram h) {
@@ -91,12 +94,13 @@ final class Report {
     return v == null ? "-" : String.format(Locale.ROOT, "%.3f", v);
   }
 
-  static void write(Path dir, JsonObject summary, Stats s) throws IOException {
+  static void write(Path dir, JsonObject summary, Stats s, Path compare) throws IOException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("summary.json"), summary.encodePrettily());
     writeHgrm(dir.resolve("accept.hgrm"), s.acceptTotal);
     writeHgrm(dir.resolve("e2e.hgrm"), s.e2eTotal);
-    Files.writeString(dir.resolve("report.html"), html(summary, s));
+    JsonObject previous = compare == null ? null : new JsonObject(Files.readString(compare.resolve("summary.json")));
+    Files.writeString(dir.resolve("report.html"), html(summary, previous, compare));
   }
 
   private static void writeHgrm(Path file, Histogram h) throws IOException {
@@ -106,39 +110,105 @@ final class Report {
     }
   }
 
-  private static String html(JsonObject summary, Stats s) {
-    StringBuilder overTime = new StringBuilder();
-    double maxMs = 1;
-    double maxT = 1;
-    for (double[] row : s.timeline) {
-      maxMs = Math.max(maxMs, row[6]);
-      maxT = Math.max(maxT, row[0]);
-    }
-    overTime.append(series(s.timeline, 5, maxT, maxMs, "#2b7bb9", "p50"))
-        .append(series(s.timeline, 6, maxT, maxMs, "#d9534f", "p99"));
-    StringBuilder dist = new StringBuilder();
-    double maxQ = Math.max(1, s.e2eTotal.getMaxValue() / 1000.0);
-    StringBuilder pts = new StringBuilder();
-    for (double nines = 0; nines <= 4; nines += 0.05) {
-      double q = 100.0 * (1 - Math.pow(10, -nines));
-      double ms = s.e2eTotal.getTotalCount() == 0 ? 0 : s.e2eTotal.getValueAtPercentile(q) / 1000.0;
-      pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", 40 + nines / 4 * 700, 260 - ms / maxQ * 220));
-    }
-    dist.append("<polyline fill='none' stroke='#d9534f' stroke-width='2' points='").append(pts).append("'/>");
-    return "<!doctype html><html><head><meta charset='utf-8'><title>Countersign load report</title>"
-        + "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:900px}pre{background:#f6f6f6;padding:1em}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:right}"
-        + "svg{background:#fff;border:1px solid #ddd}</style></head><body>"
+  /**
+   * A self-contained page: summary tables, then charts drawn by uPlot (inlined from its pinned webjar, so the file
+   * opens offline) from the run's summary.json and, with --compare, a previous run's.
+   */
+  static String html(JsonObject summary, JsonObject previous, Path previousDir) throws IOException {
+    JsonObject data = new JsonObject().put("current", summary).put("previous", previous)
+        .put("previousName", previousDir == null ? null : previousDir.toString());
+    return "<!doctype html><html><head><meta charset='utf-8'><title>Countersign load report</title><style>"
+        + resource(UPLOT + "uPlot.min.css") + resource("report/report.css") + "</style></head><body>"
         + "<h1>Countersign load report</h1>"
+        + (previous == null ? "" : "<p class='compare'>Dashed curves: the previous run in " + escape(previousDir.toString())
+            + "</p>")
+        + settingsTable(summary.getJsonObject("settings"))
+        + outcomeTable(summary)
+        + latencyTable(summary)
         + cpuTable(summary.getJsonObject("cpu"))
-        + "<h2>Summary</h2><pre>" + escape(summary.encodePrettily()) + "</pre>"
-        + "<h2>End-to-end latency over time (ms, per second: blue p50, red p99)</h2>"
-        + "<svg width='780' height='280' viewBox='0 0 780 280'>" + axes(maxT + " s", String.format(Locale.ROOT, "%.1f ms", maxMs))
-        + overTime + "</svg>"
-        + "<h2>End-to-end latency by percentile (x: 0, 90, 99, 99.9, 99.99%)</h2>"
-        + "<svg width='780' height='280' viewBox='0 0 780 280'>" + axes("99.99%", String.format(Locale.ROOT, "%.1f ms", maxQ))
-        + dist + "</svg>"
+        + "<h2>Throughput and backlog</h2><div class='chart' id='chart-throughput'></div>"
+        + "<h2>Latency over time</h2><div class='chart' id='chart-latency'></div>"
+        + "<h2>Latency by percentile</h2><div class='chart' id='chart-distribution'></div>"
+        + (summary.containsKey("steps") ? "<h2>Find-max steps</h2><div class='chart' id='chart-steps'></div>" : "")
         + "<p>Latency is measured from each event's intended send time (open model, coordinated omission corrected). "
-        + "Raw distributions: accept.hgrm and e2e.hgrm (HdrHistogram, milliseconds).</p></body></html>";
+        + "Raw distributions: accept.hgrm and e2e.hgrm (HdrHistogram, milliseconds); all figures: summary.json.</p>"
+        // "</" inside a script element would end it early
+        + "<script type='application/json' id='report-data'>" + data.encode().replace("</", "<\\/") + "</script>"
+        + "<script>" + resource(UPLOT + "uPlot.iife.min.js") + "</script>"
+        + "<script>" + resource("report/report.js") + "</script></body></html>";
+  }
+
+  private static final String UPLOT = "META-INF/resources/webjars/uplot/" + webjarVersion("uplot") + "/dist/";
+
+  /** The version pinned in the pom, read from the webjar itself so that it is written down once. */
+  private static String webjarVersion(String name) {
+    java.util.Properties p = new java.util.Properties();
+    try {
+      p.load(new java.io.StringReader(resource("META-INF/maven/org.webjars.npm/" + name + "/pom.properties")));
+    } catch (IOException e) {
+      throw new IllegalStateException("the " + name + " webjar is missing from the load tool's class path", e);
+    }
+    return p.getProperty("version");
+  }
+
+  private static String resource(String name) throws IOException {
+    try (var in = Report.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IOException("missing from the load tool's jar: " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String settingsTable(JsonObject settings) {
+    StringBuilder rows = new StringBuilder();
+    settings.forEach(e -> {
+      if (e.getValue() != null) {
+        rows.append(row(e.getKey(), String.valueOf(e.getValue()), null));
+      }
+    });
+    return "<h2>Settings</h2><table id='settings'>" + rows + "</table>";
+  }
+
+  /** Lost, duplicate and signature-failure counts must be 0: they are marked, good or bad, whatever their value. */
+  private static String outcomeTable(JsonObject summary) {
+    StringBuilder rows = new StringBuilder();
+    for (String key : List.of("eventsSent", "eventsAccepted", "acceptedPerSecond", "maxSustainedRate", "dedupReplays",
+        "shed503", "errors", "deliveriesExpected", "deliveriesReceived", "lost", "duplicateDeliveries",
+        "signatureFailures", "ackConflicts", "receiverInjectedFailures", "rotations")) {
+      Object v = summary.getValue(key);
+      if (v == null) {
+        continue;
+      }
+      boolean critical = MUST_BE_ZERO.contains(key);
+      boolean measured = !(v instanceof Number n && n.longValue() < 0);
+      String mark = !critical || !measured ? null : ((Number) v).longValue() == 0 ? "good" : "bad";
+      rows.append(row(key, !measured ? "not measured (--ingest-only)"
+          : v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : String.valueOf(v), mark));
+    }
+    return "<h2>Outcome</h2><table id='outcome'>" + rows + "</table>";
+  }
+
+  private static final List<String> MUST_BE_ZERO = List.of("lost", "duplicateDeliveries", "signatureFailures",
+      "ackConflicts");
+
+  private static String latencyTable(JsonObject summary) {
+    StringBuilder rows = new StringBuilder();
+    for (String key : List.of("acceptLatencyMs", "endToEndLatencyMs")) {
+      JsonObject p = summary.getJsonObject(key);
+      rows.append("<tr><th>").append(key.replace("LatencyMs", "")).append("</th>");
+      for (String q : List.of("p50", "p90", "p99", "p99.9", "max")) {
+        rows.append("<td>").append(String.format(Locale.ROOT, "%.2f", p.getDouble(q))).append("</td>");
+      }
+      rows.append("<td>").append(p.getLong("count")).append("</td></tr>");
+    }
+    return "<h2>Latency (ms)</h2><table id='latency'><tr><th></th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th>"
+        + "<th>max</th><th>count</th></tr>" + rows + "</table>";
+  }
+
+  private static String row(String key, String value, String mark) {
+    return "<tr" + (mark == null ? "" : " class='" + mark + "'") + "><th>" + escape(key) + "</th><td>" + escape(value)
+        + "</td></tr>";
   }
 
   /** CPU per event by process, the way the printed table shows it; empty when /proc could not be read. */
@@ -156,27 +226,33 @@ final class Report {
         + idlePercent(cpu) + "</p>";
   }
 
-  private static String series(List<double[]> rows, int col, double maxT, double maxMs, String color, String label) {
-    StringBuilder pts = new StringBuilder();
-    for (double[] r : rows) {
-      pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", 40 + r[0] / maxT * 700, 260 - r[col] / maxMs * 220));
-    }
-    return "<polyline fill='none' stroke='" + color + "' stroke-width='2' points='" + pts + "'><title>" + label
-        + "</title></polyline>";
-  }
-
-  private static String axes(String xMax, String yMax) {
-    return "<line x1='40' y1='260' x2='760' y2='260' stroke='#999'/><line x1='40' y1='20' x2='40' y2='260' stroke='#999'/>"
-        + "<text x='740' y='275' font-size='11'>" + xMax + "</text><text x='2' y='35' font-size='11'>" + yMax + "</text>";
-  }
-
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;");
+  }
+
+  /** The latency distribution at fixed percentiles from 50 to 99.999 (the same points in every run, to compare). */
+  static JsonArray distribution(Histogram h) {
+    JsonArray points = new JsonArray();
+    if (h.getTotalCount() == 0) {
+      return points;
+    }
+    for (int step = 0; step <= 40; step++) {
+      // 50, then evenly on the log axis of 1/(1-q): 10 steps per decade up to 99.999 %
+      double q = 100.0 * (1 - 0.5 * Math.pow(10, -step / 10.0 * (Math.log10(50_000) / 4)));
+      points.add(new JsonArray().add(q).add(h.getValueAtPercentile(q) / 1000.0));
+    }
+    return points;
   }
 
   static JsonArray timeline(Stats s) {
     JsonArray a = new JsonArray();
-    s.timeline.forEach(r -> a.add(new JsonArray().add(r[0]).add(r[1]).add(r[2]).add(r[3]).add(r[4]).add(r[5]).add(r[6])));
+    synchronized (s.timeline) {
+      for (Stats.Second r : s.timeline) {
+        a.add(new JsonObject().put("t", r.t()).put("offered", r.offered()).put("accepted", r.accepted())
+            .put("delivered", r.delivered()).put("backlog", r.backlog()).put("p50", r.p50()).put("p90", r.p90())
+            .put("p99", r.p99()).put("max", r.max()));
+      }
+    }
     return a;
   }
 }

@@ -31,8 +31,16 @@ final class Stats {
   final AtomicLong rotations = new AtomicLong();
   /** 202 answers whose event id had already been given to another send (must be 0). */
   final AtomicLong ackConflicts = new AtomicLong();
-  /** One line per second: elapsed s, rate achieved, accepted, delivered, backlog, p50 ms, p99 ms (end to end). */
-  final List<double[]> timeline = new ArrayList<>();
+  /** One entry per second of the run. */
+  final List<Second> timeline = new ArrayList<>();
+
+  /**
+   * One second of a run: elapsed seconds; events offered, accepted and deliveries received in that second; the
+   * backlog (deliveries owed) at its end; and that second's latency percentiles in ms (end to end, or accept with
+   * --ingest-only).
+   */
+  record Second(double t, long offered, long accepted, long delivered, long backlog, double p50, double p90,
+      double p99, double max) {}
 
   void recordAccept(long micros) {
     acceptRecorder.recordValue(Math.min(micros, MAX_MICROS));

@@ -1,6 +1,7 @@
 package io.countersign.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,12 @@ class LoadToolIT {
     for (String f : new String[] {"accept.hgrm", "e2e.hgrm", "report.html"}) {
       assertTrue(Files.size(dir.resolve("out").resolve(f)) > 0, f);
     }
-    assertTrue(Files.readString(dir.resolve("out/report.html")).contains("<svg"));
-    assertTrue(Files.readString(dir.resolve("out/report.html")).contains("<table id='cpu'><tr><th>process</th>"));
+    assertTrue(summary.getJsonArray("timeline").size() >= 6, "one entry per second");
+    assertTrue(summary.getJsonObject("distribution").getJsonArray("endToEnd").size() > 0);
+    String html = Files.readString(dir.resolve("out/report.html"));
+    assertTrue(html.contains("<table id='cpu'><tr><th>process</th>"));
+    assertTrue(html.contains("<tr class='good'><th>lost</th><td>0</td></tr>"), "lost is marked");
+    assertTrue(html.contains("uPlot") && html.contains("id='chart-distribution'"), "charts are inlined");
+    assertFalse(html.contains("src=") || html.contains("href="), "the report loads nothing from elsewhere");
   }
 }

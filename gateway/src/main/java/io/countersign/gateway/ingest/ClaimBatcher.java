@@ -22,7 +22,9 @@ import java.util.Map;
 /**
  * Group commit for ingest, on one event loop. Claims that arrive while earlier batches are in flight wait for the
  * next batch, which is one statement: one plan, one commit (one fsync) for the whole batch. When idle, a claim starts its
- * own transaction at once, so batching adds no latency; under load, batches grow by themselves.
+ * own transaction at once, so batching adds no latency; under load, batches grow by themselves. A further statement
+ * starts while one is in flight only when a full batch waits ({@link ClaimPipeline#startBatch}), so the commit wait
+ * of one overlaps the work of the next without splitting load into small, costly batches.
  *
  * <pre>{@code
  * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics);   // one per event loop
@@ -65,7 +67,7 @@ final class ClaimBatcher {
   }
 
   private void drain() {
-    while (batchesInFlight < settings.maxConcurrentBatches() && !queue.isEmpty()) {
+    while (!queue.isEmpty() && ClaimPipeline.startBatch(batchesInFlight, queue.size(), settings)) {
       List<Claim> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
       while (batch.size() < settings.maxBatch() && !queue.isEmpty()) {
         batch.add(queue.poll());

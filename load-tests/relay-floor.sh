@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The gateway's CPU per delivered event against its floor, in one run with the same sender and sink: the load tool
+# drives first a gateway (on PostgreSQL) and then the relay (io.countersign.load.Relay: the same Vert.x HTTP server
+# and client, signing and forwarding with no database) at the same rate, 1 KiB events to 4 endpoints, and reads the
+# CPU of each by its pid. Goal (#13): gateway ms per delivered event <= 1.25x the relay's.
+#
+# usage: load-tests/relay-floor.sh [admin postgres url] [rate] [duration]
+# default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_relay), 1000/s, 30s.
+# Output: perf-results/relay/ (gateway/ and relay/ run directories, session.log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. load-tests/gateway.sh
+admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+rate="${2:-1000}"
+duration="${3:-30s}"
+fresh_session relay
+
+token="relay-$(date +%s)-admin"
+gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
+java -Xmx512m -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port 18099 > "$out/relay.log" 2>&1 &
+relay=$!
+trap 'kill $gw $relay 2>/dev/null || true' EXIT
+wait_up 18096
+wait_up 18099
+
+load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" \
+  --warmup 30s --endpoints 4 "$@"; }
+echo "== $(date -u +%FT%TZ) $(nproc) cores; gateway (pid $gw) at $rate/s"
+load --target http://127.0.0.1:18096 --gateway-pid "$gw" --out "$out/gateway" | grep -v '^\['
+echo "== relay (pid $relay) at $rate/s"
+load --target http://127.0.0.1:18099 --gateway-pid "$relay" --out "$out/relay" | grep -v '^\['
+
+python3 - "$out" <<'PY'
+import json, sys
+def per(run):
+    s = json.load(open(f"{sys.argv[1]}/{run}/summary.json"))
+    return s["cpu"]["msPerDeliveredEvent"]["gateway"], s["cpu"]["idleShare"]
+g, gi = per("gateway")
+r, ri = per("relay")
+print(f"gateway CPU per event delivered to 4 endpoints: {g:.3f} ms; relay {r:.3f} ms; ratio {g / r:.2f}x (goal <= 1.25x);"
+      f" machine idle {gi:.0%} and {ri:.0%}")
+PY
