@@ -54,7 +54,7 @@ final class ApiVerticle extends VerticleBase {
   private static final io.vertx.core.buffer.Buffer OPENAPI = OpenApiDocument.json();
 
   /** What every instance shares. */
-  record Shared(GatewayConfig config, Pool pool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
+  record Shared(GatewayConfig config, Pool pool, Pool outcomePool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
       RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port,
       ClientErrors clientErrors, AtomicInteger openConnections, int connectionLimit,
       java.util.function.Supplier<String> databaseState, java.util.Set<String> routes) {}
@@ -93,7 +93,7 @@ final class ApiVerticle extends VerticleBase {
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
             delivery.disableAfterFailingFor()),
-        shared.pool(), sender, shared.metrics(), context, shared.operatorEvents(),
+        shared.pool(), shared.outcomePool(), sender, shared.metrics(), context, shared.operatorEvents(),
         new RejectionBursts(shared.pool(), shared.metrics(), shared.operatorEvents(), shared.clock(),
             config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
 

@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -48,7 +49,7 @@ public final class Gateway implements AutoCloseable {
   private static final long SHUTDOWN_TIMEOUT_SECONDS = 30;
 
   private final Vertx vertx;
-  private final Pool pool;
+  private final List<Pool> pools;
   private final EmbeddedPostgresServer embedded;
   private final EmbeddedSupervisor supervisor;
   private final int port;
@@ -56,11 +57,11 @@ public final class Gateway implements AutoCloseable {
   private final java.util.Set<String> routes;
   private final String nodeId;
 
-  private Gateway(Vertx vertx, Pool pool, EmbeddedPostgresServer embedded, EmbeddedSupervisor supervisor, int port,
+  private Gateway(Vertx vertx, List<Pool> pools, EmbeddedPostgresServer embedded, EmbeddedSupervisor supervisor, int port,
       int managementPort, String nodeId, java.util.Set<String> routes) {
     this.routes = routes;
     this.vertx = vertx;
-    this.pool = pool;
+    this.pools = pools;
     this.embedded = embedded;
     this.supervisor = supervisor;
     this.port = port;
@@ -109,6 +110,20 @@ public final class Gateway implements AutoCloseable {
           .connectingTo(target.connectOptions())
           .using(vertx)
           .build();
+      // Attempt outcomes commit without waiting for their WAL to reach disk. Losing the last fraction of a second of
+      // them in a PostgreSQL crash costs at most a repeated attempt (the lease lapses and the delivery is sent again
+      // with the same webhook-id, as at-least-once allows), while waiting would put a flush per outcome batch beside
+      // every claim's flush, and claims are what senders wait for; a claim's synchronous commit still flushes
+      // everything written before it. Sessions that say so once make each outcome batch one statement and one round
+      // trip, not BEGIN, SET LOCAL, write and COMMIT. Each event loop's dispatcher writes one batch at a time.
+      Pool outcomePool = PgBuilder.pool()
+          .with(new PoolOptions()
+              .setMaxSize(config.instances())
+              .setConnectionTimeout((int) config.database().connectTimeout().toMillis())
+              .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+          .connectingTo(target.connectOptions().addProperty("synchronous_commit", "off"))
+          .using(vertx)
+          .build();
       Metrics metrics = new Metrics();
       EmbeddedSupervisor supervisor = null;
       if (embedded != null) {
@@ -123,7 +138,7 @@ public final class Gateway implements AutoCloseable {
       int port = config.http().port() > 0 ? config.http().port() : freePort();
       String nodeId = "gw-" + UUID.randomUUID().toString().substring(0, 8);
       java.util.Set<String> routes = java.util.concurrent.ConcurrentHashMap.newKeySet();
-      ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, cipher, new TenantDirectory(pool),
+      ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, outcomePool, cipher, new TenantDirectory(pool),
           new AdminToken(config.admin().token(), config.admin().previousToken()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
           metrics, operatorEvents, nodeId, clock, port, new ClientErrors(metrics), new AtomicInteger(),
           config.http().connectionLimit(), databaseState, routes);
@@ -141,7 +156,7 @@ public final class Gateway implements AutoCloseable {
       if (!config.delivery().enabled()) {
         LOG.info("delivery is disabled: this process only ingests; processes with delivery enabled send its events");
       }
-      return new Gateway(vertx, pool, embedded, supervisor, port, management.actualPort(), nodeId, routes);
+      return new Gateway(vertx, List.of(pool, outcomePool), embedded, supervisor, port, management.actualPort(), nodeId, routes);
     } catch (Exception e) {
       if (vertx != null) {
         vertx.close();
@@ -171,7 +186,7 @@ public final class Gateway implements AutoCloseable {
     return nodeId;
   }
 
-  /** Graceful stop: verticles stop taking work and release their leases, then the pool, Vert.x and PostgreSQL stop. */
+  /** Graceful stop: verticles stop taking work and release their leases, then the pools, Vert.x and PostgreSQL stop. */
   @Override
   public void close() {
     if (supervisor != null) {
@@ -181,7 +196,9 @@ public final class Gateway implements AutoCloseable {
       for (String id : vertx.deploymentIDs()) {
         await(vertx.undeploy(id));
       }
-      await(pool.close());
+      for (Pool pool : pools) {
+        await(pool.close());
+      }
       await(vertx.close());
     } catch (Exception e) {
       LOG.warn("gateway did not stop cleanly: {}", e.toString());

@@ -25,6 +25,10 @@ public record DatabaseTarget(String host, int port, String database, String user
     PgConnectOptions o = new PgConnectOptions()
         .setHost(host).setPort(port).setDatabase(database).setUser(user)
         .setCachePreparedStatements(true)
+        // the client caches only statements up to 2 048 characters by default; the claim is longer, and uncached it
+        // was parsed and planned on every batch (pg_stat_statements: one plan per call, planning 2.5 s against
+        // 2.4 s executing in a 20 s run at 1 000 events/s)
+        .setPreparedStatementCacheSqlLimit(16_384)
         .setPipeliningLimit(256)
         // The hot statements take arrays; a custom plan per execution would re-plan every batch. A generic plan is
         // made once per connection, often while the tables are still empty, and is kept until the next ANALYZE:

@@ -77,15 +77,6 @@ public final class DeliverySql {
       )""" + LEASE_AND_LOAD;
 
   /**
-   * Attempt outcomes commit without waiting for their WAL to reach disk. Losing the last fraction of a second of
-   * them in a PostgreSQL crash costs at most a repeated attempt (the lease lapses and the delivery is sent again
-   * with the same {@code webhook-id}, as at-least-once allows), while waiting would put a flush per outcome batch
-   * beside every claim's flush, and claims are what senders wait for. A claim's synchronous commit still flushes
-   * everything written before it.
-   */
-  static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
-
-  /**
    * Records one failed attempt ($5 'pending' with the next time $6, or 'failed') and moves the delivery on, only
    * while this process still holds the lease; a process whose lease was taken over records nothing. Successes go
    * through {@link #RECORD_DELIVERED}, which also closes the circuit. The same statement keeps the endpoint's
