@@ -1,5 +1,8 @@
 package io.countersign.gateway.delivery;
 
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+
 /** SQL of the delivery feature. Leases make sure one process at a time owns a delivery's next attempt. */
 public final class DeliverySql {
   /** Endpoint columns every delivery query returns for signing. */
@@ -126,10 +129,24 @@ public final class DeliverySql {
              coalesce(ep.was_enabled AND NOT ep.enabled AND ep.over_period, false) AS disabled_now
       FROM d LEFT JOIN ep ON true""";
 
+  /** The parameters of {@link #RECORD_FAILURE}, in its order. */
+  record FailureParams(String tenantId, String eventId, String endpointId, String leaseOwner, String status,
+      OffsetDateTime nextAttemptAt, Integer statusCode, String error, OffsetDateTime attemptedAt, int latencyMs,
+      int circuitFailureThreshold, long circuitOpenForMs, long circuitMaxOpenForMs, long disableAfterFailingForMs,
+      String responseBody) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, eventId, endpointId, leaseOwner, status, nextAttemptAt).addInteger(statusCode)
+          .addString(error).addOffsetDateTime(attemptedAt).addInteger(latencyMs).addInteger(circuitFailureThreshold)
+          .addLong(circuitOpenForMs).addLong(circuitMaxOpenForMs).addLong(disableAfterFailingForMs)
+          .addString(responseBody);
+    }
+  }
+
   /**
-   * Records a batch of successful attempts in one statement: arrays $1-$6 and $8 carry tenant, event, endpoint,
-   * status code, time, latency and the first KiB of the receiver's answer per attempt. A success is recorded on the delivery row alone (V10): no attempt row.
-   * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($7) are recorded, and answers which
+   * Records a batch of successful attempts in one statement ({@link DeliveredParams}): arrays $1-$7 carry tenant,
+   * event, endpoint, status code, time, latency and the first KiB of the receiver's answer per attempt. A success is
+   * recorded on the delivery row alone (V10): no attempt row.
+   * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($8) are recorded, and answers which
    * (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
    * forgotten, a 401/403 burst ended); a healthy one is not written. {@code unpark} is true on the rows of an
    * endpoint whose circuit this statement closed: its parked backlog is for this process to release;
@@ -137,7 +154,7 @@ public final class DeliverySql {
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $8::text[])
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::text[])
           WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, response_body, i)
       ), d AS (
         UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
@@ -146,7 +163,7 @@ public final class DeliverySql {
                last_latency_ms = o.latency_ms, last_response_body = o.response_body
         FROM o
         WHERE d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
-          AND d.lease_owner = $7
+          AND d.lease_owner = $8
         RETURNING d.tenant_id, d.event_id, d.endpoint_id, o.i
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
@@ -164,6 +181,16 @@ public final class DeliverySql {
       )
       SELECT d.i, coalesce(healed.was_open, false) AS unpark, healed.burst_at
       FROM d LEFT JOIN healed ON healed.tenant_id = d.tenant_id AND healed.endpoint_id = d.endpoint_id""";
+
+  /** The parameters of {@link #RECORD_DELIVERED}, in its order: one array element per success, then the lease owner. */
+  record DeliveredParams(String[] tenantIds, String[] eventIds, String[] endpointIds, Integer[] statusCodes,
+      OffsetDateTime[] attemptedAt, Integer[] latenciesMs, String[] responseBodies, String leaseOwner) {
+    Tuple tuple() {
+      return Tuple.tuple().addArrayOfString(tenantIds).addArrayOfString(eventIds).addArrayOfString(endpointIds)
+          .addArrayOfInteger(statusCodes).addArrayOfOffsetDateTime(attemptedAt).addArrayOfInteger(latenciesMs)
+          .addArrayOfString(responseBodies).addString(leaseOwner);
+    }
+  }
 
   /**
    * When an endpoint's circuit opens (until $3), its waiting deliveries are parked ({@link #PARKED_FOR} past it),

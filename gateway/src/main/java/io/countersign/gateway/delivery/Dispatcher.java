@@ -10,18 +10,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,71 +32,39 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Work is bounded globally ({@code maxInFlight}) and per endpoint ({@code maxInFlightPerEndpoint}), each endpoint
  * with its own short queue, so one slow receiver fills only its own lane and never delays the others. Work beyond
- * the bounds goes back to PostgreSQL (lease released) instead of growing memory. Attempt outcomes are written in
- * batches: everything that finished during one turn of the event loop, the successes in one statement.
+ * the bounds goes back to PostgreSQL (lease released) instead of growing memory ({@link LaneScheduler}). What an
+ * attempt's result means is {@link OutcomePolicy}'s decision; outcomes are written in batches by {@link OutcomeWriter},
+ * and this class acts on what the database answered (circuits, parking, bursts, operator events).
  */
 public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int MAX_ERROR_CHARS = 500;
-  private static final int MAX_OUTCOME_BATCH = 1024;
-  private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
   /** Waiting work per endpoint lane, as a multiple of its in-flight bound. */
   private static final int LANE_QUEUE_FACTOR = 4;
-  private static final String[] NONE = new String[0];
-  private static final int PARK_CHUNK = 1000;
-  private static final Duration UNPARK_AGAIN_AFTER = Duration.ofSeconds(5);
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
       Duration leaseDuration, RetryPolicy retryPolicy, int circuitFailureThreshold, Duration circuitOpenFor,
       Duration circuitMaxOpenFor, Duration disableAfterFailingFor) {}
 
-  /** One endpoint's share: attempts in flight and a short queue of leased work waiting for a place. */
-  private static final class Lane {
-    int inFlight;
-    /** The circuit's open-until last reported by the database, to notice when it opens. */
-    OffsetDateTime circuitOpenUntil;
-    boolean circuitReported;
-    final ArrayDeque<DeliveryTask> waiting = new ArrayDeque<>();
+  /** An endpoint's circuit as the database last reported it, to notice when it opens. */
+  private static final class KnownCircuit {
+    OffsetDateTime openUntil;
+    boolean reported;
   }
-
-  /** One finished attempt, waiting to be written with its neighbours. */
-  private record Outcome(DeliveryTask task, int attemptNo, String status, OffsetDateTime nextAttemptAt,
-      Integer statusCode, String note, OffsetDateTime attemptedAt, int latencyMs, String responseBody) {
-    boolean delivered() {
-      return "delivered".equals(status);
-    }
-  }
-
-  /** How long a finished attempt may wait for others to be recorded with it. */
-  static final long OUTCOME_LINGER_MS = 5;
 
   private final Settings settings;
-  private final int laneQueueLimit;
   private final Pool pool;
-  /** Sessions with synchronous_commit off, for outcome writes only. */
-  private final Pool outcomePool;
   private final Sender sender;
   private final Metrics metrics;
   private final OperatorEvents operatorEvents;
   private final Context context;
   private final Clock clock;
-  private final Map<String, Lane> lanes = new HashMap<>();
-  /** Lanes with waiting work, in the order they started waiting: served round-robin when a place frees. */
-  private final ArrayDeque<Lane> ready = new ArrayDeque<>();
-  /** Endpoint ids whose lane is full: see {@link #saturatedEndpoints()}. */
-  private final Map<String, Lane> saturated = new HashMap<>();
-  private final List<Outcome> pendingOutcomes = new ArrayList<>();
-  private int inFlight;
-  private int waitingTotal;
-  private boolean flushScheduled;
-  /**
-   * One outcome write at a time per dispatcher: outcomes that finish meanwhile wait and go together in the next,
-   * so batches grow with load. Recording is off the delivery's path; the receiver already has it.
-   */
-  private boolean writing;
-  /** The outcome write in flight, completing (failed or not) when it has finished. */
-  private Future<Void> flushing = Future.succeededFuture();
+  private final LaneScheduler<DeliveryTask> lanes;
+  /** By lane key (tenant/endpoint). */
+  private final Map<String, KnownCircuit> circuits = new HashMap<>();
+  private final OutcomeWriter outcomes;
+  private final CircuitParking parking;
   private boolean polling;
   private boolean stopped;
 
@@ -108,16 +72,34 @@ public final class Dispatcher {
 
   public Dispatcher(Settings settings, Pool pool, Pool outcomePool, Sender sender, Metrics metrics, Context context,
       OperatorEvents operatorEvents, RejectionBursts bursts) {
-    this.outcomePool = outcomePool;
     this.operatorEvents = operatorEvents;
     this.bursts = bursts;
     this.settings = settings;
-    this.laneQueueLimit = settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR;
+    this.lanes = new LaneScheduler<>(settings.maxInFlight(), settings.maxInFlightPerEndpoint(),
+        settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR);
     this.pool = pool;
     this.sender = sender;
     this.metrics = metrics;
     this.context = context;
     this.clock = sender.clock();
+    this.parking = new CircuitParking(pool, context, () -> stopped);
+    this.outcomes = new OutcomeWriter(outcomePool, context.owner(), settings, metrics, new OutcomeWriter.Results() {
+      @Override
+      public void delivered(List<Outcome> batch, RowSet<Row> rows) {
+        onDelivered(batch, rows);
+      }
+
+      @Override
+      public void others(List<Outcome> batch, RowSet<Row> rows) {
+        onOthers(batch, rows);
+      }
+
+      @Override
+      public void notRecorded(int count, Throwable cause) {
+        LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}", count,
+            cause.toString());
+      }
+    });
   }
 
   public String nodeId() {
@@ -129,7 +111,7 @@ public final class Dispatcher {
    * an ingest-only process (delivery disabled) has none.
    */
   public int capacity() {
-    return stopped || !settings.enabled() ? 0 : settings.maxInFlight() - inFlight - waitingTotal;
+    return stopped || !settings.enabled() ? 0 : lanes.capacity();
   }
 
   /**
@@ -139,19 +121,7 @@ public final class Dispatcher {
    * or another process may have reset meanwhile.)
    */
   public String[] saturatedEndpoints() {
-    return saturated.isEmpty() ? NONE : saturated.keySet().toArray(NONE);
-  }
-
-  private boolean isSaturated(Lane lane) {
-    return lane.inFlight >= settings.maxInFlightPerEndpoint() && lane.waiting.size() >= laneQueueLimit;
-  }
-
-  private void updateSaturation(DeliveryTask task, Lane lane) {
-    if (isSaturated(lane)) {
-      saturated.put(task.endpointId(), lane);
-    } else {
-      saturated.remove(task.endpointId());
-    }
+    return lanes.saturatedEndpoints();
   }
 
   public void dispatch(DeliveryTask task) {
@@ -159,19 +129,11 @@ public final class Dispatcher {
       release(task);
       return;
     }
-    Lane lane = lanes.computeIfAbsent(laneKey(task), k -> new Lane());
-    if (inFlight < settings.maxInFlight() && lane.inFlight < settings.maxInFlightPerEndpoint()) {
-      send(task, lane);
-    } else if (waitingTotal < settings.maxInFlight() && lane.waiting.size() < laneQueueLimit) {
-      if (lane.waiting.isEmpty()) {
-        ready.add(lane);
-      }
-      lane.waiting.add(task);
-      waitingTotal++;
-    } else {
-      release(task);
+    switch (lanes.admit(laneKey(task), task.endpointId(), task)) {
+      case SEND -> send(task);
+      case WAIT -> { }
+      case REFUSE -> release(task);
     }
-    updateSaturation(task, lane);
   }
 
   /**
@@ -208,21 +170,19 @@ public final class Dispatcher {
    */
   public Future<Void> stop(long graceMillis) {
     stopped = true;
-    lanes.values().forEach(l -> l.waiting.clear());
-    ready.clear();
-    waitingTotal = 0;
+    lanes.clearWaiting();
     io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
     long deadline = System.nanoTime() + graceMillis * 1_000_000;
     waitForInFlight(drained, deadline);
     return drained.future()
-        .transform(ar -> drainOutcomes())
+        .transform(ar -> outcomes.drain())
         .transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_ALL).execute(Tuple.of(settings.nodeId())).mapEmpty());
   }
 
   private void waitForInFlight(io.vertx.core.Promise<Void> drained, long deadline) {
-    if (inFlight == 0 || System.nanoTime() - deadline > 0) {
-      if (inFlight > 0) {
-        LOG.atWarn().addKeyValue("inFlight", inFlight)
+    if (lanes.inFlight() == 0 || System.nanoTime() - deadline > 0) {
+      if (lanes.inFlight() > 0) {
+        LOG.atWarn().addKeyValue("inFlight", lanes.inFlight())
             .log("shutdown grace period over; attempts still in flight will be repeated by another process");
       }
       drained.tryComplete();
@@ -240,22 +200,20 @@ public final class Dispatcher {
     return task.tenantId() + '/' + task.endpointId();
   }
 
-  private void send(DeliveryTask task, Lane lane) {
-    inFlight++;
-    lane.inFlight++;
+  /** Sends a task the scheduler has counted in flight. */
+  private void send(DeliveryTask task) {
     if (task.rateLimitPerSecond() == null) {
-      attempt(task, lane);
+      attempt(task);
       return;
     }
     pool.preparedQuery(DeliverySql.TAKE_RATE_TOKEN).execute(Tuple.of(task.tenantId(), task.endpointId()))
         .onComplete(ar -> {
           if (ar.succeeded() && ar.result().rowCount() > 0) {
-            attempt(task, lane);
+            attempt(task);
             return;
           }
           // over the endpoint's rate (or the budget could not be read): back to PostgreSQL until its next window
-          inFlight--;
-          lane.inFlight--;
+          lanes.done(laneKey(task));
           pool.preparedQuery(DeliverySql.DEFER_FOR_RATE)
               .execute(Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId()))
               .onFailure(e -> LOG.debug("rate deferral of {} failed; its lease will lapse", task.eventId()));
@@ -263,13 +221,11 @@ public final class Dispatcher {
         });
   }
 
-  private void attempt(DeliveryTask task, Lane lane) {
+  private void attempt(DeliveryTask task) {
     long started = System.nanoTime();
     sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload())
         .onComplete(ar -> {
-          inFlight--;
-          lane.inFlight--;
-          updateSaturation(task, lane);
+          lanes.done(laneKey(task));
           if (ar.succeeded()) {
             finish(task, started, ar.result().status(), ar.result().retryAfter(), null, ar.result().responseBody());
           } else {
@@ -279,19 +235,10 @@ public final class Dispatcher {
         });
   }
 
-  /** Gives freed places to waiting lanes, one task per lane per turn, so no endpoint starves another. */
+  /** Gives freed places to waiting lanes (see {@link LaneScheduler#next}). */
   private void startWaiting() {
-    int lanesToVisit = ready.size();
-    while (inFlight < settings.maxInFlight() && lanesToVisit-- > 0) {
-      Lane lane = ready.poll();
-      if (lane.inFlight < settings.maxInFlightPerEndpoint()) {
-        DeliveryTask next = lane.waiting.poll();
-        waitingTotal--;
-        send(next, lane);
-      }
-      if (!lane.waiting.isEmpty()) {
-        ready.add(lane);
-      }
+    for (DeliveryTask next : lanes.next()) {
+      send(next);
     }
   }
 
@@ -300,35 +247,15 @@ public final class Dispatcher {
     int latencyMs = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
     int attemptNo = task.attemptsSoFar() + 1;
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-    boolean delivered = statusCode != null && statusCode >= 200 && statusCode < 300;
-    String note = error;
-    boolean gone = statusCode != null && statusCode == 410;
-    if (statusCode != null && !delivered) {
-      note = statusCode >= 300 && statusCode < 400
-          ? "redirect (" + statusCode + ") not followed: endpoints must answer 2xx at the configured URL"
-          : gone ? "receiver answered 410 Gone: endpoint disabled"
-          : "receiver answered " + statusCode;
-    }
-    String status;
-    OffsetDateTime next = now;
-    if (delivered) {
-      status = "delivered";
-    } else if (gone) {
-      status = "failed";
+    OutcomePolicy.Decision decision = OutcomePolicy.decide(statusCode, error, retryAfter,
+        () -> settings.retryPolicy().delayAfter(attemptNo - task.retryBase()), now);
+    if (decision.disableEndpoint()) {
       disableGone(task);
-    } else {
-      Duration wait = settings.retryPolicy().delayAfter(attemptNo - task.retryBase());
-      status = wait == null ? "failed" : "pending";
-      if (wait != null) {
-        if (retryAfter != null) {
-          // honour the receiver's Retry-After, within sane bounds
-          Duration asked = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
-          wait = asked.compareTo(wait) > 0 ? asked : wait;
-          note = note + " (Retry-After " + asked.toSeconds() + "s)";
-        }
-        next = now.plus(wait);
-      }
     }
+    boolean delivered = decision.delivered();
+    String status = decision.status();
+    String note = decision.note();
+    OffsetDateTime next = decision.nextAttemptAt();
     metrics.attempt(delivered, "pending".equals(status));
     if (delivered && task.eventCreatedAt() != null) {
       metrics.deliveredEndToEnd(Duration.between(task.eventCreatedAt().toInstant(), now.toInstant()));
@@ -336,176 +263,76 @@ public final class Dispatcher {
     if (statusCode != null && (statusCode == 401 || statusCode == 403)) {
       metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
-    pendingOutcomes.add(new Outcome(task, attemptNo, status, next, statusCode, note == null ? null : truncate(note), now,
+    outcomes.add(new Outcome(task, attemptNo, status, next, statusCode, note == null ? null : truncate(note), now,
         latencyMs, responseBody));
-    if (pendingOutcomes.size() >= MAX_OUTCOME_BATCH) {
-      flushOutcomes();
-    } else if (!flushScheduled) {
-      // everything that finishes within the linger is written together: the receiver already has it, and at 1 000
-      // events/s to 4 endpoints writing per event-loop turn meant batches of 6 and 700 writes/s
-      flushScheduled = true;
-      context.owner().setTimer(OUTCOME_LINGER_MS, id -> flushOutcomes());
-    }
   }
 
-  /** Writes every outcome still waiting, and completes once none is waiting or being written. */
-  private Future<Void> drainOutcomes() {
-    if (!writing && pendingOutcomes.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    flushOutcomes();
-    return flushing.transform(ar -> drainOutcomes());
-  }
-
-  private void flushOutcomes() {
-    flushScheduled = false;
-    if (writing || pendingOutcomes.isEmpty()) {
-      return;
-    }
-    List<Outcome> taken = pendingOutcomes.subList(0, Math.min(pendingOutcomes.size(), MAX_OUTCOME_BATCH));
-    List<Outcome> delivered = new ArrayList<>(taken.size());
-    List<Outcome> others = new ArrayList<>();
-    for (Outcome o : taken) {
-      (o.delivered() ? delivered : others).add(o);
-    }
-    taken.clear();
-    metrics.outcomeBatch(delivered.size() + others.size());
-    // successes first, in one statement; then the rest, whose order per endpoint matters to its circuit breaker
-    writing = true;
-    flushing = recordDelivered(delivered).transform(ar -> recordOthers(others))
-        .recover(e -> Future.succeededFuture())
-        .onComplete(ar -> {
-          writing = false;
-          flushOutcomes();
-        });
-  }
-
-  private Future<Void> recordDelivered(List<Outcome> batch) {
-    if (batch.isEmpty()) {
-      return Future.succeededFuture();
-    }
+  /** What a batch of successes did: heal endpoints, end bursts, note circuits; a success not recorded lost its lease. */
+  private void onDelivered(List<Outcome> batch, RowSet<Row> rows) {
     int n = batch.size();
-    String[] tenants = new String[n];
-    String[] events = new String[n];
-    String[] endpoints = new String[n];
-    Integer[] codes = new Integer[n];
-    OffsetDateTime[] times = new OffsetDateTime[n];
-    Integer[] latencies = new Integer[n];
-    String[] responses = new String[n];
+    boolean[] recorded = new boolean[n];
+    // every success of a healed endpoint in the batch says so; release its backlog (end its burst) once
+    Map<String, DeliveryTask> healed = new HashMap<>();
+    Map<String, Row> burstEnded = new HashMap<>();
+    for (Row row : rows) {
+      int i = (int) (row.getLong("i") - 1);
+      recorded[i] = true;
+      if (row.getBoolean("unpark")) {
+        healed.putIfAbsent(laneKey(batch.get(i).task()), batch.get(i).task());
+      }
+      if (row.getOffsetDateTime("burst_at") != null) {
+        burstEnded.putIfAbsent(laneKey(batch.get(i).task()), row);
+      }
+    }
+    healed.values().forEach(t -> parking.release(t.tenantId(), t.endpointId()));
+    burstEnded.forEach((lane, row) -> {
+      DeliveryTask t = batch.get((int) (row.getLong("i") - 1)).task();
+      bursts.recovered(t.tenantId(), t.endpointId(), row.getOffsetDateTime("burst_at"));
+    });
     for (int i = 0; i < n; i++) {
-      Outcome o = batch.get(i);
-      tenants[i] = o.task.tenantId();
-      events[i] = o.task.eventId();
-      endpoints[i] = o.task.endpointId();
-      codes[i] = o.statusCode;
-      times[i] = o.attemptedAt;
-      latencies[i] = o.latencyMs;
-      responses[i] = o.responseBody;
+      if (recorded[i]) {
+        noteCircuit(batch.get(i).task(), null);
+      } else {
+        leaseLost(batch.get(i));
+      }
     }
-    Tuple params = Tuple.tuple().addArrayOfString(tenants).addArrayOfString(events).addArrayOfString(endpoints)
-        .addArrayOfInteger(codes).addArrayOfOffsetDateTime(times).addArrayOfInteger(latencies)
-        .addString(settings.nodeId()).addArrayOfString(responses);
-    return outcomeWrite(db -> db.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params))
-        .onSuccess(rows -> {
-          boolean[] recorded = new boolean[n];
-          // every success of a healed endpoint in the batch says so; release its backlog (end its burst) once
-          Map<String, DeliveryTask> healed = new HashMap<>();
-          Map<String, Row> burstEnded = new HashMap<>();
-          for (Row row : rows) {
-            int i = (int) (row.getLong("i") - 1);
-            recorded[i] = true;
-            if (row.getBoolean("unpark")) {
-              healed.putIfAbsent(laneKey(batch.get(i).task), batch.get(i).task);
-            }
-            if (row.getOffsetDateTime("burst_at") != null) {
-              burstEnded.putIfAbsent(laneKey(batch.get(i).task), row);
-            }
-          }
-          healed.values().forEach(t -> unparkAfterProbe(t.tenantId(), t.endpointId()));
-          burstEnded.forEach((lane, row) -> {
-            DeliveryTask t = batch.get((int) (row.getLong("i") - 1)).task;
-            bursts.recovered(t.tenantId(), t.endpointId(), row.getOffsetDateTime("burst_at"));
-          });
-          for (int i = 0; i < n; i++) {
-            if (recorded[i]) {
-              noteCircuit(batch.get(i).task, null);
-            } else {
-              leaseLost(batch.get(i));
-            }
-          }
-        })
-        .onFailure(e -> notRecorded(batch.size(), e))
-        .mapEmpty();
   }
 
-  private Future<Void> recordOthers(List<Outcome> batch) {
-    if (batch.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    List<Tuple> tuples = new ArrayList<>(batch.size());
+  /** What a batch of failures did: note circuits, report disabled endpoints, exhausted attempts and 401/403s. */
+  private void onOthers(List<Outcome> batch, RowSet<Row> rows) {
+    Map<String, DeliveryTask> rejecting = new HashMap<>();
     for (Outcome o : batch) {
-      tuples.add(Tuple.of(o.task.tenantId(), o.task.eventId(), o.task.endpointId(), settings.nodeId(), o.status,
-              o.nextAttemptAt)
-          .addInteger(o.statusCode)
-          .addString(o.note)
-          .addOffsetDateTime(o.attemptedAt)
-          .addInteger(o.latencyMs)
-          .addInteger(settings.circuitFailureThreshold())
-          .addLong(settings.circuitOpenFor().toMillis())
-          .addLong(settings.circuitMaxOpenFor().toMillis())
-          .addLong(settings.disableAfterFailingFor().toMillis())
-          .addString(o.responseBody));
+      if (rows.rowCount() > 0 && o.statusCode() != null && (o.statusCode() == 401 || o.statusCode() == 403)) {
+        rejecting.putIfAbsent(laneKey(o.task()), o.task());
+      }
+      if (rows.size() > 0) {
+        Row row = rows.iterator().next();
+        noteCircuit(o.task(), row.getOffsetDateTime("circuit_open_until"));
+        if (Boolean.TRUE.equals(row.getBoolean("disabled_now"))) {
+          operatorEvents.emit(o.task().tenantId(), "endpoint_disabled", o.task().endpointId() + ":" + Ids.event(),
+              new JsonObject().put("endpointId", o.task().endpointId())
+                  .put("reason", "every attempt failed for " + settings.disableAfterFailingFor()));
+        }
+        // a 410 has its own operator event (endpoint_disabled)
+        if ("failed".equals(o.status()) && !Integer.valueOf(410).equals(o.statusCode())) {
+          operatorEvents.emit(o.task().tenantId(), "attempts_exhausted", o.task().eventId() + ":" + o.task().endpointId()
+              + ":" + o.attemptNo(), new JsonObject().put("endpointId", o.task().endpointId())
+              .put("eventId", o.task().eventId()).put("attempts", o.attemptNo())
+              .put("lastStatusCode", o.statusCode()).put("lastError", o.note()));
+        }
+      }
+      if (rows.rowCount() == 0) {
+        leaseLost(o);
+      }
+      rows = rows.next();
     }
-    return outcomeWrite(db -> db.preparedQuery(DeliverySql.RECORD_FAILURE).executeBatch(tuples))
-        .onSuccess(rows -> {
-          Map<String, DeliveryTask> rejecting = new HashMap<>();
-          for (Outcome o : batch) {
-            if (rows.rowCount() > 0 && o.statusCode != null && (o.statusCode == 401 || o.statusCode == 403)) {
-              rejecting.putIfAbsent(laneKey(o.task), o.task);
-            }
-            if (rows.size() > 0) {
-              Row row = rows.iterator().next();
-              noteCircuit(o.task, row.getOffsetDateTime("circuit_open_until"));
-              if (Boolean.TRUE.equals(row.getBoolean("disabled_now"))) {
-                operatorEvents.emit(o.task.tenantId(), "endpoint_disabled", o.task.endpointId() + ":" + Ids.event(),
-                    new JsonObject().put("endpointId", o.task.endpointId())
-                        .put("reason", "every attempt failed for " + settings.disableAfterFailingFor()));
-              }
-              // a 410 has its own operator event (endpoint_disabled)
-              if ("failed".equals(o.status) && !Integer.valueOf(410).equals(o.statusCode)) {
-                operatorEvents.emit(o.task.tenantId(), "attempts_exhausted", o.task.eventId() + ":" + o.task.endpointId()
-                    + ":" + o.attemptNo, new JsonObject().put("endpointId", o.task.endpointId())
-                    .put("eventId", o.task.eventId()).put("attempts", o.attemptNo)
-                    .put("lastStatusCode", o.statusCode).put("lastError", o.note));
-              }
-            }
-            if (rows.rowCount() == 0) {
-              leaseLost(o);
-            }
-            rows = rows.next();
-          }
-          rejecting.values().forEach(t -> bursts.rejected(t.tenantId(), t.endpointId()));
-        })
-        .onFailure(e -> notRecorded(batch.size(), e))
-        .mapEmpty();
-  }
-
-  /**
-   * Runs an outcome write on a session whose commits do not wait for the disk (Gateway explains why). Each
-   * statement commits on its own: a failure record of a batch stands or falls alone, like the attempt it records.
-   */
-  private Future<RowSet<Row>> outcomeWrite(Function<Pool, Future<RowSet<Row>>> write) {
-    return write.apply(outcomePool);
+    rejecting.values().forEach(t -> bursts.rejected(t.tenantId(), t.endpointId()));
   }
 
   private void leaseLost(Outcome o) {
-    LOG.atWarn().addKeyValue("tenant", o.task.tenantId()).addKeyValue("event", o.task.eventId())
-        .addKeyValue("endpoint", o.task.endpointId()).addKeyValue("attempt", o.attemptNo)
+    LOG.atWarn().addKeyValue("tenant", o.task().tenantId()).addKeyValue("event", o.task().eventId())
+        .addKeyValue("endpoint", o.task().endpointId()).addKeyValue("attempt", o.attemptNo())
         .log("lease lost before the attempt was recorded; another process owns the delivery now");
-  }
-
-  private static void notRecorded(int count, Throwable e) {
-    LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}", count, e.toString());
   }
 
   /**
@@ -514,67 +341,27 @@ public final class Dispatcher {
    * the next outcome once the old one has passed).
    */
   private void noteCircuit(DeliveryTask task, OffsetDateTime openUntil) {
-    Lane lane = lanes.get(laneKey(task));
-    if (lane == null) {
-      return;
-    }
-    OffsetDateTime known = lane.circuitOpenUntil;
-    if (lane.circuitReported && java.util.Objects.equals(known, openUntil)) {
+    KnownCircuit circuit = circuits.computeIfAbsent(laneKey(task), k -> new KnownCircuit());
+    OffsetDateTime known = circuit.openUntil;
+    if (circuit.reported && java.util.Objects.equals(known, openUntil)) {
       // nothing changed (every healthy attempt lands here): no metric or gauge work on the hot path
       return;
     }
-    lane.circuitReported = true;
-    lane.circuitOpenUntil = openUntil;
+    circuit.reported = true;
+    circuit.openUntil = openUntil;
     boolean opened = openUntil != null && !openUntil.equals(known) && openUntil.toInstant().isAfter(clock.instant());
     metrics.circuit(task.tenantId(), task.endpointId(), opened, openUntil != null
         && openUntil.toInstant().isAfter(clock.instant()));
-    updateSaturation(task, lane);
     if (opened) {
       // what waits in the lane would only time out against a receiver that is failing: back to PostgreSQL
-      int dropped = lane.waiting.size();
-      lane.waiting.forEach(this::release);
-      lane.waiting.clear();
-      waitingTotal -= dropped;
-      ready.remove(lane);
-      parkForCircuit(task.tenantId(), task.endpointId(), openUntil);
+      lanes.dropWaiting(laneKey(task)).forEach(this::release);
+      parking.park(task.tenantId(), task.endpointId(), openUntil);
       operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
           new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));
       LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
           .addKeyValue("openUntil", openUntil.toInstant().toString())
           .log("circuit breaker opened after consecutive failures; attempts to this endpoint pause");
     }
-  }
-
-  /** Parks an open circuit's waiting deliveries, a chunk at a time, until all are parked or it has closed. */
-  private void parkForCircuit(String tenantId, String endpointId, OffsetDateTime openUntil) {
-    inChunks(DeliverySql.PARK_FOR_CIRCUIT, Tuple.of(tenantId, endpointId, openUntil, PARK_CHUNK), 3);
-  }
-
-  /**
-   * A probe closed the circuit: the parked backlog is due now. Twice: a claim or a parking chunk that read the
-   * circuit as open just before it closed may commit parked rows after the first pass; the second catches them.
-   */
-  private void unparkAfterProbe(String tenantId, String endpointId) {
-    LOG.atInfo().addKeyValue("tenant", tenantId).addKeyValue("endpoint", endpointId)
-        .log("circuit breaker closed after a successful probe; the endpoint's waiting deliveries are due");
-    Tuple params = Tuple.of(tenantId, endpointId, PARK_CHUNK);
-    inChunks(DeliverySql.UNPARK, params, 2);
-    context.owner().setTimer(UNPARK_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, params, 2));
-  }
-
-  /** Runs a statement that moves at most a chunk of rows (its parameter {@code chunkParam}) until one moves fewer. */
-  private void inChunks(String sql, Tuple params, int chunkParam) {
-    if (stopped) {
-      return;
-    }
-    pool.preparedQuery(sql).execute(params)
-        .onSuccess(rows -> {
-          if (rows.rowCount() >= params.getInteger(chunkParam)) {
-            context.runOnContext(v -> inChunks(sql, params, chunkParam));
-          }
-        })
-        .onFailure(e -> LOG.warn("moving endpoint {}'s waiting deliveries failed: {}", params.getString(1),
-            e.toString()));
   }
 
   /** A receiver that answers 410 Gone asks never to be called again: disable the endpoint, with an audit row. */

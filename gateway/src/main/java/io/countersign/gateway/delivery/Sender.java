@@ -4,7 +4,6 @@ import io.countersign.gateway.endpoints.DestinationGuard;
 import io.countersign.gateway.signing.SignerCache;
 import io.countersign.signature.WebhookHeaders;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpClient;
@@ -130,16 +129,8 @@ public final class Sender {
     // signs the bytes where they lie: the same buffer is then written to the socket, never copied per attempt
     String signature = signers.sign(tenantId, endpointId, keys, msgId.getBytes(StandardCharsets.US_ASCII),
         now.getEpochSecond(), ((BufferInternal) payload).getByteBuf().nioBuffer(), now);
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-        .add(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
-        .add(HttpHeaders.USER_AGENT, USER_AGENT)
-        .add(H_ID, msgId)
-        .add(H_TIMESTAMP, Long.toString(now.getEpochSecond()))
-        .add(H_SIGNATURE, signature);
-    if (keys.sealedHeaders() != null) {
-      // validated at write time: none collides with the headers above or with HTTP's own
-      signers.customHeaders(tenantId, endpointId, keys).forEach(headers::add);
-    }
+    java.util.Map<String, String> custom = keys.sealedHeaders() == null ? null
+        : signers.customHeaders(tenantId, endpointId, keys);
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         // connect to the address the guard checked; Host and TLS SNI still name the endpoint's host
@@ -148,11 +139,23 @@ public final class Sender {
         .setPort(target.port())
         .setSsl(target.https())
         .setURI(target.pathAndQuery())
-        .setHeaders(headers)
         .setFollowRedirects(false)
         .setTimeout(timeout.toMillis());
+    String timestamp = Long.toString(now.getEpochSecond());
     return client.request(options)
-        .compose(request -> request.send(payload))
+        .compose(request -> {
+          // straight onto the request: a MultiMap in the options would be built per attempt and then copied
+          request.putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
+              .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
+              .putHeader(H_ID, msgId)
+              .putHeader(H_TIMESTAMP, timestamp)
+              .putHeader(H_SIGNATURE, signature);
+          if (custom != null) {
+            // validated at write time: none collides with the headers above or with HTTP's own
+            custom.forEach(request::putHeader);
+          }
+          return request.send(payload);
+        })
         .compose(response -> {
           // drain the body so the keep-alive connection can be reused, keeping its first KiB for the attempts view
           Buffer head = Buffer.buffer(0);
