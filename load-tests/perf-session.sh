@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One measuring session for docs/performance.md: a gateway (-Xmx512m) on a PostgreSQL, the pgbench ceiling of the
 # same PostgreSQL, the load tool's --find-max, a run at half that rate, a run with rotations and retrying senders,
-# a long run at the max rate and a run with every receiver down, with the gateway's heap sampled by jstat.
+# a long run at the max rate and a run with every receiver down for 60 s and its backlog's drain, with the
+# gateway's heap sampled by jstat; every run with CPU per event by process (--gateway-pid).
 #
 # usage: load-tests/perf-session.sh [admin postgres url] [long-run duration]
 # default: postgresql://postgres@127.0.0.1:5432/postgres (creates database countersign_perf), 300s.
@@ -24,13 +25,16 @@ psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_perf" -c "CREATE DA
 
 token="perf-$(date +%s)-admin"
 port=18090
+# circuits open for 10 s (doubling) instead of 30 s, so that the outage run's backlog starts draining soon after
+# the receivers are back
 gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s \
-  COUNTERSIGN_SECRETS_MIN_OVERLAP=1s COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
+  COUNTERSIGN_DELIVERY_CIRCUIT_OPEN_FOR=10s COUNTERSIGN_SECRETS_MIN_OVERLAP=1s COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
 trap 'kill $gw 2>/dev/null || true' EXIT
 wait_up $port
 echo "== $(date -u +%FT%TZ) gateway pid $gw on $db_url, $(nproc) cores"
 
-load() { java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" "$@"; }
+load() { java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
+  --gateway-pid "$gw" "$@"; }
 heap() { jstat -gc "$gw" 5000 > "$1" & echo $!; }
 
 echo "== pgbench ceiling (single-row claim, -M prepared -c 64)"
@@ -54,10 +58,22 @@ sampler=$(heap "$out/heap-max-rate.jstat")
 load --rate "$max" --duration "$long_run" --warmup 30s --out "$out/long-max-rate" || true
 kill "$sampler"
 
-echo "== every receiver down for 60s at $half/s (the backlog must live in PostgreSQL), heap sampled"
+echo "== every receiver down for 60s at $half/s, then back: the backlog lives in PostgreSQL, then drains; heap sampled"
 sampler=$(heap "$out/heap-receivers-down.jstat")
-load --rate "$half" --duration 60s --receiver-fail-rate 1.0 --drain-timeout 1s --out "$out/receivers-down" || true
+load --rate "$half" --duration 240s --receivers-down 60s --drain-timeout 180s --out "$out/receivers-down" || true
 kill "$sampler"
+python3 - "$out/receivers-down/summary.json" "$max" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+d, live = s["backlogDrain"], float(sys.argv[2]) * s["settings"]["endpoints"]
+if not d["drained"]:
+    print(f"backlog drain: not drained within the run (peak {d['backlogPeak']} deliveries)")
+else:
+    print(f"backlog drain: peak {d['backlogPeak']} deliveries; first delivery {d['firstDeliveryAfterRecoverySeconds']:.0f} s"
+          f" after the receivers came back (circuit probe); drained in {d['drainSeconds']:.0f} s at"
+          f" {d['deliveriesPerSecond']:.0f} deliveries/s = {d['deliveriesPerSecond'] / live:.2f}x the live rate at the"
+          f" max ({live:.0f}/s; goal >= 0.8x)")
+PY
 
 echo "== blocked-thread warnings in the gateway log: $(grep -c 'has been blocked' "$out/gateway.log" || true)"
 echo "== done $(date -u +%FT%TZ)"

@@ -107,6 +107,9 @@ public final class LoadTool implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "load-results", description = "Directory for summary.json, .hgrm files and report.html (default ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--receivers-down", paramLabel = "DURATION", description = "Every receiver fails every delivery (500) for the first DURATION of the measured run, then recovers; the summary's backlogDrain says how fast the backlog then drained.")
+  String receiversDown;
+
   @Option(names = "--compare", paramLabel = "DIR", description = "A previous run's --out directory: report.html draws its curves beside this run's.")
   Path compare;
 
@@ -199,9 +202,16 @@ public final class LoadTool implements Callable<Integer> {
     warmUp(driver, receiver, rate, background);
     receiver.measureInto(stats, tracker);
     Duration d = Durations.parse(duration);
+    Duration outage = receiversDown == null ? null : Durations.parse(receiversDown);
+    if (outage != null) {
+      receiver.downFor(outage);
+    }
     Step step = measure("run", driver, stats, tracker, rate, d, background);
     JsonObject summary = Report.summary(stats, settings(), step.expected, step.lost, step.seconds)
         .put("cpu", step.cpu);
+    if (outage != null) {
+      summary.put("backlogDrain", Report.backlogDrain(stats, outage.toMillis() / 1000.0, rate * healthyEndpoints()));
+    }
     Report.printTable(System.out, summary);
     Report.write(out, summary, stats, compare);
     System.out.println("report written to " + out.toAbsolutePath());
@@ -345,7 +355,7 @@ public final class LoadTool implements Callable<Integer> {
         .put("tenant", tenant).put("ingestOnly", ingestOnly).put("acceptedInRun", acceptedInRun)
         .put("endpoints", endpoints).put("rate", rate).put("duration", duration).put("payloadBytes", payloadBytes)
         .put("duplicateRate", duplicateRate).put("rotateEvery", rotateEvery).put("receiverFailRate", receiverFailRate)
-        .put("receiverDelay", receiverDelay).put("stallEndpoint", stallEndpoint).put("warmup", warmup).put("findMax", findMax).put("sloP99", sloP99)
+        .put("receiverDelay", receiverDelay).put("receiversDown", receiversDown).put("stallEndpoint", stallEndpoint).put("warmup", warmup).put("findMax", findMax).put("sloP99", sloP99)
         .put("cores", Runtime.getRuntime().availableProcessors());
   }
 

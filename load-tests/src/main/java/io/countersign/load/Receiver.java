@@ -23,6 +23,8 @@ final class Receiver {
   private final WebhookVerifier[] verifiers;
   private final int stalledEndpoint;
   private HttpServer server;
+  /** Until this System.nanoTime(), every receiver is down (answers 500): see {@link #downFor}. */
+  private volatile long downUntil = System.nanoTime();
 
   Receiver(Vertx vertx, Stats stats, Tracker tracker, int endpoints, double failRate, Duration delay,
       int stalledEndpoint) {
@@ -33,6 +35,11 @@ final class Receiver {
     this.failRate = failRate;
     this.delayMs = delay.toMillis();
     this.verifiers = new WebhookVerifier[endpoints];
+  }
+
+  /** Every endpoint answers 500 for this long from now: an outage, then a backlog to drain. */
+  void downFor(Duration outage) {
+    downUntil = System.nanoTime() + outage.toNanos();
   }
 
   /** Where arrivals are counted from now on (find-max measures each step on its own). */
@@ -66,7 +73,8 @@ final class Receiver {
         req.response().setStatusCode(401).end(e.reason().name());
         return;
       }
-      if (failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate) {
+      if (downUntil - System.nanoTime() > 0
+          || (failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate)) {
         stats.receiverInjectedFailures.incrementAndGet();
         answer(req, 500);
         return;

@@ -60,6 +60,9 @@ final class Report {
       }
       out.printf(Locale.ROOT, "%-26s %s%n", key, v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : v);
     }
+    if (summary.containsKey("backlogDrain")) {
+      out.printf(Locale.ROOT, "%-26s %s%n", "backlogDrain", summary.getJsonObject("backlogDrain").encode());
+    }
     out.printf(Locale.ROOT, "%-26s %8s %8s %8s %8s %8s%n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max");
     for (String key : List.of("acceptLatencyMs", "endToEndLatencyMs")) {
       JsonObject p = summary.getJsonObject(key);
@@ -173,6 +176,11 @@ final class Report {
   /** Lost, duplicate and signature-failure counts must be 0: they are marked, good or bad, whatever their value. */
   private static String outcomeTable(JsonObject summary) {
     StringBuilder rows = new StringBuilder();
+    JsonObject drain = summary.getJsonObject("backlogDrain");
+    if (drain != null) {
+      drain.forEach(e -> rows.append(row("backlogDrain." + e.getKey(), e.getValue() instanceof Double d
+          ? String.format(Locale.ROOT, "%.1f", d) : String.valueOf(e.getValue()), null)));
+    }
     for (String key : List.of("eventsSent", "eventsAccepted", "acceptedPerSecond", "maxSustainedRate", "dedupReplays",
         "shed503", "errors", "deliveriesExpected", "deliveriesReceived", "lost", "duplicateDeliveries",
         "signatureFailures", "ackConflicts", "receiverInjectedFailures", "rotations")) {
@@ -242,6 +250,44 @@ final class Report {
       points.add(new JsonArray().add(q).add(h.getValueAtPercentile(q) / 1000.0));
     }
     return points;
+  }
+
+  /**
+   * How the backlog of an outage drained, read from the per-second timeline: from the first second after the
+   * receivers came back in which deliveries arrived, until the backlog is back to two seconds of live deliveries.
+   * The rate counts every delivery in that window, backlog and live traffic alike: it is what the gateway sustained.
+   */
+  static JsonObject backlogDrain(Stats s, double recoveredAtSeconds, double liveDeliveriesPerSecond) {
+    List<Stats.Second> seconds;
+    synchronized (s.timeline) {
+      seconds = List.copyOf(s.timeline);
+    }
+    long peak = 0;
+    Stats.Second start = null;
+    Stats.Second end = null;
+    long delivered = 0;
+    for (Stats.Second r : seconds) {
+      peak = Math.max(peak, r.backlog());
+      if (r.t() <= recoveredAtSeconds) {
+        continue;
+      }
+      if (start == null && r.delivered() > 0) {
+        start = r;
+      }
+      if (start != null && end == null) {
+        delivered += r.delivered();
+        if (r.backlog() <= 2 * liveDeliveriesPerSecond) {
+          end = r;
+        }
+      }
+    }
+    JsonObject drain = new JsonObject().put("backlogPeak", peak).put("recoveredAtSeconds", recoveredAtSeconds);
+    if (start == null || end == null) {
+      return drain.put("drained", false);
+    }
+    double window = Math.max(1, end.t() - start.t() + 1);
+    return drain.put("drained", true).put("firstDeliveryAfterRecoverySeconds", start.t() - recoveredAtSeconds)
+        .put("drainSeconds", window).put("deliveriesPerSecond", delivered / window);
   }
 
   static JsonArray timeline(Stats s) {

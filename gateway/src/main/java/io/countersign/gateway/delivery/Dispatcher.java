@@ -66,6 +66,8 @@ public final class Dispatcher {
   private final OutcomeWriter outcomes;
   private final CircuitParking parking;
   private boolean polling;
+  /** The last poll found more due work than it had places for. */
+  private boolean backlogWaiting;
   private boolean stopped;
 
   private final RejectionBursts bursts;
@@ -138,17 +140,27 @@ public final class Dispatcher {
 
   /**
    * Leases due work up to the free capacity and sends it, then one probe per half-open circuit while there is room.
-   * At most one poll runs at a time per dispatcher.
+   * At most one poll runs at a time per dispatcher. A poll that filled every free place means a backlog waits: the
+   * next one starts as soon as half the places are free again (see {@link #pollAgainIfBacklog}), not a poll interval
+   * later, which had held a drain to one dispatcher's capacity per second with the machine idle.
    */
   public Future<Integer> poll() {
     if (polling || capacity() <= 0) {
       return Future.succeededFuture(0);
     }
     polling = true;
+    int asked = capacity();
     return lease(DeliverySql.CLAIM_DUE, saturatedEndpoints())
+        .onSuccess(due -> backlogWaiting = due >= asked)
         .compose(due -> capacity() <= 0 ? Future.succeededFuture(due)
             : lease(DeliverySql.CLAIM_PROBES, null).map(probes -> due + probes))
         .onComplete(ar -> polling = false);
+  }
+
+  private void pollAgainIfBacklog() {
+    if (backlogWaiting && !polling && !stopped && capacity() >= settings.maxInFlight() / 2) {
+      poll();
+    }
   }
 
   private Future<Integer> lease(String sql, String[] saturatedEndpoints) {
@@ -232,6 +244,7 @@ public final class Dispatcher {
             finish(task, started, null, null, describe(ar.cause()), null);
           }
           startWaiting();
+          pollAgainIfBacklog();
         });
   }
 
