@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Every #13 figure in one sitting on one machine, then one table (perf-results/one-sitting.md):
+#   1. load-tests/perf-session.sh: pgbench ceiling, --find-max end to end, half rate, rotations, a run at the max
+#      rate (60 s here) and 60 s of receivers down with the backlog's drain;
+#   2. load-tests/relay-floor.sh at half the max rate: the gateway's CPU per delivered event against the relay's;
+#   3. load-tests/ingest-ceiling.sh: pgbench again, then an ingest-only gateway under wrk and under --find-max.
+#
+# usage: load-tests/one-sitting.sh [admin postgres url]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+started=$(date -u +%FT%TZ)
+load-tests/perf-session.sh "$admin_url" 60s
+max=$(python3 -c "import json;print(int(json.load(open('perf-results/find-max/summary.json'))['maxSustainedRate']))")
+load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
+load-tests/ingest-ceiling.sh "$admin_url"
+python3 - "$started" "$(date -u +%FT%TZ)" <<'PY' | tee perf-results/one-sitting.md
+import json, re, sys
+def log(path):
+    return open(path).read()
+def summary(path):
+    return json.load(open(path))
+def cpu(s, key):
+    c = s.get("cpu") or {}
+    return c.get(key, {})
+ingest = log("perf-results/ingest/session.log")
+pg_tps = float(re.findall(r"tps = ([\d.]+)", ingest)[0])
+pg_claim = float(re.findall(r"CPU ms per claim: postgres ([\d.]+), pgbench ([\d.]+)", ingest)[0][0])
+wrk_rate = int(re.search(r"accepted events/s: (\d+)", ingest).group(1))
+w = re.search(r"CPU ms per accepted event: postgres ([\d.]+), gateway ([\d.]+), wrk ([\d.]+); machine idle ([\d.]+)%", ingest)
+ingest_max = re.search(r"max sustained rate: (\d+)", ingest)
+fm = summary("perf-results/find-max/summary.json")
+lr = summary("perf-results/long-max-rate/summary.json")
+dr = summary("perf-results/receivers-down/summary.json")
+relay = re.search(r"gateway CPU per event delivered to 4 endpoints: ([\d.]+) ms; relay ([\d.]+) ms; ratio ([\d.]+)x",
+                  log("perf-results/relay/session.log"))
+def per(s, kind, proc):
+    v = cpu(s, kind).get(proc)
+    return "-" if v is None else f"{v:.3f}"
+def idle(s):
+    v = (s.get("cpu") or {}).get("idleShare")
+    return "-" if v is None else f"{100 * v:.0f}%"
+max_rate = fm["maxSustainedRate"]
+live = max_rate * fm["settings"]["endpoints"]
+d = dr.get("backlogDrain", {})
+print(f"Measured {sys.argv[1]} to {sys.argv[2]} with load-tests/one-sitting.sh\n")
+print("| measurement | result | PostgreSQL ms/event | gateway ms/event | sender ms/event | idle | against the goal |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+print(f"| pgbench single-row claim (-M prepared -c 64) | {pg_tps:,.0f} claims/s | {pg_claim:.4f} per claim | - | - | - | the floor |")
+print(f"| ingest only, wrk -c 256, 1 KiB, 4 endpoints | {wrk_rate:,} events/s | {float(w.group(1)):.4f} | {float(w.group(2)):.4f} | wrk {float(w.group(3)):.4f} | {w.group(4)}% | {wrk_rate / pg_tps:.2f}x pgbench (goal >= 1.0x) |")
+if ingest_max:
+    print(f"| ingest only, load tool --find-max (accept p99 <= 100 ms) | {int(ingest_max.group(1)):,} events/s | | | | | |")
+print(f"| end to end --find-max (p99 <= 100 ms, 4 endpoints) | {max_rate:,.0f} events/s | {per(fm, 'msPerDeliveredEvent', 'postgres')} | {per(fm, 'msPerDeliveredEvent', 'gateway')} | tool {per(fm, 'msPerDeliveredEvent', 'loadTool')} | {idle(fm)} | PostgreSQL {cpu(fm, 'msPerDeliveredEvent').get('postgres', 0) / pg_claim:.1f}x a claim (goal <= 1.0x); idle goal <= 10% |")
+print(f"| 60 s at the max rate | {lr['acceptedPerSecond']:,.0f} events/s, e2e p99 {lr['endToEndLatencyMs']['p99']:.0f} ms, lost {lr['lost']} | {per(lr, 'msPerDeliveredEvent', 'postgres')} | {per(lr, 'msPerDeliveredEvent', 'gateway')} | tool {per(lr, 'msPerDeliveredEvent', 'loadTool')} | {idle(lr)} | |")
+if relay:
+    print(f"| relay floor at half the max rate | gateway {relay.group(1)} ms, relay {relay.group(2)} ms per delivered event | | | | | {relay.group(3)}x (goal <= 1.25x) |")
+if d.get("drained"):
+    print(f"| 60 s receivers down at half rate, then drain | peak {d['backlogPeak']:,} deliveries, drained in {d['drainSeconds']:.0f} s from the first delivery ({d['firstDeliveryAfterRecoverySeconds']:.0f} s after recovery: circuit probe) | {per(dr, 'msPerDeliveredEvent', 'postgres')} | {per(dr, 'msPerDeliveredEvent', 'gateway')} | | {idle(dr)} | {d['deliveriesPerSecond']:,.0f} deliveries/s = {d['deliveriesPerSecond'] / live:.2f}x the live rate at the max (goal >= 0.8x) |")
+else:
+    print(f"| 60 s receivers down at half rate, then drain | not drained within the run (peak {d.get('backlogPeak')}) | | | | | |")
+PY
