@@ -212,10 +212,13 @@ public final class DeliverySql {
 
   /**
    * After a probe closed an endpoint's circuit: its waiting deliveries are due now, $3 rows per statement. That
-   * includes retries that were waiting out a backoff: the receiver has just answered 2xx.
+   * includes retries that were waiting out a backoff: the receiver has just answered 2xx. Each falls due at its own
+   * creation time, so the backlog keeps its order and interleaves with other endpoints' by age: set to now(), the
+   * rows of the endpoint released first came first, a poll leased hundreds for one lane that could queue 160, and
+   * gave the rest back (54 470 releases for 67 846 deliveries, a drain at 200 deliveries/s with the machine idle).
    */
   static final String UNPARK = """
-      UPDATE deliveries SET next_attempt_at = now()
+      UPDATE deliveries SET next_attempt_at = least(created_at, now())
       WHERE ctid = ANY(ARRAY(
         SELECT w.ctid FROM deliveries w
         WHERE w.tenant_id = $1 AND w.endpoint_id = $2 AND w.status = 'pending' AND w.lease_owner IS NULL
@@ -262,6 +265,25 @@ public final class DeliverySql {
   static final String RELEASE_ALL = """
       UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
       WHERE lease_owner = $1 AND status = 'pending'""";
+
+  /**
+   * Gives back leases a poll took but no lane had room for ({@link ReleaseParams}), in one statement; like
+   * {@link #RELEASE_ONE}, each waits a moment so pollers do not take it straight back to a full lane.
+   */
+  static final String RELEASE_MANY = """
+      UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL,
+             next_attempt_at = greatest(d.next_attempt_at, now() + interval '1 second')
+      FROM unnest($1::text[], $2::text[], $3::text[]) AS r(tenant_id, event_id, endpoint_id)
+      WHERE d.tenant_id = r.tenant_id AND d.event_id = r.event_id AND d.endpoint_id = r.endpoint_id
+        AND d.lease_owner = $4""";
+
+  /** The parameters of {@link #RELEASE_MANY}, in its order: one array element per delivery, then the lease owner. */
+  record ReleaseParams(String[] tenantIds, String[] eventIds, String[] endpointIds, String leaseOwner) {
+    Tuple tuple() {
+      return Tuple.tuple().addArrayOfString(tenantIds).addArrayOfString(eventIds).addArrayOfString(endpointIds)
+          .addString(leaseOwner);
+    }
+  }
 
   /** Gives back one lease; the delivery waits a moment so pollers do not take it straight back to a full lane. */
   static final String RELEASE_ONE = """

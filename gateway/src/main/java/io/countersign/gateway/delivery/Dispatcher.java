@@ -127,15 +127,24 @@ public final class Dispatcher {
   }
 
   public void dispatch(DeliveryTask task) {
-    if (stopped) {
+    if (!admit(task)) {
       release(task);
-      return;
+    }
+  }
+
+  /** Sends or queues a leased task; false when nothing here has room for it (the caller gives the lease back). */
+  private boolean admit(DeliveryTask task) {
+    if (stopped) {
+      return false;
     }
     switch (lanes.admit(laneKey(task), task.endpointId(), task)) {
       case SEND -> send(task);
       case WAIT -> { }
-      case REFUSE -> release(task);
+      case REFUSE -> {
+        return false;
+      }
     }
+    return true;
   }
 
   /**
@@ -169,11 +178,33 @@ public final class Dispatcher {
       params.addArrayOfString(saturatedEndpoints);
     }
     return pool.preparedQuery(sql).execute(params).map(rows -> {
+      List<DeliveryTask> refused = new java.util.ArrayList<>();
       for (Row row : rows) {
-        dispatch(fromRow(row));
+        DeliveryTask task = fromRow(row);
+        if (!admit(task)) {
+          refused.add(task);
+        }
       }
+      releaseAll(refused);
       return rows.size();
     });
+  }
+
+  /** Gives back a poll's leases that no lane had room for, in one statement. */
+  private void releaseAll(List<DeliveryTask> tasks) {
+    if (tasks.isEmpty()) {
+      return;
+    }
+    int n = tasks.size();
+    DeliverySql.ReleaseParams params = new DeliverySql.ReleaseParams(new String[n], new String[n], new String[n],
+        settings.nodeId());
+    for (int i = 0; i < n; i++) {
+      params.tenantIds()[i] = tasks.get(i).tenantId();
+      params.eventIds()[i] = tasks.get(i).eventId();
+      params.endpointIds()[i] = tasks.get(i).endpointId();
+    }
+    pool.preparedQuery(DeliverySql.RELEASE_MANY).execute(params.tuple())
+        .onFailure(e -> LOG.debug("release of {} leases failed; they will lapse", n));
   }
 
   /**
