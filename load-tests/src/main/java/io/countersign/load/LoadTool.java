@@ -235,12 +235,15 @@ public final class LoadTool implements Callable<Integer> {
       double p99 = (ingestOnly ? stats.acceptTotal : stats.e2eTotal).getValueAtPercentile(99);
       boolean ok = p99 <= slo && stats.errors.get() == 0 && stats.rejected.get() == 0 && step.lost <= 0
           && stats.signatureFailures.get() == 0 && stats.accepted.get() >= 0.95 * r * step.seconds;
-      System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s -> %s%n",
+      Double idle = step.cpu == null ? null : step.cpu.getDouble("idleShare");
+      System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s, idle %s -> %s%n",
           r, stats.accepted.get() / step.seconds, ingestOnly ? "accept" : "end-to-end", p99 / 1000.0, stats.errors.get(),
           stats.rejected.get(), step.lost < 0 ? "not measured" : Long.toString(step.lost),
+          idle == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * idle),
           ok ? "sustained" : "over the limit");
       steps.add(new JsonObject().put("rate", r).put("acceptedPerSecond", stats.accepted.get() / step.seconds)
-          .put("p99Ms", p99 / 1000.0).put("sustained", ok));
+          .put("p99Ms", p99 / 1000.0).put("sustained", ok)
+          .put("idleShare", idle));
       if (!ok && !retried && step.lost <= 0 && stats.signatureFailures.get() == 0) {
         // a shared machine has stalls of its own: a step fails only if it fails twice in a row
         System.out.println("repeating the step once before concluding");
