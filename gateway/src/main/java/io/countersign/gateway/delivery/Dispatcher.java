@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,7 +179,7 @@ public final class Dispatcher {
       params.addArrayOfString(saturatedEndpoints);
     }
     return pool.preparedQuery(sql).execute(params).map(rows -> {
-      List<DeliveryTask> refused = new java.util.ArrayList<>();
+      List<DeliveryTask> refused = new ArrayList<>();
       for (Row row : rows) {
         DeliveryTask task = fromRow(row);
         if (!admit(task)) {
