@@ -267,8 +267,9 @@ public final class DeliverySql {
       WHERE lease_owner = $1 AND status = 'pending'""";
 
   /**
-   * Gives back leases a poll took but no lane had room for ({@link ReleaseParams}), in one statement; like
-   * {@link #RELEASE_ONE}, each waits a moment so pollers do not take it straight back to a full lane.
+   * Gives back leases this process will not use ({@link ReleaseParams}): fresh or polled work no lane has room for,
+   * or a lane's queue when its circuit opens. Each waits a moment so pollers do not take it straight back to a full
+   * lane.
    */
   static final String RELEASE_MANY = """
       UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL,
@@ -284,12 +285,6 @@ public final class DeliverySql {
           .addString(leaseOwner);
     }
   }
-
-  /** Gives back one lease; the delivery waits a moment so pollers do not take it straight back to a full lane. */
-  static final String RELEASE_ONE = """
-      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL,
-             next_attempt_at = greatest(next_attempt_at, now() + interval '1 second')
-      WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4""";
 
   private DeliverySql() {}
 }

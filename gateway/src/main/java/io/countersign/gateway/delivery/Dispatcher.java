@@ -129,7 +129,7 @@ public final class Dispatcher {
 
   public void dispatch(DeliveryTask task) {
     if (!admit(task)) {
-      release(task);
+      release(List.of(task));
     }
   }
 
@@ -186,13 +186,13 @@ public final class Dispatcher {
           refused.add(task);
         }
       }
-      releaseAll(refused);
+      release(refused);
       return rows.size();
     });
   }
 
-  /** Gives back a poll's leases that no lane had room for, in one statement. */
-  private void releaseAll(List<DeliveryTask> tasks) {
+  /** Gives back leases this process will not use (no lane has room, or a circuit opened), in one statement. */
+  private void release(List<DeliveryTask> tasks) {
     if (tasks.isEmpty()) {
       return;
     }
@@ -399,7 +399,7 @@ public final class Dispatcher {
         && openUntil.toInstant().isAfter(clock.instant()));
     if (opened) {
       // what waits in the lane would only time out against a receiver that is failing: back to PostgreSQL
-      lanes.dropWaiting(laneKey(task)).forEach(this::release);
+      release(lanes.dropWaiting(laneKey(task)));
       parking.park(task.tenantId(), task.endpointId(), openUntil);
       operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
           new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));
@@ -421,12 +421,6 @@ public final class Dispatcher {
           }
         })
         .onFailure(e -> LOG.warn("could not disable endpoint {} after 410: {}", task.endpointId(), e.toString()));
-  }
-
-  private void release(DeliveryTask task) {
-    pool.preparedQuery(DeliverySql.RELEASE_ONE)
-        .execute(Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId()))
-        .onFailure(e -> LOG.debug("release of {} failed; its lease will lapse", task.eventId()));
   }
 
   private static String describe(Throwable t) {
