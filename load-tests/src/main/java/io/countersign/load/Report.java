@@ -58,7 +58,7 @@ final class Report {
       if ("lost".equals(key) && v instanceof Number n && n.longValue() < 0) {
         v = "not measured (--ingest-only)";
       }
-      out.printf(Locale.ROOT, "%-26s %s%n", key, v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : v);
+      out.printf(Locale.ROOT, "%-26s %s%n", key, plain(v));
     }
     if (summary.containsKey("backlogDrain")) {
       out.printf(Locale.ROOT, "%-26s %s%n", "backlogDrain", summary.getJsonObject("backlogDrain").encode());
@@ -178,8 +178,7 @@ final class Report {
     StringBuilder rows = new StringBuilder();
     JsonObject drain = summary.getJsonObject("backlogDrain");
     if (drain != null) {
-      drain.forEach(e -> rows.append(row("backlogDrain." + e.getKey(), e.getValue() instanceof Double d
-          ? String.format(Locale.ROOT, "%.1f", d) : String.valueOf(e.getValue()), null)));
+      drain.forEach(e -> rows.append(row("backlogDrain." + e.getKey(), plain(e.getValue()), null)));
     }
     for (String key : List.of("eventsSent", "eventsAccepted", "acceptedPerSecond", "maxSustainedRate", "dedupReplays",
         "shed503", "errors", "deliveriesExpected", "deliveriesReceived", "lost", "duplicateDeliveries",
@@ -191,8 +190,7 @@ final class Report {
       boolean critical = MUST_BE_ZERO.contains(key);
       boolean measured = !(v instanceof Number n && n.longValue() < 0);
       String mark = !critical || !measured ? null : ((Number) v).longValue() == 0 ? "good" : "bad";
-      rows.append(row(key, !measured ? "not measured (--ingest-only)"
-          : v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : String.valueOf(v), mark));
+      rows.append(row(key, measured ? plain(v) : "not measured (--ingest-only)", mark));
     }
     return "<h2>Outcome</h2><table id='outcome'>" + rows + "</table>";
   }
@@ -212,6 +210,11 @@ final class Report {
     }
     return "<h2>Latency (ms)</h2><table id='latency'><tr><th></th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th>"
         + "<th>max</th><th>count</th></tr>" + rows + "</table>";
+  }
+
+  /** A summary value as the table and the page show it: decimals to one place. */
+  private static String plain(Object v) {
+    return v instanceof Double d ? String.format(Locale.ROOT, "%.1f", d) : String.valueOf(v);
   }
 
   private static String row(String key, String value, String mark) {
