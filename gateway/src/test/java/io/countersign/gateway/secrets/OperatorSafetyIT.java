@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.countersign.gateway.testing.Eventually;
 import io.countersign.gateway.testing.FakeReceiver;
 import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +75,18 @@ class OperatorSafetyIT {
   private static long count(Setup s, String kind) throws Exception {
     return (Long) TestDatabases.query(gateway.databaseUrl(), "SELECT count(*) FROM audit_log WHERE tenant_id = '"
         + s.tenant + "' AND kind = '" + kind + "'").get(0).get(0);
+  }
+
+  /** The count of {@code kind} rows once at least {@code expected} are written (losses are audited asynchronously). */
+  private static long audited(Setup s, String kind, long expected) throws Exception {
+    Eventually.await(Duration.ofSeconds(10), expected + " " + kind + " audit rows", () -> {
+      try {
+        return count(s, kind) >= expected;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    return count(s, kind);
   }
 
   @Test
@@ -160,7 +174,8 @@ class OperatorSafetyIT {
     assertTrue(detail.contains("roll back"), detail);
     assertFalse(detail.toLowerCase().contains("reload"), detail);
     assertFalse(lost.body().contains("whsec_") || lost.body().contains(hint), "no secret, no hint of one");
-    assertEquals(1, count(s, "rotation_race_detected"));
+    // the loss is audited after the 409 is decided (best effort, off the answer's path): wait for its row
+    assertEquals(1, audited(s, "rotation_race_detected", 1));
   }
 
   @Test
@@ -197,7 +212,7 @@ class OperatorSafetyIT {
     HttpResponse<String> staleDelete = gateway.send("DELETE", path, s.token, null, headers(1L, null));
     assertEquals(409, staleDelete.statusCode(), staleDelete.body());
     assertEquals(200, gateway.get(path, s.token).statusCode(), "still there");
-    assertEquals(3, count(s, "concurrent_change_detected"));
+    assertEquals(3, audited(s, "concurrent_change_detected", 3));
     assertEquals(0, count(s, "rotation_race_detected"), "only competing secret changes are rotation races");
 
     // a retried PATCH with its key repeats the answer instead of failing on the version it bumped itself
