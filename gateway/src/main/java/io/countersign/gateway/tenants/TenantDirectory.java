@@ -33,6 +33,11 @@ public final class TenantDirectory {
   private final Pool pool;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
   private final AtomicInteger unknown = new AtomicInteger();
+  /**
+   * Bumped by every {@link #forget}: a lookup that started before a change must not cache what it read, or a token
+   * revoked here would still be accepted until the entry expired.
+   */
+  private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
   public TenantDirectory(Pool pool) {
     this.pool = pool;
@@ -44,6 +49,7 @@ public final class TenantDirectory {
     if (cached != null && cached.expiresAt - System.nanoTime() > 0) {
       return Future.succeededFuture(cached.auth);
     }
+    long changesBefore = changes.get();
     return pool.preparedQuery(TenantSql.AUTH).execute(Tuple.of(tenantId)).map(rows -> {
       TenantAuth auth = null;
       if (rows.size() > 0) {
@@ -56,14 +62,25 @@ public final class TenantDirectory {
           }
         }
         auth = new TenantAuth(tenantId, java.util.List.copyOf(tokens));
-      } else if (unknown.incrementAndGet() > MAX_UNKNOWN) {
+      }
+      if (changes.get() != changesBefore) {
+        return auth;   // a change may have landed after this read: answer it, but do not keep it
+      }
+      if (auth == null && unknown.incrementAndGet() > MAX_UNKNOWN) {
         // a flood of made-up ids: start the unknown ones over rather than grow
         cache.values().removeIf(c -> c.auth == null);
         unknown.set(1);
       }
-      Cached previous = cache.put(tenantId, new Cached(auth, System.nanoTime() + TTL_NANOS));
+      Cached entry = new Cached(auth, System.nanoTime() + TTL_NANOS);
+      Cached previous = cache.put(tenantId, entry);
       if (previous != null && previous.auth == null && auth != null) {
         unknown.decrementAndGet();
+      }
+      if (changes.get() != changesBefore) {
+        // a change raced the put (another event loop): drop what this read kept
+        if (cache.remove(tenantId, entry) && auth == null) {
+          unknown.decrementAndGet();
+        }
       }
       return auth;
     });
@@ -71,6 +88,7 @@ public final class TenantDirectory {
 
   /** A tenant was just created, or its tokens changed: read it afresh on its next request. */
   public void forget(String tenantId) {
+    changes.incrementAndGet();
     Cached previous = cache.remove(tenantId);
     if (previous != null && previous.auth == null) {
       unknown.decrementAndGet();
