@@ -366,7 +366,8 @@ test('API tokens: created with scopes and shown once, listed without values, rev
   assert.equal(posted.status, 202, 'the events:write token posts');
   const row = page.locator('#tokens-table tbody tr', { hasText: 'orders-service' });
   await row.locator('button.revoke').click();
-  await page.locator('#token-result .message.ok').waitFor();
+  // the creation's ok message is still shown: wait for the revocation's own
+  await page.locator('#token-result .message.ok', { hasText: 'Revoked orders-service.' }).waitFor();
   const refused = await api('POST', '/v1/tenants/tokens/events', created, {}, { 'Idempotency-Key': 't-2', 'Event-Type': 'order.created' });
   assert.equal(refused.status, 401, 'revoked at once');
   await page.screenshot({ path: ARTIFACTS + 'tokens.png', fullPage: true });
