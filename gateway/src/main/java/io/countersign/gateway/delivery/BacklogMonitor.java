@@ -17,8 +17,8 @@ public final class BacklogMonitor extends PeriodicVerticle {
   public static final int COUNT_CAP = 10_000;
   private static final Duration INTERVAL = Duration.ofSeconds(5);
   private static final String BACKLOG = """
-      SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' LIMIT $1) p) AS pending,
-             coalesce(extract(epoch FROM now() - (SELECT min(created_at) FROM deliveries WHERE status = 'pending')),
+      SELECT (SELECT count(*) FROM (SELECT 1 FROM delivery_states WHERE status = 'pending' LIMIT $1) p) AS pending,
+             coalesce(extract(epoch FROM now() - (SELECT min(created_at) FROM delivery_states WHERE status = 'pending')),
                       0)::bigint AS oldest_seconds""";
 
   private final Pool pool;

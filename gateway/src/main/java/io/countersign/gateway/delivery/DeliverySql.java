@@ -2,6 +2,7 @@ package io.countersign.gateway.delivery;
 
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import java.util.List;
 
 /** SQL of the delivery feature. Leases make sure one process at a time owns a delivery's next attempt. */
 public final class DeliverySql {
@@ -143,10 +144,27 @@ public final class DeliverySql {
   }
 
   /**
-   * Records a batch of successful attempts in one statement ({@link DeliveredParams}): arrays $1-$7 carry tenant,
-   * event, endpoint, status code, time, latency and the first KiB of the receiver's answer per attempt. A success is
-   * recorded on the delivery row alone (V10): no attempt row.
-   * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($8) are recorded, and answers which
+   * Deletes the fan-outs of {@code cte}'s rows (tenant, event, one row per delivery row written) whose every
+   * endpoint now has a deliveries row, if still leased to $owner. Rows written beside this statement and not yet
+   * committed are not counted: such a fan-out stays, and the lapsed-lease poller deletes it later with nothing owed.
+   */
+  private static String finishFanouts(String cte, String owner) {
+    return """
+        DELETE FROM fanouts f
+        USING (SELECT tenant_id, event_id, count(*) AS n FROM %1$s GROUP BY tenant_id, event_id) w
+        WHERE f.tenant_id = w.tenant_id AND f.event_id = w.event_id AND f.lease_owner = %2$s
+          AND cardinality(f.endpoints) = w.n + (SELECT count(*) FROM deliveries x
+                                                WHERE x.tenant_id = f.tenant_id AND x.event_id = f.event_id
+                                                  AND x.endpoint_id = ANY(f.endpoints))""".formatted(cte, owner);
+  }
+
+  /**
+   * Records a batch of successful attempts in one statement ({@link DeliveredParams}): arrays $1-$8 carry tenant,
+   * event, endpoint, status code, time, latency, the first KiB of the receiver's answer, and whether the delivery is
+   * still part of its fan-out (leased at claim time, no row yet) per attempt. A row's success is recorded on the row
+   * (V10: no attempt row); a fan-out's success is appended as its row, already 'delivered', and a fan-out with
+   * every endpoint done is deleted (V16): no row is updated on the happy path.
+   * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($9) are recorded, and answers which
    * (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
    * forgotten, a 401/403 burst ended); a healthy one is not written. {@code unpark} is true on the rows of an
    * endpoint whose circuit this statement closed: its parked backlog is for this process to release;
@@ -154,23 +172,42 @@ public final class DeliverySql {
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::text[])
-          WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, response_body, i)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::text[],
+                             $8::bool[])
+          WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, response_body,
+                               in_fanout, i)
       ), d AS (
         UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
                next_attempt_at = o.attempted_at, lease_owner = NULL, lease_until = NULL,
                last_status_code = o.status_code, last_error = NULL, delivered_at = o.attempted_at,
                last_latency_ms = o.latency_ms, last_response_body = o.response_body
         FROM o
-        WHERE d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
-          AND d.lease_owner = $8
+        WHERE NOT o.in_fanout
+          AND d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
+          AND d.lease_owner = $9
         RETURNING d.tenant_id, d.event_id, d.endpoint_id, o.i
+      ), appended AS (
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, created_at,
+                                delivered_at, last_status_code, last_latency_ms, last_response_body)
+        SELECT o.tenant_id, o.event_id, o.endpoint_id, 'delivered', 1, o.attempted_at, f.created_at, o.attempted_at,
+               o.status_code, o.latency_ms, o.response_body
+        FROM o JOIN fanouts f ON f.tenant_id = o.tenant_id AND f.event_id = o.event_id AND f.lease_owner = $9
+        WHERE o.in_fanout AND o.endpoint_id = ANY(f.endpoints)
+        -- a row already there was given back or taken over (its lease lapsed): this success is not recorded
+        ON CONFLICT DO NOTHING
+        RETURNING tenant_id, event_id, endpoint_id
+      ), finished AS (""" + finishFanouts("appended", "$9") + """
+      ), recorded AS (
+        SELECT tenant_id, event_id, endpoint_id, i FROM d
+        UNION ALL
+        SELECT a.tenant_id, a.event_id, a.endpoint_id, o.i
+        FROM appended a JOIN o ON o.tenant_id = a.tenant_id AND o.event_id = a.event_id AND o.endpoint_id = a.endpoint_id
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,
                rejection_burst_ended_at = CASE WHEN e.rejection_burst_at IS NULL THEN e.rejection_burst_ended_at
                                                ELSE now() END
-        FROM (SELECT DISTINCT tenant_id, endpoint_id FROM d) h,
+        FROM (SELECT DISTINCT tenant_id, endpoint_id FROM recorded) h,
              LATERAL (SELECT o.circuit_open_until IS NOT NULL AS was_open, o.rejection_burst_at AS burst_at
                       FROM endpoints o
                       WHERE o.tenant_id = h.tenant_id AND o.endpoint_id = h.endpoint_id) old
@@ -179,18 +216,95 @@ public final class DeliverySql {
                OR e.rejection_burst_at IS NOT NULL)
         RETURNING e.tenant_id, e.endpoint_id, old.was_open, old.burst_at
       )
-      SELECT d.i, coalesce(healed.was_open, false) AS unpark, healed.burst_at
-      FROM d LEFT JOIN healed ON healed.tenant_id = d.tenant_id AND healed.endpoint_id = d.endpoint_id""";
+      SELECT r.i, coalesce(healed.was_open, false) AS unpark, healed.burst_at
+      FROM recorded r LEFT JOIN healed ON healed.tenant_id = r.tenant_id AND healed.endpoint_id = r.endpoint_id""";
 
-  /** The parameters of {@link #RECORD_DELIVERED}, in its order: one array element per success, then the lease owner. */
+  /**
+   * The parameters of {@link #RECORD_DELIVERED}, in its order: one array element per success, then the lease owner.
+   */
   record DeliveredParams(String[] tenantIds, String[] eventIds, String[] endpointIds, Integer[] statusCodes,
-      OffsetDateTime[] attemptedAt, Integer[] latenciesMs, String[] responseBodies, String leaseOwner) {
+      OffsetDateTime[] attemptedAt, Integer[] latenciesMs, String[] responseBodies, Boolean[] inFanout,
+      String leaseOwner) {
     Tuple tuple() {
       return Tuple.tuple().addArrayOfString(tenantIds).addArrayOfString(eventIds).addArrayOfString(endpointIds)
           .addArrayOfInteger(statusCodes).addArrayOfOffsetDateTime(attemptedAt).addArrayOfInteger(latenciesMs)
-          .addArrayOfString(responseBodies).addString(leaseOwner);
+          .addArrayOfString(responseBodies).addArrayOfBoolean(inFanout).addString(leaseOwner);
     }
   }
+
+  /**
+   * Turns deliveries of this process's fan-outs ({@link FanoutParams}: $1-$3, leased to $4) into rows before
+   * anything but a success is done with them: a failure, a rate deferral, a lease given back. With $5 the row keeps
+   * the fan-out's lease and is due now, for the statement that follows ({@link #RECORD_FAILURE},
+   * {@link #DEFER_FOR_RATE}); without, it is given back, due in a second (as {@link #RELEASE_MANY}). A delivery to
+   * an endpoint deleted meanwhile is closed as {@code EndpointSql.DELETE} closes the rows it finds.
+   */
+  static final String MATERIALIZE = """
+      WITH m AS (
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, lease_owner, lease_until, next_attempt_at,
+                                created_at, last_error)
+        SELECT f.tenant_id, f.event_id, k.endpoint_id, CASE WHEN e.deleted_at IS NULL THEN 'pending' ELSE 'failed' END,
+               CASE WHEN $5 AND e.deleted_at IS NULL THEN f.lease_owner END,
+               CASE WHEN $5 AND e.deleted_at IS NULL THEN f.lease_until END,
+               CASE WHEN $5 THEN now() ELSE now() + interval '1 second' END, f.created_at,
+               CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted' END
+        FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant_id, event_id, endpoint_id)
+        JOIN fanouts f ON f.tenant_id = k.tenant_id AND f.event_id = k.event_id AND f.lease_owner = $4
+        JOIN endpoints e ON e.tenant_id = k.tenant_id AND e.endpoint_id = k.endpoint_id
+        WHERE k.endpoint_id = ANY(f.endpoints)
+        ON CONFLICT DO NOTHING
+        RETURNING tenant_id, event_id
+      ), finished AS (""" + finishFanouts("m", "$4") + """
+      )
+      SELECT count(*) FROM m""";
+
+  /** The parameters of {@link #MATERIALIZE}, in its order: one array element per delivery, then owner and lease. */
+  record FanoutParams(String[] tenantIds, String[] eventIds, String[] endpointIds, String leaseOwner,
+      boolean keepLease) {
+    static FanoutParams of(List<DeliveryTask> tasks, String leaseOwner, boolean keepLease) {
+      ReleaseParams keys = ReleaseParams.of(tasks, leaseOwner);
+      return new FanoutParams(keys.tenantIds(), keys.eventIds(), keys.endpointIds(), leaseOwner, keepLease);
+    }
+
+    Tuple tuple() {
+      return Tuple.tuple().addArrayOfString(tenantIds).addArrayOfString(eventIds).addArrayOfString(endpointIds)
+          .addString(leaseOwner).addBoolean(keepLease);
+    }
+  }
+
+  /**
+   * Fan-outs nobody will finish become unleased pending rows for their endpoints without one (a row already there
+   * was delivered, failed or given back), due at the event's time so they keep their place: {@code which} selects
+   * the fan-outs to delete, by ctid.
+   */
+  private static String orphaned(String which) {
+    return """
+        WITH gone AS (
+          DELETE FROM fanouts WHERE ctid = ANY(ARRAY(%s))
+          RETURNING tenant_id, event_id, endpoints, created_at
+        ), owed AS (
+          INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at, last_error)
+          SELECT g.tenant_id, g.event_id, x.endpoint_id,
+                 CASE WHEN e.deleted_at IS NULL THEN 'pending' ELSE 'failed' END, g.created_at, g.created_at,
+                 CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted' END
+          FROM gone g CROSS JOIN LATERAL unnest(g.endpoints) AS x(endpoint_id)
+          JOIN endpoints e ON e.tenant_id = g.tenant_id AND e.endpoint_id = x.endpoint_id
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM gone) AS fanouts, (SELECT count(*) FROM owed) AS owed""".formatted(which);
+  }
+
+  /**
+   * Fan-outs whose lease lapsed ($1 at a time): their process died or lost track of them. SKIP LOCKED lets every
+   * process run it; an owner that comes back late finds its fan-out gone and records nothing, as with a row's lease.
+   */
+  static final String REQUEUE_LAPSED = orphaned("""
+      SELECT ctid FROM fanouts WHERE lease_until < now() ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED""");
+
+  /** On shutdown: every fan-out leased to $1, so another process can resume at once. */
+  static final String RELEASE_FANOUTS = orphaned("""
+      SELECT ctid FROM fanouts WHERE lease_owner = $1 FOR UPDATE""");
 
   /**
    * When an endpoint's circuit opens (until $3), its waiting deliveries are parked ({@link #PARKED_FOR} past it),
@@ -280,6 +394,17 @@ public final class DeliverySql {
 
   /** The parameters of {@link #RELEASE_MANY}, in its order: one array element per delivery, then the lease owner. */
   record ReleaseParams(String[] tenantIds, String[] eventIds, String[] endpointIds, String leaseOwner) {
+    static ReleaseParams of(List<DeliveryTask> tasks, String leaseOwner) {
+      int n = tasks.size();
+      ReleaseParams params = new ReleaseParams(new String[n], new String[n], new String[n], leaseOwner);
+      for (int i = 0; i < n; i++) {
+        params.tenantIds[i] = tasks.get(i).tenantId();
+        params.eventIds[i] = tasks.get(i).eventId();
+        params.endpointIds[i] = tasks.get(i).endpointId();
+      }
+      return params;
+    }
+
     Tuple tuple() {
       return Tuple.tuple().addArrayOfString(tenantIds).addArrayOfString(eventIds).addArrayOfString(endpointIds)
           .addString(leaseOwner);

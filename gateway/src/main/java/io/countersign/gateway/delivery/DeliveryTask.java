@@ -9,18 +9,27 @@ import java.time.OffsetDateTime;
  * {@code attemptsSoFar} counts earlier attempts; this one is number {@code attemptsSoFar + 1}. {@code retryBase} is the
  * attempt count when the delivery was last replayed: the retry schedule counts from there. A non-null
  * {@code rateLimitPerSecond} means each attempt first takes a token from the endpoint's shared budget.
+ * {@code inFanout}: leased at claim time as part of its event's fan-out, with no deliveries row yet (V16); anything
+ * but a success first gives it one ({@link DeliverySql#MATERIALIZE}).
  */
 public record DeliveryTask(String tenantId, String eventId, String endpointId, int attemptsSoFar, int retryBase,
-    String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond) {
+    String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond,
+    boolean inFanout) {
 
   /**
    * The task for a row of a query that leases deliveries: its {@code endpoint_id}, {@code event_created_at} and
    * {@link DeliverySql#SIGNING_COLUMNS}; the rest comes from the caller, who may know it without reading it back.
    */
   public static DeliveryTask of(Row row, String tenantId, String eventId, int attemptsSoFar, int retryBase,
-      Buffer payload) {
+      Buffer payload, boolean inFanout) {
     return new DeliveryTask(tenantId, eventId, row.getString("endpoint_id"), attemptsSoFar, retryBase,
         row.getString("url"), payload, SigningKeys.from(row), row.getOffsetDateTime("event_created_at"),
-        row.getInteger("rate_limit_per_second"));
+        row.getInteger("rate_limit_per_second"), inFanout);
+  }
+
+  /** The same delivery once it has its own row. */
+  DeliveryTask asRow() {
+    return inFanout ? new DeliveryTask(tenantId, eventId, endpointId, attemptsSoFar, retryBase, url, payload, keys,
+        eventCreatedAt, rateLimitPerSecond, false) : this;
   }
 }

@@ -42,6 +42,8 @@ public final class Dispatcher {
   private static final int MAX_ERROR_CHARS = 500;
   /** Waiting work per endpoint lane, as a multiple of its in-flight bound. */
   private static final int LANE_QUEUE_FACTOR = 4;
+  private static final Duration REQUEUE_LAPSED_EVERY = Duration.ofSeconds(1);
+  private static final int LAPSED_CHUNK = 1000;
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
@@ -70,6 +72,7 @@ public final class Dispatcher {
   /** The last poll found more due work than it had places for. */
   private boolean backlogWaiting;
   private boolean stopped;
+  private long lastLapsedRequeue = System.nanoTime() - REQUEUE_LAPSED_EVERY.toNanos();
 
   private final RejectionBursts bursts;
 
@@ -160,11 +163,39 @@ public final class Dispatcher {
     }
     polling = true;
     int asked = capacity();
-    return lease(DeliverySql.CLAIM_DUE, saturatedEndpoints())
+    return requeueLapsedFanouts()
+        .compose(v -> lease(DeliverySql.CLAIM_DUE, saturatedEndpoints()))
         .onSuccess(due -> backlogWaiting = due >= asked)
         .compose(due -> capacity() <= 0 ? Future.succeededFuture(due)
             : lease(DeliverySql.CLAIM_PROBES, null).map(probes -> due + probes))
         .onComplete(ar -> polling = false);
+  }
+
+  /**
+   * At most once per {@link #REQUEUE_LAPSED_EVERY}: fan-outs whose lease lapsed become pending rows, chunk by chunk,
+   * before this poll reads due rows. A failure only delays them to the next poll.
+   */
+  private Future<Void> requeueLapsedFanouts() {
+    long now = System.nanoTime();
+    if (now - lastLapsedRequeue < REQUEUE_LAPSED_EVERY.toNanos()) {
+      return Future.succeededFuture();
+    }
+    lastLapsedRequeue = now;
+    return pool.preparedQuery(DeliverySql.REQUEUE_LAPSED).execute(Tuple.of(LAPSED_CHUNK))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          if (row.getLong("owed") > 0) {
+            LOG.atInfo().addKeyValue("fanouts", row.getLong("fanouts")).addKeyValue("deliveries", row.getLong("owed"))
+                .log("fan-outs whose lease lapsed are pending deliveries again");
+          }
+          if (row.getLong("fanouts") >= LAPSED_CHUNK) {
+            lastLapsedRequeue = now - REQUEUE_LAPSED_EVERY.toNanos();
+          }
+          return Future.<Void>succeededFuture();
+        }, e -> {
+          LOG.debug("requeueing lapsed fan-outs failed; the next poll tries again: {}", e.toString());
+          return Future.succeededFuture();
+        });
   }
 
   private void pollAgainIfBacklog() {
@@ -191,21 +222,33 @@ public final class Dispatcher {
     });
   }
 
-  /** Gives back leases this process will not use (no lane has room, or a circuit opened), in one statement. */
+  /**
+   * Gives back leases this process will not use (no lane has room, or a circuit opened): rows in one statement,
+   * fan-out deliveries as rows of their own in another.
+   */
   private void release(List<DeliveryTask> tasks) {
     if (tasks.isEmpty()) {
       return;
     }
-    int n = tasks.size();
-    DeliverySql.ReleaseParams params = new DeliverySql.ReleaseParams(new String[n], new String[n], new String[n],
-        settings.nodeId());
-    for (int i = 0; i < n; i++) {
-      params.tenantIds()[i] = tasks.get(i).tenantId();
-      params.eventIds()[i] = tasks.get(i).eventId();
-      params.endpointIds()[i] = tasks.get(i).endpointId();
+    List<DeliveryTask> rows = new ArrayList<>(tasks.size());
+    List<DeliveryTask> inFanouts = new ArrayList<>();
+    for (DeliveryTask task : tasks) {
+      (task.inFanout() ? inFanouts : rows).add(task);
     }
-    pool.preparedQuery(DeliverySql.RELEASE_MANY).execute(params.tuple())
-        .onFailure(e -> LOG.debug("release of {} leases failed; they will lapse", n));
+    if (!rows.isEmpty()) {
+      pool.preparedQuery(DeliverySql.RELEASE_MANY).execute(DeliverySql.ReleaseParams.of(rows, settings.nodeId()).tuple())
+          .onFailure(e -> LOG.debug("release of {} leases failed; they will lapse", rows.size()));
+    }
+    if (!inFanouts.isEmpty()) {
+      materialize(inFanouts, false)
+          .onFailure(e -> LOG.debug("release of {} fan-out deliveries failed; they will lapse", inFanouts.size()));
+    }
+  }
+
+  /** Gives fan-out deliveries rows of their own ({@link DeliverySql#MATERIALIZE}), keeping the lease or not. */
+  private Future<Void> materialize(List<DeliveryTask> inFanouts, boolean keepLease) {
+    return pool.preparedQuery(DeliverySql.MATERIALIZE)
+        .execute(DeliverySql.FanoutParams.of(inFanouts, settings.nodeId(), keepLease).tuple()).mapEmpty();
   }
 
   /**
@@ -220,6 +263,7 @@ public final class Dispatcher {
     waitForInFlight(drained, deadline);
     return drained.future()
         .transform(ar -> outcomes.drain())
+        .transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_FANOUTS).execute(Tuple.of(settings.nodeId())))
         .transform(ar -> pool.preparedQuery(DeliverySql.RELEASE_ALL).execute(Tuple.of(settings.nodeId())).mapEmpty());
   }
 
@@ -237,7 +281,7 @@ public final class Dispatcher {
 
   static DeliveryTask fromRow(Row row) {
     return DeliveryTask.of(row, row.getString("tenant_id"), row.getString("event_id"), row.getInteger("attempt_count"),
-        row.getInteger("retry_base"), row.getBuffer("payload"));
+        row.getInteger("retry_base"), row.getBuffer("payload"), false);
   }
 
   private static String laneKey(DeliveryTask task) {
@@ -258,8 +302,9 @@ public final class Dispatcher {
           }
           // over the endpoint's rate (or the budget could not be read): back to PostgreSQL until its next window
           lanes.done(laneKey(task));
-          pool.preparedQuery(DeliverySql.DEFER_FOR_RATE)
-              .execute(Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId()))
+          (task.inFanout() ? materialize(List.of(task), true) : Future.<Void>succeededFuture())
+              .compose(v -> pool.preparedQuery(DeliverySql.DEFER_FOR_RATE)
+                  .execute(Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId())))
               .onFailure(e -> LOG.debug("rate deferral of {} failed; its lease will lapse", task.eventId()));
           startWaiting();
         });

@@ -104,7 +104,7 @@ final class OutcomeWriter {
     }
     int n = batch.size();
     DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(new String[n], new String[n], new String[n],
-        new Integer[n], new OffsetDateTime[n], new Integer[n], new String[n], settings.nodeId());
+        new Integer[n], new OffsetDateTime[n], new Integer[n], new String[n], new Boolean[n], settings.nodeId());
     for (int i = 0; i < n; i++) {
       Outcome o = batch.get(i);
       params.tenantIds()[i] = o.task().tenantId();
@@ -114,6 +114,7 @@ final class OutcomeWriter {
       params.attemptedAt()[i] = o.attemptedAt();
       params.latenciesMs()[i] = o.latencyMs();
       params.responseBodies()[i] = o.responseBody();
+      params.inFanout()[i] = o.task().inFanout();
     }
     return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple())
         .onSuccess(rows -> results.delivered(batch, rows))
@@ -121,10 +122,29 @@ final class OutcomeWriter {
         .mapEmpty();
   }
 
+  /** Failures: deliveries still in their fan-out get their row first, under the same lease. */
   private Future<Void> recordOthers(List<Outcome> batch) {
     if (batch.isEmpty()) {
       return Future.succeededFuture();
     }
+    List<DeliveryTask> inFanouts = new ArrayList<>();
+    for (Outcome o : batch) {
+      if (o.task().inFanout()) {
+        inFanouts.add(o.task());
+      }
+    }
+    if (inFanouts.isEmpty()) {
+      return recordFailures(batch);
+    }
+    return pool.preparedQuery(DeliverySql.MATERIALIZE)
+        .execute(DeliverySql.FanoutParams.of(inFanouts, settings.nodeId(), true).tuple())
+        .compose(rows -> recordFailures(batch), e -> {
+          results.notRecorded(batch.size(), e);
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> recordFailures(List<Outcome> batch) {
     List<Tuple> tuples = new ArrayList<>(batch.size());
     for (Outcome o : batch) {
       tuples.add(new DeliverySql.FailureParams(o.task().tenantId(), o.task().eventId(), o.task().endpointId(),

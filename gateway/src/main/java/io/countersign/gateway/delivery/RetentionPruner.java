@@ -26,6 +26,8 @@ public final class RetentionPruner extends PeriodicVerticle {
         WHERE e.created_at < $1
           AND NOT EXISTS (SELECT 1 FROM deliveries d
                           WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.status <> 'delivered')
+          -- a fan-out still in flight (or lapsed, not yet turned into rows) keeps its event
+          AND NOT EXISTS (SELECT 1 FROM fanouts f WHERE f.tenant_id = e.tenant_id AND f.event_id = e.event_id)
         LIMIT $2
         FOR UPDATE SKIP LOCKED
       ), attempts AS (

@@ -137,9 +137,10 @@ final class ClaimBatcher {
       List<DeliveryTask> tasks = new ArrayList<>(won.size());
       for (Row row : won) {
         if (row.getString("endpoint_id") != null) {
-          DeliveryTask task = DeliveryTask.of(row, claim.tenantId, claim.eventId, 0, 0, claim.payload);
+          boolean inFanout = row.getBoolean("leased");
+          DeliveryTask task = DeliveryTask.of(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, inFanout);
           tasks.add(task);
-          if (Boolean.TRUE.equals(row.getBoolean("leased"))) {
+          if (inFanout) {
             toSend.add(task);
           }
         }

@@ -18,14 +18,14 @@ final class EventSql {
                  count(*) FILTER (WHERE d.status = 'delivered') AS delivered,
                  count(*) FILTER (WHERE d.status = 'failed') AS failed,
                  count(*) FILTER (WHERE d.status = 'held') AS held
-          FROM deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id) s
+          FROM delivery_states d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id) s
         WHERE e.tenant_id = $1 AND e.event_id < $2 AND e.event_id >= $3
         """ + (byKey ? "  AND e.idempotency_key = $12\n" : "  AND $12::text IS NULL\n") + """
           AND ($4::text IS NULL OR e.event_type = $4)
           AND ($5::text IS NULL OR e.event_type LIKE $5)
           AND ($6::timestamptz IS NULL OR e.created_at >= $6)
           AND ($7::timestamptz IS NULL OR e.created_at < $7)
-          AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM deliveries d
+          AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM delivery_states d
                 WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.endpoint_id = $8))
           AND ($9::text IS NULL OR ($9 = 'pending' AND s.pending > 0) OR ($9 = 'failed' AND s.failed > 0)
                OR ($9 = 'held' AND s.held > 0)

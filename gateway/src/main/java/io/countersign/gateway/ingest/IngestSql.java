@@ -8,14 +8,15 @@ final class IngestSql {
   /**
    * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync). Arrays $1-$6 carry one
    * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
-   * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint: 'held' for a disabled
-   * one (recorded, never sent while it is disabled, replayable), else leased to this process ($7) so it can send
-   * them without a poll, except to endpoints in $9 (whose lanes in this process are
-   * full: any process's poller takes those) and to endpoints whose circuit breaker is open or half-open (parked
-   * until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing from the
-   * answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a claimed
-   * event with no subscribers still returns one row (with a null endpoint). The gateway's own operator events (type
-   * {@code countersign.*}) go only to endpoints that name them, never to catch-all endpoints.
+   * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those this process ($7)
+   * can send now are leased to it for $8 ms together, as one {@code fanouts} row (V16), not a row each. The others
+   * get a deliveries row as before: 'held' for a disabled endpoint (recorded, never sent while it is disabled,
+   * replayable), unleased for endpoints in $9 (whose lanes in this process are full: any process's poller takes
+   * those) and for every endpoint when $7 is null, and parked for endpoints whose circuit breaker is open or
+   * half-open (until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing
+   * from the answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a
+   * claimed event with no subscribers still returns one row (with a null endpoint). The gateway's own operator
+   * events (type {@code countersign.*}) go only to endpoints that name them, never to catch-all endpoints.
    */
   static final String CLAIM = """
       WITH input AS (
@@ -31,29 +32,34 @@ final class IngestSql {
         FROM input i
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING tenant_id, event_id, event_type, created_at
-      ), fanout AS (
-        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, lease_owner, lease_until, next_attempt_at)
-        SELECT c.tenant_id, c.event_id, e.endpoint_id, CASE WHEN e.enabled THEN 'pending' ELSE 'held' END,
-               CASE WHEN e.enabled AND circuit_closed AND has_room THEN $7::text END,
-               CASE WHEN $7::text IS NULL OR NOT e.enabled OR NOT circuit_closed OR NOT has_room THEN NULL
-                    ELSE now() + $8::bigint * interval '1 millisecond' END,
-               CASE WHEN circuit_closed THEN now()
-                    ELSE greatest(e.circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
-               END
+      ), matched AS (
+        SELECT c.tenant_id, c.event_id, e.endpoint_id, e.enabled, cb.circuit_closed, e.circuit_open_until,
+               $7::text IS NOT NULL AND e.enabled AND cb.circuit_closed AND cb.has_room AS leased
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
              LATERAL (SELECT e.circuit_open_until IS NULL AS circuit_closed,
                              NOT (e.endpoint_id = ANY($9::text[])) AS has_room) cb
         WHERE e.deleted_at IS NULL
           AND ((cardinality(e.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
                OR c.event_type = ANY(e.event_types))
-        RETURNING tenant_id, event_id, endpoint_id, lease_owner
+      ), compact AS (
+        INSERT INTO fanouts (tenant_id, event_id, endpoints, lease_owner, lease_until)
+        SELECT tenant_id, event_id, array_agg(endpoint_id), $7, now() + $8::bigint * interval '1 millisecond'
+        FROM matched WHERE leased
+        GROUP BY tenant_id, event_id
+      ), rows AS (
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at)
+        SELECT tenant_id, event_id, endpoint_id, CASE WHEN enabled THEN 'pending' ELSE 'held' END,
+               CASE WHEN circuit_closed THEN now()
+                    ELSE greatest(circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
+               END
+        FROM matched WHERE NOT leased
       )
-      SELECT c.event_id, c.created_at AS event_created_at, f.endpoint_id, f.lease_owner IS NOT NULL AS leased,
+      SELECT c.event_id, c.created_at AS event_created_at, m.endpoint_id, coalesce(m.leased, false) AS leased,
       """ + DeliverySql.SIGNING_COLUMNS + """
       
       FROM claimed c
-      LEFT JOIN fanout f ON f.tenant_id = c.tenant_id AND f.event_id = c.event_id
-      LEFT JOIN endpoints ep ON ep.tenant_id = f.tenant_id AND ep.endpoint_id = f.endpoint_id""";
+      LEFT JOIN matched m ON m.tenant_id = c.tenant_id AND m.event_id = c.event_id
+      LEFT JOIN endpoints ep ON ep.tenant_id = m.tenant_id AND ep.endpoint_id = m.endpoint_id""";
 
   /**
    * The parameters of {@link #CLAIM}, in its order: one array element per claim, then who leases the fresh
@@ -76,7 +82,7 @@ final class IngestSql {
 
   static final String EVENT_DELIVERIES = """
       SELECT endpoint_id, status, attempt_count, next_attempt_at, delivered_at, last_status_code, last_error
-      FROM deliveries WHERE tenant_id = $1 AND event_id = $2 ORDER BY endpoint_id""";
+      FROM delivery_states WHERE tenant_id = $1 AND event_id = $2 ORDER BY endpoint_id""";
 
   /**
    * Every attempt of an event: the failed ones (and successes a replay archived) from delivery_attempts, and each

@@ -76,7 +76,7 @@ final class ReplaySql {
     return """
         SELECT event_id, endpoint_id, status, attempt_count, last_status_code, last_error, created_at,
                next_attempt_at, delivered_at
-        FROM deliveries
+        FROM delivery_states
         WHERE tenant_id = $1 AND status = $2
           AND ($3::text IS NULL OR endpoint_id = $3)
           AND ($4::timestamptz IS NULL OR created_at >= $4)
