@@ -165,7 +165,7 @@ public final class DeliverySql {
    * (V10: no attempt row); a fan-out's success is appended as its row, already 'delivered', and a fan-out with
    * every endpoint done is deleted (V16): no row is updated on the happy path.
    * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($9) are recorded, and answers which
-   * (their 1-based positions in the arrays). An endpoint that was failing is healed (circuit closed, failures
+   * (event and endpoint ids; event ids are unique across tenants). An endpoint that was failing is healed (circuit closed, failures
    * forgotten, a 401/403 burst ended); a healthy one is not written. {@code unpark} is true on the rows of an
    * endpoint whose circuit this statement closed: its parked backlog is for this process to release;
    * {@code burst_at} is set on the rows of an endpoint whose rejection burst this statement ended.
@@ -174,8 +174,7 @@ public final class DeliverySql {
       WITH o AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::text[],
                              $8::bool[])
-          WITH ORDINALITY AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, response_body,
-                               in_fanout, i)
+          AS o(tenant_id, event_id, endpoint_id, status_code, attempted_at, latency_ms, response_body, in_fanout)
       ), d AS (
         UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = 'delivered',
                next_attempt_at = o.attempted_at, lease_owner = NULL, lease_until = NULL,
@@ -185,7 +184,7 @@ public final class DeliverySql {
         WHERE NOT o.in_fanout
           AND d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
           AND d.lease_owner = $9
-        RETURNING d.tenant_id, d.event_id, d.endpoint_id, o.i
+        RETURNING d.tenant_id, d.event_id, d.endpoint_id
       ), appended AS (
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, created_at,
                                 delivered_at, last_status_code, last_latency_ms, last_response_body)
@@ -198,10 +197,11 @@ public final class DeliverySql {
         RETURNING tenant_id, event_id, endpoint_id
       ), finished AS (""" + finishFanouts("appended", "$9") + """
       ), recorded AS (
-        SELECT tenant_id, event_id, endpoint_id, i FROM d
+        -- no join back to o for the position: with hash joins off it was a nested loop of the two (1 000 x 1 000
+        -- rows per full batch); the caller finds each row's outcome by event and endpoint
+        SELECT tenant_id, event_id, endpoint_id FROM d
         UNION ALL
-        SELECT a.tenant_id, a.event_id, a.endpoint_id, o.i
-        FROM appended a JOIN o ON o.tenant_id = a.tenant_id AND o.event_id = a.event_id AND o.endpoint_id = a.endpoint_id
+        SELECT tenant_id, event_id, endpoint_id FROM appended
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,
@@ -216,7 +216,7 @@ public final class DeliverySql {
                OR e.rejection_burst_at IS NOT NULL)
         RETURNING e.tenant_id, e.endpoint_id, old.was_open, old.burst_at
       )
-      SELECT r.i, coalesce(healed.was_open, false) AS unpark, healed.burst_at
+      SELECT r.event_id, r.endpoint_id, coalesce(healed.was_open, false) AS unpark, healed.burst_at
       FROM recorded r LEFT JOIN healed ON healed.tenant_id = r.tenant_id AND healed.endpoint_id = r.endpoint_id""";
 
   /**

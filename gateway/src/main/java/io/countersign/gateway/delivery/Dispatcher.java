@@ -360,25 +360,27 @@ public final class Dispatcher {
   /** What a batch of successes did: heal endpoints, end bursts, note circuits; a success not recorded lost its lease. */
   private void onDelivered(List<Outcome> batch, RowSet<Row> rows) {
     int n = batch.size();
+    Map<String, Integer> positions = new HashMap<>(n * 2);
+    for (int i = 0; i < n; i++) {
+      positions.put(deliveryKey(batch.get(i).task().eventId(), batch.get(i).task().endpointId()), i);
+    }
     boolean[] recorded = new boolean[n];
     // every success of a healed endpoint in the batch says so; release its backlog (end its burst) once
     Map<String, DeliveryTask> healed = new HashMap<>();
-    Map<String, Row> burstEnded = new HashMap<>();
+    Map<String, OffsetDateTime> burstEnded = new HashMap<>();
     for (Row row : rows) {
-      int i = (int) (row.getLong("i") - 1);
+      int i = positions.get(deliveryKey(row.getString("event_id"), row.getString("endpoint_id")));
       recorded[i] = true;
+      DeliveryTask task = batch.get(i).task();
       if (row.getBoolean("unpark")) {
-        healed.putIfAbsent(laneKey(batch.get(i).task()), batch.get(i).task());
+        healed.putIfAbsent(laneKey(task), task);
       }
-      if (row.getOffsetDateTime("burst_at") != null) {
-        burstEnded.putIfAbsent(laneKey(batch.get(i).task()), row);
+      OffsetDateTime burstAt = row.getOffsetDateTime("burst_at");
+      if (burstAt != null && burstEnded.putIfAbsent(laneKey(task), burstAt) == null) {
+        bursts.recovered(task.tenantId(), task.endpointId(), burstAt);
       }
     }
     healed.values().forEach(t -> parking.release(t.tenantId(), t.endpointId()));
-    burstEnded.forEach((lane, row) -> {
-      DeliveryTask t = batch.get((int) (row.getLong("i") - 1)).task();
-      bursts.recovered(t.tenantId(), t.endpointId(), row.getOffsetDateTime("burst_at"));
-    });
     for (int i = 0; i < n; i++) {
       if (recorded[i]) {
         noteCircuit(batch.get(i).task(), null);
@@ -386,6 +388,11 @@ public final class Dispatcher {
         leaseLost(batch.get(i));
       }
     }
+  }
+
+  /** Event ids are unique across tenants, so an event and an endpoint name one delivery. */
+  private static String deliveryKey(String eventId, String endpointId) {
+    return eventId + '/' + endpointId;
   }
 
   /** What a batch of failures did: note circuits, report disabled endpoints, exhausted attempts and 401/403s. */

@@ -1,0 +1,141 @@
+package io.countersign.gateway.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.countersign.gateway.db.DatabaseTarget;
+import io.countersign.gateway.testing.TestDatabases;
+import io.countersign.gateway.testing.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fan-out statements (V16) on their own, against PostgreSQL: who may record what, when a fan-out's deliveries
+ * become rows, and that nothing owed is lost when its lease lapses. Each step is one statement, run in order, so no
+ * timing is involved: a lapse is a lease_until set in the past.
+ */
+class FanoutLeaseIT {
+  private String db;
+  private Vertx vertx;
+  private Pool pool;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    db = TestDatabases.fresh();
+    // a gateway only to migrate the database and create the tenant and its endpoints through the API
+    try (TestGateway gateway = TestGateway.start(db, Map.of("delivery.enabled", "false"))) {
+      String token = gateway.createTenant("acme");
+      for (String path : List.of("/a", "/b", "/c")) {
+        gateway.createEndpoint("acme", token, "http://127.0.0.1:9" + path);
+      }
+    }
+    vertx = Vertx.vertx();
+    pool = PgBuilder.pool().connectingTo(DatabaseTarget.fromUrl(db).connectOptions()).using(vertx).build();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    pool.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aSuccessIsRecordedOnlyByTheOwnerAndALapsedFanoutOwesWhatHasNoRow() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev1", "gw-a");
+
+    assertEquals(0, delivered("gw-b", "ev1", endpoints.get(0)).size(), "another process records nothing");
+    assertEquals(2, delivered("gw-a", "ev1", endpoints.get(0), endpoints.get(1)).size());
+    assertEquals(List.of(List.of("delivered", 2L), List.of("pending", 1L)), sql(
+        "SELECT status, count(*) FROM delivery_states WHERE event_id = 'ev1' GROUP BY status ORDER BY status"));
+    assertEquals(List.of(List.of(1L)), sql("SELECT count(*) FROM fanouts"), "one endpoint is still owed");
+
+    assertEquals(0L, requeueLapsed(), "nothing has lapsed yet");
+    sql("UPDATE fanouts SET lease_until = now() - interval '1 second' RETURNING 1");
+    assertEquals(1L, requeueLapsed());
+    assertEquals(List.of(List.of(endpoints.get(2), "pending", true)), sql(
+        "SELECT endpoint_id, status, lease_owner IS NULL FROM deliveries WHERE event_id = 'ev1' AND status <> 'delivered'"));
+    assertEquals(0, delivered("gw-a", "ev1", endpoints.get(2)).size(), "a success after the lapse is not recorded");
+    assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM fanouts"));
+  }
+
+  @Test
+  void aDeliveryThatFailsGetsItsRowUnderTheSameLeaseAndTheFanoutEndsWithTheLastSuccess() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev2", "gw-a");
+
+    pool.preparedQuery(DeliverySql.MATERIALIZE).execute(new DeliverySql.FanoutParams(new String[] {"acme"},
+        new String[] {"ev2"}, new String[] {endpoints.get(0)}, "gw-a", true).tuple()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(List.of(List.of("pending", "gw-a")), sql(
+        "SELECT status, lease_owner FROM deliveries WHERE event_id = 'ev2'"), "leased to the same process");
+
+    assertEquals(2, delivered("gw-a", "ev2", endpoints.get(1), endpoints.get(2)).size());
+    assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM fanouts"), "every endpoint has its row");
+    assertEquals(0L, requeueLapsed());
+  }
+
+  @Test
+  void aDeliveryToAnEndpointDeletedMeanwhileIsClosedWhenItBecomesARow() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev3", "gw-a");
+    sql("UPDATE endpoints SET deleted_at = now(), enabled = false WHERE endpoint_id = '" + endpoints.get(0)
+        + "' RETURNING 1");
+    sql("UPDATE fanouts SET lease_until = now() - interval '1 second' RETURNING 1");
+    assertEquals(3L, requeueLapsed());
+    assertEquals(List.of(List.of(endpoints.get(0), "failed", "endpoint deleted"),
+        Arrays.asList(endpoints.get(1), "pending", null), Arrays.asList(endpoints.get(2), "pending", null)), sql(
+        "SELECT endpoint_id, status, last_error FROM deliveries WHERE event_id = 'ev3' ORDER BY endpoint_id"));
+  }
+
+  private List<String> endpoints() throws Exception {
+    return sql("SELECT endpoint_id FROM endpoints ORDER BY endpoint_id").stream().map(r -> (String) r.get(0))
+        .toList();
+  }
+
+  /** What a claim by {@code owner} writes for an event to every endpoint. */
+  private void fanout(String eventId, String owner) throws Exception {
+    sql("INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, delivery_count)"
+        + " VALUES ('acme', '" + eventId + "', 'k-" + eventId + "', 'order.created', '\\x00', '{}', 3) RETURNING 1");
+    sql("INSERT INTO fanouts (tenant_id, event_id, endpoints, lease_owner, lease_until) SELECT 'acme', '" + eventId
+        + "', array_agg(endpoint_id ORDER BY endpoint_id), '" + owner + "', now() + interval '1 minute'"
+        + " FROM endpoints RETURNING 1");
+  }
+
+  /** Records successes as the outcome writer does; answers the rows the statement says it recorded. */
+  private RowSet<Row> delivered(String owner, String eventId, String... endpointIds) throws Exception {
+    int n = endpointIds.length;
+    DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(new String[n], new String[n], endpointIds,
+        new Integer[n], new OffsetDateTime[n], new Integer[n], new String[n], new Boolean[n], owner);
+    for (int i = 0; i < n; i++) {
+      params.tenantIds()[i] = "acme";
+      params.eventIds()[i] = eventId;
+      params.statusCodes()[i] = 200;
+      params.attemptedAt()[i] = OffsetDateTime.now(ZoneOffset.UTC);
+      params.latenciesMs()[i] = 3;
+      params.inFanout()[i] = true;
+    }
+    return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Deliveries owed by the lapsed fan-outs it turned into rows. */
+  private long requeueLapsed() throws Exception {
+    return pool.preparedQuery(DeliverySql.REQUEUE_LAPSED).execute(Tuple.of(1000)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        .iterator().next().getLong("owed");
+  }
+
+  private List<List<Object>> sql(String query) throws Exception {
+    return TestDatabases.query(db, query);
+  }
+}

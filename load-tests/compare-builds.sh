@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Two gateway builds side by side in one sitting, at the same fixed rate, each on a fresh database, alternating
+# (A, B, A, B) so that drift of a shared machine shows up as a difference between the two runs of one build:
+# accepted events/s, deliveries/s, end-to-end p99, CPU ms per delivered event by process and the idle share.
+#
+# usage: load-tests/compare-builds.sh JAR_A JAR_B [rate] [duration] [admin postgres url]
+# e.g.   git worktree add /tmp/before HEAD~1 && (cd /tmp/before && mvn -q -DskipTests package)
+#        load-tests/compare-builds.sh /tmp/before/gateway/target/countersign-gateway.jar \
+#          gateway/target/countersign-gateway.jar 2500 30s
+# Output: perf-results/compare/{a1,b1,a2,b2}/summary.json and a table on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. load-tests/gateway.sh
+jar_a=$1 jar_b=$2 rate=${3:-2500} duration=${4:-30s}
+admin_url="${5:-postgresql://postgres@127.0.0.1:5432/postgres}"
+[ -f load-tests/target/countersign-load.jar ] || mvn -q -DskipTests package
+out=perf-results/compare
+mkdir -p "$out"
+port=18095
+token="compare-$(date +%s)-admin"
+for run in a1 b1 a2 b2; do
+  jar=$jar_a; [ "${run:0:1}" = b ] && jar=$jar_b
+  psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_compare WITH (FORCE)" \
+    -c "CREATE DATABASE countersign_compare"
+  GATEWAY_JAR=$jar
+  gw=$(start_gateway $port "${admin_url%/*}/countersign_compare" "$token" "$out/$run-gateway.log")
+  wait_up $port
+  java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
+    --gateway-pid "$gw" --rate "$rate" --duration "$duration" --warmup 30s --out "$out/$run" > "$out/$run.log" 2>&1 || true
+  kill "$gw"
+  while kill -0 "$gw" 2>/dev/null; do sleep 0.2; done
+done
+python3 - "$out" "$jar_a" "$jar_b" "$rate" <<'PY'
+import json, sys
+out, a, b, rate = sys.argv[1:]
+print(f"A = {a}\nB = {b}\nfixed rate {rate} events/s, 4 endpoints\n")
+print("| run | accepted/s | deliveries/s | e2e p99 ms | PostgreSQL ms/event | gateway ms/event | load tool ms/event | idle |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for run in ["a1", "b1", "a2", "b2"]:
+    s = json.load(open(f"{out}/{run}/summary.json"))
+    c = s.get("cpu") or {}
+    m = c.get("msPerDeliveredEvent", {})
+    print(f"| {run} | {s['acceptedPerSecond']:.0f} | {s['deliveriesReceived'] / s['durationSeconds']:.0f} | {s['endToEndLatencyMs']['p99']:.1f} |"
+          f" {m.get('postgres', 0):.3f} | {m.get('gateway', 0):.3f} | {m.get('loadTool', 0):.3f} | {100 * c.get('idleShare', 0):.0f}% |")
+PY
