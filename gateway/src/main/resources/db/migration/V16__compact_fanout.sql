@@ -2,8 +2,8 @@
 -- deliveries row per endpoint for the deliveries it leases to its own process: it inserts one fanouts row naming
 -- those endpoints, leased together. A success is then one deliveries row appended by the outcome batch (status
 -- 'delivered', never updated), and anything else (a failure, a lease given back, a rate deferral, shutdown) first
--- turns the delivery into a pending row under the same lease, handled as before. A fan-out whose lease lapsed
--- (its process died) is turned into unleased pending rows for the endpoints that have none.
+-- turns the delivery into a pending row under the same lease, handled as before. Pollers lease fan-outs nobody
+-- holds (claimed by an ingest-only process, given back at shutdown, or lapsed: their process died) as fan-outs.
 --
 -- Existing rows, pending ones included, are already in the row-per-delivery form the gateway keeps for everything
 -- but in-flight fresh work, so nothing is rewritten.
@@ -12,13 +12,15 @@ CREATE TABLE fanouts (
     event_id     text        NOT NULL,
     -- every endpoint leased at claim time; one without a deliveries row is still owed
     endpoints    text[]      NOT NULL,
-    lease_owner  text        NOT NULL,
+    -- null: nobody's yet (an ingest-only process claimed it, or its process gave it back); any poller takes a
+    -- fan-out whose lease_until has passed
+    lease_owner  text,
     lease_until  timestamptz NOT NULL,
     -- the event's claim time: the deliveries rows made from it keep it as their created_at
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, event_id)
 );
--- the lapsed-lease poller's scan; rows live only while their fan-out is in flight
+-- the pollers' scan; rows live only until every endpoint of the fan-out has its row
 CREATE INDEX fanouts_lease_idx ON fanouts (lease_until);
 
 -- What the API, the dead-letter view, the backlog gauge and retention read: every delivery, with a fan-out's

@@ -146,7 +146,8 @@ public final class DeliverySql {
   /**
    * Deletes the fan-outs of {@code cte}'s rows (tenant, event, one row per delivery row written) whose every
    * endpoint now has a deliveries row, if still leased to $owner. Rows written beside this statement and not yet
-   * committed are not counted: such a fan-out stays, and the lapsed-lease poller deletes it later with nothing owed.
+   * committed are not counted: such a fan-out stays until its lease lapses, and a poll then deletes it with nothing
+   * owed ({@link #CLAIM_FANOUTS}).
    */
   private static String finishFanouts(String cte, String owner) {
     return """
@@ -273,38 +274,65 @@ public final class DeliverySql {
   }
 
   /**
-   * Fan-outs nobody will finish become unleased pending rows for their endpoints without one (a row already there
-   * was delivered, failed or given back), due at the event's time so they keep their place: {@code which} selects
-   * the fan-outs to delete, by ctid.
+   * Leases up to $2 fan-outs nobody holds (claimed by an ingest-only process, given back at shutdown, or lapsed:
+   * their process died), oldest first, to $1 for $3 ms, and loads their deliveries that have no row yet. A delivery
+   * that cannot be sent now becomes a row as the claim would have made it: parked behind an open circuit, pending
+   * for a disabled endpoint (it waits to be re-enabled) or one in $4 (its lane here is full), closed for a deleted
+   * one. A fan-out with nothing left to send is deleted. SKIP LOCKED lets every process poll at once; an owner whose
+   * lease lapsed finds its fan-out leased to another and records nothing, as with a row's lease.
    */
-  private static String orphaned(String which) {
-    return """
-        WITH gone AS (
-          DELETE FROM fanouts WHERE ctid = ANY(ARRAY(%s))
-          RETURNING tenant_id, event_id, endpoints, created_at
-        ), owed AS (
-          INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at, last_error)
-          SELECT g.tenant_id, g.event_id, x.endpoint_id,
-                 CASE WHEN e.deleted_at IS NULL THEN 'pending' ELSE 'failed' END, g.created_at, g.created_at,
-                 CASE WHEN e.deleted_at IS NOT NULL THEN 'endpoint deleted' END
-          FROM gone g CROSS JOIN LATERAL unnest(g.endpoints) AS x(endpoint_id)
-          JOIN endpoints e ON e.tenant_id = g.tenant_id AND e.endpoint_id = x.endpoint_id
-          ON CONFLICT DO NOTHING
-          RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM gone) AS fanouts, (SELECT count(*) FROM owed) AS owed""".formatted(which);
-  }
+  static final String CLAIM_FANOUTS = """
+      WITH pick AS (
+        SELECT f.ctid AS row_id, f.tenant_id, f.event_id, f.endpoints, f.created_at FROM fanouts f
+        WHERE f.lease_until < now()
+        ORDER BY f.lease_until
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ), owed AS (
+        SELECT p.row_id, p.tenant_id, p.event_id, x.endpoint_id, p.created_at, e.deleted_at, e.circuit_open_until,
+               e.deleted_at IS NULL AND e.enabled AND e.circuit_open_until IS NULL
+                 AND NOT (x.endpoint_id = ANY($4::text[])) AS sendable
+        FROM pick p CROSS JOIN LATERAL unnest(p.endpoints) AS x(endpoint_id)
+        JOIN endpoints e ON e.tenant_id = p.tenant_id AND e.endpoint_id = x.endpoint_id
+        WHERE NOT EXISTS (SELECT 1 FROM deliveries d
+                          WHERE d.tenant_id = p.tenant_id AND d.event_id = p.event_id AND d.endpoint_id = x.endpoint_id)
+      ), aside AS (
+        INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at, last_error)
+        SELECT tenant_id, event_id, endpoint_id, CASE WHEN deleted_at IS NULL THEN 'pending' ELSE 'failed' END,
+               CASE WHEN circuit_open_until IS NULL THEN created_at
+                    ELSE greatest(circuit_open_until, now()) + """ + PARKED_FOR + """
+               END,
+               created_at, CASE WHEN deleted_at IS NOT NULL THEN 'endpoint deleted' END
+        FROM owed WHERE NOT sendable
+        ON CONFLICT DO NOTHING
+      ), verdict AS (
+        -- per fan-out, from the same snapshot as owed (a join of the two CTEs would be a nested loop)
+        SELECT p.row_id, EXISTS (
+                 SELECT 1 FROM unnest(p.endpoints) AS x(endpoint_id)
+                 JOIN endpoints e ON e.tenant_id = p.tenant_id AND e.endpoint_id = x.endpoint_id
+                 WHERE e.deleted_at IS NULL AND e.enabled AND e.circuit_open_until IS NULL
+                   AND NOT (x.endpoint_id = ANY($4::text[]))
+                   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = p.tenant_id
+                                     AND d.event_id = p.event_id AND d.endpoint_id = x.endpoint_id)) AS keep
+        FROM pick p
+      ), leased AS (
+        UPDATE fanouts f SET lease_owner = $1, lease_until = now() + $3::bigint * interval '1 millisecond'
+        FROM verdict v WHERE f.ctid = v.row_id AND v.keep
+      ), done AS (
+        DELETE FROM fanouts f USING verdict v WHERE f.ctid = v.row_id AND NOT v.keep
+      )
+      SELECT o.tenant_id, o.event_id, o.endpoint_id, 0 AS attempt_count, 0 AS retry_base, ev.payload,
+             ev.created_at AS event_created_at,
+      """ + SIGNING_COLUMNS + """
 
-  /**
-   * Fan-outs whose lease lapsed ($1 at a time): their process died or lost track of them. SKIP LOCKED lets every
-   * process run it; an owner that comes back late finds its fan-out gone and records nothing, as with a row's lease.
-   */
-  static final String REQUEUE_LAPSED = orphaned("""
-      SELECT ctid FROM fanouts WHERE lease_until < now() ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED""");
+      FROM owed o
+      JOIN events ev ON ev.tenant_id = o.tenant_id AND ev.event_id = o.event_id
+      JOIN endpoints ep ON ep.tenant_id = o.tenant_id AND ep.endpoint_id = o.endpoint_id
+      WHERE o.sendable""";
 
-  /** On shutdown: every fan-out leased to $1, so another process can resume at once. */
-  static final String RELEASE_FANOUTS = orphaned("""
-      SELECT ctid FROM fanouts WHERE lease_owner = $1 FOR UPDATE""");
+  /** On shutdown: every fan-out leased to $1 is given back, for any process's poller to take at once. */
+  static final String RELEASE_FANOUTS = """
+      UPDATE fanouts SET lease_owner = NULL, lease_until = now() WHERE lease_owner = $1""";
 
   /**
    * When an endpoint's circuit opens (until $3), its waiting deliveries are parked ({@link #PARKED_FOR} past it),

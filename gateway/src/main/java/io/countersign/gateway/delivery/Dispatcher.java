@@ -42,8 +42,8 @@ public final class Dispatcher {
   private static final int MAX_ERROR_CHARS = 500;
   /** Waiting work per endpoint lane, as a multiple of its in-flight bound. */
   private static final int LANE_QUEUE_FACTOR = 4;
-  private static final Duration REQUEUE_LAPSED_EVERY = Duration.ofSeconds(1);
-  private static final int LAPSED_CHUNK = 1000;
+  /** Deliveries per fan-out a poll expects when it sizes the fan-outs it leases: 4 endpoints per event. */
+  private static final int EXPECTED_FANOUT = 4;
 
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
@@ -72,7 +72,6 @@ public final class Dispatcher {
   /** The last poll found more due work than it had places for. */
   private boolean backlogWaiting;
   private boolean stopped;
-  private long lastLapsedRequeue = System.nanoTime() - REQUEUE_LAPSED_EVERY.toNanos();
 
   private final RejectionBursts bursts;
 
@@ -152,7 +151,8 @@ public final class Dispatcher {
   }
 
   /**
-   * Leases due work up to the free capacity and sends it, then one probe per half-open circuit while there is room.
+   * Leases fan-outs nobody holds (from an ingest-only process, given back, or lapsed) and due work up to the free
+   * capacity and sends it, then one probe per half-open circuit while there is room.
    * At most one poll runs at a time per dispatcher. A poll that filled every free place means a backlog waits: the
    * next one starts as soon as half the places are free again (see {@link #pollAgainIfBacklog}), not a poll interval
    * later, which had held a drain to one dispatcher's capacity per second with the machine idle.
@@ -163,39 +163,13 @@ public final class Dispatcher {
     }
     polling = true;
     int asked = capacity();
-    return requeueLapsedFanouts()
-        .compose(v -> lease(DeliverySql.CLAIM_DUE, saturatedEndpoints()))
-        .onSuccess(due -> backlogWaiting = due >= asked)
-        .compose(due -> capacity() <= 0 ? Future.succeededFuture(due)
-            : lease(DeliverySql.CLAIM_PROBES, null).map(probes -> due + probes))
+    return lease(DeliverySql.CLAIM_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
+        .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
+            : lease(DeliverySql.CLAIM_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
+        .onSuccess(leased -> backlogWaiting = leased >= asked)
+        .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
+            : lease(DeliverySql.CLAIM_PROBES, capacity(), null, false).map(probes -> leased + probes))
         .onComplete(ar -> polling = false);
-  }
-
-  /**
-   * At most once per {@link #REQUEUE_LAPSED_EVERY}: fan-outs whose lease lapsed become pending rows, chunk by chunk,
-   * before this poll reads due rows. A failure only delays them to the next poll.
-   */
-  private Future<Void> requeueLapsedFanouts() {
-    long now = System.nanoTime();
-    if (now - lastLapsedRequeue < REQUEUE_LAPSED_EVERY.toNanos()) {
-      return Future.succeededFuture();
-    }
-    lastLapsedRequeue = now;
-    return pool.preparedQuery(DeliverySql.REQUEUE_LAPSED).execute(Tuple.of(LAPSED_CHUNK))
-        .compose(rows -> {
-          Row row = rows.iterator().next();
-          if (row.getLong("owed") > 0) {
-            LOG.atInfo().addKeyValue("fanouts", row.getLong("fanouts")).addKeyValue("deliveries", row.getLong("owed"))
-                .log("fan-outs whose lease lapsed are pending deliveries again");
-          }
-          if (row.getLong("fanouts") >= LAPSED_CHUNK) {
-            lastLapsedRequeue = now - REQUEUE_LAPSED_EVERY.toNanos();
-          }
-          return Future.<Void>succeededFuture();
-        }, e -> {
-          LOG.debug("requeueing lapsed fan-outs failed; the next poll tries again: {}", e.toString());
-          return Future.succeededFuture();
-        });
   }
 
   private void pollAgainIfBacklog() {
@@ -204,15 +178,16 @@ public final class Dispatcher {
     }
   }
 
-  private Future<Integer> lease(String sql, String[] saturatedEndpoints) {
-    Tuple params = Tuple.of(settings.nodeId(), capacity(), settings.leaseDuration().toMillis());
+  /** Runs one leasing statement for up to {@code limit} rows and admits (or gives back) what it leased. */
+  private Future<Integer> lease(String sql, int limit, String[] saturatedEndpoints, boolean inFanout) {
+    Tuple params = Tuple.of(settings.nodeId(), limit, settings.leaseDuration().toMillis());
     if (saturatedEndpoints != null) {
       params.addArrayOfString(saturatedEndpoints);
     }
     return pool.preparedQuery(sql).execute(params).map(rows -> {
       List<DeliveryTask> refused = new ArrayList<>();
       for (Row row : rows) {
-        DeliveryTask task = fromRow(row);
+        DeliveryTask task = fromRow(row, inFanout);
         if (!admit(task)) {
           refused.add(task);
         }
@@ -279,9 +254,9 @@ public final class Dispatcher {
     context.owner().setTimer(50, t -> waitForInFlight(drained, deadline));
   }
 
-  static DeliveryTask fromRow(Row row) {
+  static DeliveryTask fromRow(Row row, boolean inFanout) {
     return DeliveryTask.of(row, row.getString("tenant_id"), row.getString("event_id"), row.getInteger("attempt_count"),
-        row.getInteger("retry_base"), row.getBuffer("payload"), false);
+        row.getInteger("retry_base"), row.getBuffer("payload"), inFanout);
   }
 
   private static String laneKey(DeliveryTask task) {

@@ -8,11 +8,12 @@ final class IngestSql {
   /**
    * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync). Arrays $1-$6 carry one
    * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
-   * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those this process ($7)
-   * can send now are leased to it for $8 ms together, as one {@code fanouts} row (V16), not a row each. The others
-   * get a deliveries row as before: 'held' for a disabled endpoint (recorded, never sent while it is disabled,
-   * replayable), unleased for endpoints in $9 (whose lanes in this process are full: any process's poller takes
-   * those) and for every endpoint when $7 is null, and parked for endpoints whose circuit breaker is open or
+   * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those that can be sent now
+   * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($7) for $8 ms, or, when
+   * $7 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
+   * ({@link DeliverySql#CLAIM_FANOUTS}). The others get a deliveries row as before: 'held' for a disabled endpoint
+   * (recorded, never sent while it is disabled, replayable), unleased for endpoints in $9 (whose lanes in this
+   * process are full: any process's poller takes those), and parked for endpoints whose circuit breaker is open or
    * half-open (until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing
    * from the answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a
    * claimed event with no subscribers still returns one row (with a null endpoint). The gateway's own operator
@@ -34,7 +35,7 @@ final class IngestSql {
         RETURNING tenant_id, event_id, event_type, created_at
       ), matched AS (
         SELECT c.tenant_id, c.event_id, e.endpoint_id, e.enabled, cb.circuit_closed, e.circuit_open_until,
-               $7::text IS NOT NULL AND e.enabled AND cb.circuit_closed AND cb.has_room AS leased
+               e.enabled AND cb.circuit_closed AND cb.has_room AS leased
         FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
              LATERAL (SELECT e.circuit_open_until IS NULL AS circuit_closed,
                              NOT (e.endpoint_id = ANY($9::text[])) AS has_room) cb
@@ -43,7 +44,8 @@ final class IngestSql {
                OR c.event_type = ANY(e.event_types))
       ), compact AS (
         INSERT INTO fanouts (tenant_id, event_id, endpoints, lease_owner, lease_until)
-        SELECT tenant_id, event_id, array_agg(endpoint_id), $7, now() + $8::bigint * interval '1 millisecond'
+        SELECT tenant_id, event_id, array_agg(endpoint_id), $7,
+               CASE WHEN $7::text IS NULL THEN now() ELSE now() + $8::bigint * interval '1 millisecond' END
         FROM matched WHERE leased
         GROUP BY tenant_id, event_id
       ), rows AS (
@@ -54,7 +56,8 @@ final class IngestSql {
                END
         FROM matched WHERE NOT leased
       )
-      SELECT c.event_id, c.created_at AS event_created_at, m.endpoint_id, coalesce(m.leased, false) AS leased,
+      SELECT c.event_id, c.created_at AS event_created_at, m.endpoint_id,
+             coalesce(m.leased AND $7::text IS NOT NULL, false) AS leased,
       """ + DeliverySql.SIGNING_COLUMNS + """
       
       FROM claimed c

@@ -35,7 +35,7 @@ class FanoutMigrationIT {
     String key = TestGateway.randomKey();
     try (FakeReceiver receiver = FakeReceiver.start()) {
       String token;
-      // an ingest-only process writes every delivery as an unleased pending row: the old layout's rows
+      // an ingest-only process claims six events for two endpoints, nobody sends them
       try (TestGateway before = TestGateway.start(db, Map.of("delivery.enabled", "false", "secrets.masterKey", key))) {
         token = before.createTenant("acme");
         before.createEndpoint("acme", token, receiver.url("/a"));
@@ -45,9 +45,12 @@ class FanoutMigrationIT {
               .statusCode());
         }
       }
-      // back to V15: V16 only added the fanouts table and the view
-      execute(db, "DROP VIEW delivery_states; DROP TABLE fanouts;"
-          + " DELETE FROM flyway_schema_history WHERE version = '16'");
+      // back to V15, with the rows V15's claim wrote for an ingest-only process: one unleased pending row per
+      // delivery, due at the claim; V16 only added the fanouts table and the view
+      execute(db, "INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
+          + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', f.created_at, f.created_at"
+          + " FROM fanouts f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id);"
+          + " DROP VIEW delivery_states; DROP TABLE fanouts; DELETE FROM flyway_schema_history WHERE version = '16'");
       String v15 = TestDatabases.fresh();
       Flyway.configure().dataSource(DatabaseTarget.fromUrl(v15).jdbcUrl(), null, null)
           .locations("classpath:db/migration").target("15").load().migrate();

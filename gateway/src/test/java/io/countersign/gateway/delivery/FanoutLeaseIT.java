@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fan-out statements (V16) on their own, against PostgreSQL: who may record what, when a fan-out's deliveries
- * become rows, and that nothing owed is lost when its lease lapses. Each step is one statement, run in order, so no
+ * become rows, and that nothing owed is lost when its lease lapses or its endpoints change. Each step is one statement, run in order, so no
  * timing is involved: a lapse is a lease_until set in the past.
  */
 class FanoutLeaseIT {
@@ -62,13 +62,13 @@ class FanoutLeaseIT {
         "SELECT status, count(*) FROM delivery_states WHERE event_id = 'ev1' GROUP BY status ORDER BY status"));
     assertEquals(List.of(List.of(1L)), sql("SELECT count(*) FROM fanouts"), "one endpoint is still owed");
 
-    assertEquals(0L, requeueLapsed(), "nothing has lapsed yet");
+    assertEquals(List.of(), poll("gw-b"), "nothing has lapsed yet");
     sql("UPDATE fanouts SET lease_until = now() - interval '1 second' RETURNING 1");
-    assertEquals(1L, requeueLapsed());
-    assertEquals(List.of(List.of(endpoints.get(2), "pending", true)), sql(
-        "SELECT endpoint_id, status, lease_owner IS NULL FROM deliveries WHERE event_id = 'ev1' AND status <> 'delivered'"));
+    assertEquals(List.of(endpoints.get(2)), poll("gw-b"), "another process takes what is still owed");
     assertEquals(0, delivered("gw-a", "ev1", endpoints.get(2)).size(), "a success after the lapse is not recorded");
-    assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM fanouts"));
+    assertEquals(1, delivered("gw-b", "ev1", endpoints.get(2)).size());
+    assertEquals(List.of(List.of(0L), List.of(3L)), sql("SELECT count(*) FROM fanouts"
+        + " UNION ALL SELECT count(*) FROM deliveries WHERE event_id = 'ev1' AND status = 'delivered'"));
   }
 
   @Test
@@ -83,7 +83,6 @@ class FanoutLeaseIT {
 
     assertEquals(2, delivered("gw-a", "ev2", endpoints.get(1), endpoints.get(2)).size());
     assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM fanouts"), "every endpoint has its row");
-    assertEquals(0L, requeueLapsed());
   }
 
   @Test
@@ -92,11 +91,27 @@ class FanoutLeaseIT {
     fanout("ev3", "gw-a");
     sql("UPDATE endpoints SET deleted_at = now(), enabled = false WHERE endpoint_id = '" + endpoints.get(0)
         + "' RETURNING 1");
-    sql("UPDATE fanouts SET lease_until = now() - interval '1 second' RETURNING 1");
-    assertEquals(3L, requeueLapsed());
-    assertEquals(List.of(List.of(endpoints.get(0), "failed", "endpoint deleted"),
-        Arrays.asList(endpoints.get(1), "pending", null), Arrays.asList(endpoints.get(2), "pending", null)), sql(
+    sql("UPDATE fanouts SET lease_owner = NULL, lease_until = now() - interval '1 second' RETURNING 1");
+    assertEquals(List.of(endpoints.get(1), endpoints.get(2)), poll("gw-b"));
+    assertEquals(List.of(List.of(endpoints.get(0), "failed", "endpoint deleted")), sql(
         "SELECT endpoint_id, status, last_error FROM deliveries WHERE event_id = 'ev3' ORDER BY endpoint_id"));
+  }
+
+  @Test
+  void aFanoutWithNothingLeftToSendIsDeletedAndWhatCannotBeSentBecomesARow() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev4", "gw-a");
+    assertEquals(1, delivered("gw-a", "ev4", endpoints.get(0)).size());
+    sql("UPDATE endpoints SET enabled = false WHERE endpoint_id = '" + endpoints.get(1) + "' RETURNING 1");
+    sql("UPDATE endpoints SET circuit_open_until = now() + interval '1 minute' WHERE endpoint_id = '"
+        + endpoints.get(2) + "' RETURNING 1");
+    sql("UPDATE fanouts SET lease_until = now() - interval '1 second' RETURNING 1");
+    assertEquals(List.of(), poll("gw-b"), "nothing can be sent now");
+    assertEquals(List.of(Arrays.asList(endpoints.get(1), "pending", true, false),
+        Arrays.asList(endpoints.get(2), "pending", true, true)), sql("SELECT endpoint_id, status, lease_owner IS NULL,"
+        + " next_attempt_at > now() + interval '1 hour' FROM deliveries WHERE event_id = 'ev4' AND status = 'pending'"
+        + " ORDER BY endpoint_id"), "waiting for re-enabling, and parked behind the open circuit");
+    assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM fanouts"));
   }
 
   private List<String> endpoints() throws Exception {
@@ -129,10 +144,14 @@ class FanoutLeaseIT {
     return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  /** Deliveries owed by the lapsed fan-outs it turned into rows. */
-  private long requeueLapsed() throws Exception {
-    return pool.preparedQuery(DeliverySql.REQUEUE_LAPSED).execute(Tuple.of(1000)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-        .iterator().next().getLong("owed");
+  /** A poll's fan-out statement as {@code owner} would run it: the endpoints it leased to send. */
+  private List<String> poll(String owner) throws Exception {
+    RowSet<Row> rows = pool.preparedQuery(DeliverySql.CLAIM_FANOUTS)
+        .execute(Tuple.of(owner, 100, 60_000L).addArrayOfString(new String[0]))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    List<String> leased = new java.util.ArrayList<>();
+    rows.forEach(r -> leased.add(r.getString("endpoint_id")));
+    return leased.stream().sorted().toList();
   }
 
   private List<List<Object>> sql(String query) throws Exception {

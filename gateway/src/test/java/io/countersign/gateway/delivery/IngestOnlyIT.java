@@ -13,8 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A process with {@code delivery.enabled=false} only ingests: it commits events and their deliveries, unleased,
- * and sends nothing; a process with delivery enabled on the same database sends them.
+ * A process with {@code delivery.enabled=false} only ingests: it commits events and their deliveries, unleased
+ * (one fan-out per event), and sends nothing; a process with delivery enabled on the same database sends them.
  */
 class IngestOnlyIT {
   @Test
@@ -32,7 +32,7 @@ class IngestOnlyIT {
       Thread.sleep(1_000);
       assertEquals(0, receiver.received().size(), "an ingest-only process sends nothing");
       assertEquals(List.of(List.of(10L)), TestDatabases.query(db,
-          "SELECT count(*) FROM deliveries WHERE status = 'pending' AND lease_owner IS NULL"));
+          "SELECT count(*) FROM delivery_states WHERE status = 'pending' AND lease_owner IS NULL"));
 
       try (TestGateway sender = TestGateway.start(db, Map.of("secrets.masterKey", masterKey))) {
         Eventually.await(Duration.ofSeconds(15), "both endpoints to receive all five events",
