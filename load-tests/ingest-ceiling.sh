@@ -3,7 +3,8 @@
 #   1. the pgbench ceiling of the bare single-row claim (load-tests/pgbench-ceiling.sh, -M prepared -c 64);
 #   2. an ingest-only gateway (delivery.enabled=false) at full speed under wrk, a sender light enough not to compete
 #      for CPU (load-tests/ingest-wrk.sh: accepted events/s, CPU per event by process, idle share, and every 202
-#      checked stored), every event 1 KiB with 4 endpoints, so each 202 commits one event row and four delivery rows;
+#      checked stored), every event 1 KiB with 4 endpoints, so each 202 commits one event row and one fan-out row
+#      (its 4 deliveries, unleased: docs/compact-fanout.md);
 #   3. the same gateway under the load tool's --find-max --ingest-only: the highest open-model rate whose accept p99
 #      stays within 100 ms, then the same check that every 202 of that run is stored.
 # The deliveries are left pending (no receiver stays up for them); end-to-end throughput is perf-session.sh's part.
@@ -45,7 +46,7 @@ tenant, accepted = s["tenant"], s["acceptedInRun"]
 def count(sql):
     return int(subprocess.check_output(["psql", sys.argv[2], "-Atc", sql], text=True).strip())
 events = count(f"SELECT count(*) FROM events WHERE tenant_id = '{tenant}'")
-deliveries = count(f"SELECT count(*) FROM deliveries WHERE tenant_id = '{tenant}' AND status = 'pending'")
+deliveries = count(f"SELECT count(*) FROM delivery_states WHERE tenant_id = '{tenant}' AND status = 'pending'")
 print(f"202s in the run: {accepted}; events stored: {events}; pending deliveries: {deliveries} (expected {4 * accepted})")
 ok = events == accepted and deliveries == 4 * accepted
 print("durability check:", "every 202 is stored with its 4 deliveries" if ok else "MISMATCH")

@@ -35,7 +35,7 @@ echo "CPU ms per accepted event: postgres $(ms_per "$accepted" $((pg1 - pg0))), 
 
 # requests still in flight when wrk stopped may be stored without their 202 being counted: stored >= accepted
 read -r events deliveries < <(psql "$db_url" -At -F ' ' -c "SELECT count(DISTINCT e.event_id), count(d.endpoint_id)
-  FROM events e LEFT JOIN deliveries d USING (tenant_id, event_id)
+  FROM events e LEFT JOIN delivery_states d USING (tenant_id, event_id)
   WHERE e.tenant_id = '$tenant' AND e.idempotency_key LIKE 'run-%'")
 echo "202s: $accepted; stored: $events events, $deliveries deliveries"
 if [ "$events" -ge "$accepted" ] && [ "$events" -le $((accepted + conns)) ] && [ "$deliveries" -eq $((4 * events)) ]; then

@@ -34,19 +34,23 @@ final class IngestSql {
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING tenant_id, event_id, event_type, created_at
       ), matched AS (
-        SELECT c.tenant_id, c.event_id, e.endpoint_id, e.enabled, cb.circuit_closed, e.circuit_open_until,
-               e.enabled AND cb.circuit_closed AND cb.has_room AS leased
-        FROM claimed c JOIN endpoints e ON e.tenant_id = c.tenant_id,
-             LATERAL (SELECT e.circuit_open_until IS NULL AS circuit_closed,
-                             NOT (e.endpoint_id = ANY($9::text[])) AS has_room) cb
-        WHERE e.deleted_at IS NULL
-          AND ((cardinality(e.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
-               OR c.event_type = ANY(e.event_types))
+        -- every claimed event, once per matching endpoint (once with a null endpoint if none matches), with what
+        -- sending needs: the answer is read from here, since joining claimed to it again would be a nested loop of
+        -- the two CTEs (hash joins are off), batch size squared
+        SELECT c.tenant_id, c.event_id, c.created_at AS event_created_at, ep.endpoint_id, ep.enabled,
+               ep.circuit_open_until, ep.circuit_open_until IS NULL AS circuit_closed,
+               ep.enabled AND ep.circuit_open_until IS NULL AND NOT (ep.endpoint_id = ANY($9::text[])) AS sendable,
+      """ + DeliverySql.SIGNING_COLUMNS + """
+
+        FROM claimed c
+        LEFT JOIN endpoints ep ON ep.tenant_id = c.tenant_id AND ep.deleted_at IS NULL
+          AND ((cardinality(ep.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
+               OR c.event_type = ANY(ep.event_types))
       ), compact AS (
         INSERT INTO fanouts (tenant_id, event_id, endpoints, lease_owner, lease_until)
         SELECT tenant_id, event_id, array_agg(endpoint_id), $7,
                CASE WHEN $7::text IS NULL THEN now() ELSE now() + $8::bigint * interval '1 millisecond' END
-        FROM matched WHERE leased
+        FROM matched WHERE sendable
         GROUP BY tenant_id, event_id
       ), rows AS (
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at)
@@ -54,15 +58,9 @@ final class IngestSql {
                CASE WHEN circuit_closed THEN now()
                     ELSE greatest(circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
                END
-        FROM matched WHERE NOT leased
+        FROM matched WHERE endpoint_id IS NOT NULL AND NOT sendable
       )
-      SELECT c.event_id, c.created_at AS event_created_at, m.endpoint_id,
-             coalesce(m.leased AND $7::text IS NOT NULL, false) AS leased,
-      """ + DeliverySql.SIGNING_COLUMNS + """
-      
-      FROM claimed c
-      LEFT JOIN matched m ON m.tenant_id = c.tenant_id AND m.event_id = c.event_id
-      LEFT JOIN endpoints ep ON ep.tenant_id = m.tenant_id AND ep.endpoint_id = m.endpoint_id""";
+      SELECT m.*, coalesce(m.sendable AND $7::text IS NOT NULL, false) AS leased FROM matched m""";
 
   /**
    * The parameters of {@link #CLAIM}, in its order: one array element per claim, then who leases the fresh

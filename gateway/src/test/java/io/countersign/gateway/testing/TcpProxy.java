@@ -1,9 +1,12 @@
 package io.countersign.gateway.testing;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -62,10 +65,13 @@ public final class TcpProxy implements AutoCloseable {
   /** Closes every proxied connection and stops listening: to the gateway, the database is gone. */
   public void cut() throws Exception {
     server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // waited for: a request sent after cut() returns must not reach the database through a socket still closing
+    List<Future<Void>> closing = new ArrayList<>();
     for (NetSocket s : open) {
-      s.close();
+      closing.add(s.close());
     }
     open.clear();
+    Future.join(closing).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   /** Listens again on the same port. */
