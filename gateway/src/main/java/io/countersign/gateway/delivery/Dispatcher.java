@@ -335,6 +335,13 @@ public final class Dispatcher {
   /** What a batch of successes did: heal endpoints, end bursts, note circuits; a success not recorded lost its lease. */
   private void onDelivered(List<Outcome> batch, RowSet<Row> rows) {
     int n = batch.size();
+    if (rows.rowCount() == n && nothingHealed(rows)) {
+      // the usual batch: every success recorded, no endpoint healed; nothing to match row by row
+      for (Outcome o : batch) {
+        noteCircuit(o.task(), null);
+      }
+      return;
+    }
     Map<String, Integer> positions = new HashMap<>(n * 2);
     for (int i = 0; i < n; i++) {
       positions.put(deliveryKey(batch.get(i).task().eventId(), batch.get(i).task().endpointId()), i);
@@ -363,6 +370,15 @@ public final class Dispatcher {
         leaseLost(batch.get(i));
       }
     }
+  }
+
+  private static boolean nothingHealed(RowSet<Row> rows) {
+    for (Row row : rows) {
+      if (row.getBoolean("unpark") || row.getOffsetDateTime("burst_at") != null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Event ids are unique across tenants, so an event and an endpoint name one delivery. */
