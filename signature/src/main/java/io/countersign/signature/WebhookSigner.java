@@ -10,11 +10,13 @@ import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Builds the Standard Webhooks {@code webhook-signature} header value: {@code v1,<b64> v1,<b64>}.
+ * Builds the Standard Webhooks {@code webhook-signature} header value: {@code v1,<b64>} per HMAC secret, then
+ * {@code v1a,<b64>} per Ed25519 signing key, space-separated (during a rotation or a change of scheme, one of each).
  *
  * <pre>{@code
  * WebhookSigner signer = new WebhookSigner(current, previous);   // one per thread
  * String header = signer.sign("msg_123", Instant.now().getEpochSecond(), bodyBytes);
+ * WebhookSigner asymmetric = WebhookSigner.of(new WebhookSecret[0], new WebhookSigningKey[] {key});
  * }</pre>
  *
  * <p>Not thread-safe: it keeps initialised {@link Mac}s and scratch buffers so that a signature costs the
@@ -24,13 +26,21 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WebhookSigner {
   static final String ALGORITHM = "HmacSHA256";
   private static final byte[] VERSION_PREFIX = {'v', '1', ','};
+  private static final byte[] ASYMMETRIC_PREFIX = {'v', '1', 'a', ','};
+  private static final int B64_ED25519_CHARS = 88;
+  /** "v1a," + base64 Ed25519 signature. */
+  static final int ASYMMETRIC_SIGNATURE_CHARS = ASYMMETRIC_PREFIX.length + B64_ED25519_CHARS;
+  private static final AsymmetricKey[] NO_KEYS = new AsymmetricKey[0];
   private static final int DIGEST_BYTES = 32;
   private static final int B64_DIGEST_CHARS = 44;
   /** "v1," + base64 digest. */
   static final int SIGNATURE_CHARS = VERSION_PREFIX.length + B64_DIGEST_CHARS;
 
   private final Mac[] ownMacs;
+  private final AsymmetricKey[] ownKeys;
   private final byte[] digest = new byte[DIGEST_BYTES];
+  private final byte[] edScratch = Ed25519.scratch();
+  private final byte[] edB64 = new byte[B64_ED25519_CHARS];
   private final byte[] b64 = new byte[B64_DIGEST_CHARS];
   private final byte[] timestampDigits = new byte[20];
   private byte[] out = new byte[2 * SIGNATURE_CHARS + 1];
@@ -38,14 +48,28 @@ public final class WebhookSigner {
   /** A signer with no secrets of its own, for callers that keep their own pooled {@link Mac}s. */
   public WebhookSigner() {
     this.ownMacs = new Mac[0];
+    this.ownKeys = NO_KEYS;
   }
 
   /** A signer that signs with each secret, in the order given (current first). */
   public WebhookSigner(WebhookSecret... secrets) {
+    this(secrets, new WebhookSigningKey[0]);
+  }
+
+  private WebhookSigner(WebhookSecret[] secrets, WebhookSigningKey[] keys) {
     this.ownMacs = new Mac[secrets.length];
     for (int i = 0; i < secrets.length; i++) {
       ownMacs[i] = newMac(secrets[i].key());
     }
+    this.ownKeys = new AsymmetricKey[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      ownKeys[i] = keys[i].newSigner();
+    }
+  }
+
+  /** A signer with HMAC secrets (signed first, as {@code v1}) and Ed25519 keys ({@code v1a}), each in order. */
+  public static WebhookSigner of(WebhookSecret[] secrets, WebhookSigningKey[] keys) {
+    return new WebhookSigner(secrets, keys);
   }
 
   /** An initialised HMAC-SHA256 for {@code key}. {@link Mac#doFinal()} resets it, so it can be reused. */
@@ -61,7 +85,8 @@ public final class WebhookSigner {
 
   /** Signs with this signer's own secrets. */
   public String sign(String msgId, long timestampSeconds, byte[] body) {
-    return sign(ownMacs, ownMacs.length, msgId.getBytes(StandardCharsets.UTF_8), timestampSeconds, body);
+    return sign(ownMacs, ownMacs.length, ownKeys, ownKeys.length, msgId.getBytes(StandardCharsets.UTF_8),
+        timestampSeconds, ByteBuffer.wrap(body));
   }
 
   /**
@@ -77,17 +102,26 @@ public final class WebhookSigner {
    * network buffer signs it without copying it into an array first. {@code body}'s position is left unchanged.
    */
   public String sign(Mac[] macs, int count, byte[] msgId, long timestampSeconds, ByteBuffer body) {
-    if (count <= 0) {
-      throw new IllegalArgumentException("at least one secret is needed to sign");
+    return sign(macs, count, NO_KEYS, 0, msgId, timestampSeconds, body);
+  }
+
+  /**
+   * Signs with the first {@code macCount} of {@code macs} ({@code v1}, in order), then the first {@code keyCount} of
+   * {@code keys} (Ed25519, {@code v1a}, in order), reading the body in place.
+   */
+  public String sign(Mac[] macs, int macCount, AsymmetricKey[] keys, int keyCount, byte[] msgId,
+      long timestampSeconds, ByteBuffer body) {
+    if (macCount + keyCount <= 0) {
+      throw new IllegalArgumentException("at least one secret or signing key is needed to sign");
     }
     int tsLen = writeDigits(timestampSeconds, timestampDigits);
     int tsStart = timestampDigits.length - tsLen;
-    int length = count * SIGNATURE_CHARS + (count - 1);
+    int length = macCount * (SIGNATURE_CHARS + 1) + keyCount * (ASYMMETRIC_SIGNATURE_CHARS + 1);
     if (out.length < length) {
       out = new byte[length];
     }
     int pos = 0;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < macCount; i++) {
       Mac mac = macs[i];
       mac.update(msgId);
       mac.update((byte) '.');
@@ -101,16 +135,31 @@ public final class WebhookSigner {
       } catch (ShortBufferException e) {
         throw new IllegalStateException(e);
       }
-      if (i > 0) {
-        out[pos++] = ' ';
-      }
-      System.arraycopy(VERSION_PREFIX, 0, out, pos, VERSION_PREFIX.length);
-      pos += VERSION_PREFIX.length;
-      Base64.getEncoder().encode(digest, b64);
-      System.arraycopy(b64, 0, out, pos, B64_DIGEST_CHARS);
-      pos += B64_DIGEST_CHARS;
+      pos = append(pos, VERSION_PREFIX, digest, b64);
+    }
+    for (int i = 0; i < keyCount; i++) {
+      org.bouncycastle.crypto.signers.Ed25519Signer key = keys[i].signer;
+      key.update(msgId, 0, msgId.length);
+      key.update((byte) '.');
+      key.update(timestampDigits, tsStart, tsLen);
+      key.update((byte) '.');
+      Ed25519.update(key, body, edScratch);
+      // BouncyCastle allocates the 64 bytes
+      pos = append(pos, ASYMMETRIC_PREFIX, key.generateSignature(), edB64);
     }
     return new String(out, 0, pos, StandardCharsets.ISO_8859_1);
+  }
+
+  /** Appends {@code <prefix><base64 signature>} at {@code pos}, after a space unless first; returns the new end. */
+  private int append(int pos, byte[] prefix, byte[] signature, byte[] b64Scratch) {
+    if (pos > 0) {
+      out[pos++] = ' ';
+    }
+    System.arraycopy(prefix, 0, out, pos, prefix.length);
+    pos += prefix.length;
+    int n = Base64.getEncoder().encode(signature, b64Scratch);
+    System.arraycopy(b64Scratch, 0, out, pos, n);
+    return pos + n;
   }
 
   /** Writes the decimal digits of a non-negative value right-aligned into {@code buf}; returns their count. */

@@ -13,12 +13,14 @@ import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
 
 /**
- * Verifies Standard Webhooks deliveries against one or more labelled secrets, and says which one matched.
+ * Verifies Standard Webhooks deliveries against labelled HMAC secrets ({@code v1}) and Ed25519 public keys
+ * ({@code v1a}), and says which one matched.
  *
  * <pre>{@code
  * WebhookVerifier verifier = WebhookVerifier.builder()
  *     .secret("new", System.getenv("WEBHOOK_SECRET")).secret("old", System.getenv("WEBHOOK_SECRET_OLD")).build();
  * String matched = verifier.verify(request::getHeader, rawBodyBytes).secretLabel();   // log "new" or "old"
+ * WebhookVerifier asymmetric = WebhookVerifier.builder().publicKey("2026", "whpk_...").build();
  * }</pre>
  *
  * <p>Verify the raw body bytes as received: parsing and re-serialising JSON changes them. Thread-safe; each
@@ -30,6 +32,9 @@ public final class WebhookVerifier {
 
   private final String[] labels;
   private final byte[][] keys;
+  private final String[] publicKeyLabels;
+  private final WebhookPublicKey[] publicKeys;
+  private final ThreadLocal<org.bouncycastle.crypto.signers.Ed25519Signer[]> verifiers;
   private final long toleranceSeconds;
   private final Clock clock;
   private final ThreadLocal<Mac[]> macs;
@@ -37,20 +42,30 @@ public final class WebhookVerifier {
   /** The result of a successful verification. */
   public record Verification(String secretLabel, String messageId, long timestamp) {}
 
-  private WebhookVerifier(List<String> labels, List<byte[]> keys, Duration tolerance, Clock clock) {
-    if (keys.isEmpty()) {
-      throw new IllegalArgumentException("a verifier needs at least one secret");
+  private WebhookVerifier(Builder b) {
+    if (b.keys.isEmpty() && b.publicKeys.isEmpty()) {
+      throw new IllegalArgumentException("a verifier needs at least one secret or public key");
     }
-    this.labels = labels.toArray(String[]::new);
-    this.keys = keys.toArray(byte[][]::new);
-    this.toleranceSeconds = tolerance.toSeconds();
-    this.clock = clock;
+    this.labels = b.labels.toArray(String[]::new);
+    this.keys = b.keys.toArray(byte[][]::new);
+    this.publicKeyLabels = b.publicKeyLabels.toArray(String[]::new);
+    this.publicKeys = b.publicKeys.toArray(WebhookPublicKey[]::new);
+    this.toleranceSeconds = b.tolerance.toSeconds();
+    this.clock = b.clock;
     this.macs = ThreadLocal.withInitial(() -> {
       Mac[] m = new Mac[this.keys.length];
       for (int i = 0; i < m.length; i++) {
         m[i] = WebhookSigner.newMac(this.keys[i]);
       }
       return m;
+    });
+    this.verifiers = ThreadLocal.withInitial(() -> {
+      org.bouncycastle.crypto.signers.Ed25519Signer[] v =
+          new org.bouncycastle.crypto.signers.Ed25519Signer[this.publicKeys.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = this.publicKeys[i].newVerifier();
+      }
+      return v;
     });
   }
 
@@ -90,12 +105,12 @@ public final class WebhookVerifier {
       throw new WebhookVerificationException(WebhookVerificationException.Reason.TIMESTAMP_IN_FUTURE,
           "webhook-timestamp is further in the future than the tolerance of " + toleranceSeconds + "s");
     }
-    List<byte[]> offered = parseSignatures(signatureHeader);
+    List<byte[]> offered = parseSignatures(signatureHeader, "v1,", DIGEST_BYTES);
     Mac[] threadMacs = macs.get();
     byte[] id = msgId.getBytes(StandardCharsets.UTF_8);
     byte[] tsBytes = timestamp.trim().getBytes(StandardCharsets.US_ASCII);
     byte[] expected = new byte[DIGEST_BYTES];
-    for (int i = 0; i < threadMacs.length; i++) {
+    for (int i = 0; i < threadMacs.length && !offered.isEmpty(); i++) {
       Mac mac = threadMacs[i];
       mac.update(id);
       mac.update((byte) '.');
@@ -113,20 +128,39 @@ public final class WebhookVerifier {
         }
       }
     }
+    List<byte[]> asymmetric = parseSignatures(signatureHeader, "v1a,", 64);
+    org.bouncycastle.crypto.signers.Ed25519Signer[] threadVerifiers = verifiers.get();
+    for (int i = 0; i < threadVerifiers.length; i++) {
+      for (byte[] candidate : asymmetric) {
+        if (verifies(threadVerifiers[i], id, tsBytes, body, candidate)) {
+          return new Verification(publicKeyLabels[i], msgId, ts);
+        }
+      }
+    }
     throw new WebhookVerificationException(WebhookVerificationException.Reason.NO_MATCHING_SIGNATURE,
-        "no v1 signature matches any configured secret");
+        "no v1 or v1a signature matches any configured secret or public key");
   }
 
-  /** Decodes every {@code v1,<b64>} entry; other versions and malformed entries are skipped, not fatal. */
-  private static List<byte[]> parseSignatures(String header) {
+  private static boolean verifies(org.bouncycastle.crypto.signers.Ed25519Signer verifier, byte[] id, byte[] ts,
+      byte[] body, byte[] signature) {
+    verifier.update(id, 0, id.length);
+    verifier.update((byte) '.');
+    verifier.update(ts, 0, ts.length);
+    verifier.update((byte) '.');
+    verifier.update(body, 0, body.length);
+    return verifier.verifySignature(signature);
+  }
+
+  /** Decodes every {@code <version>,<b64>} entry of the given length; others and malformed ones are skipped. */
+  private static List<byte[]> parseSignatures(String header, String version, int length) {
     List<byte[]> result = new ArrayList<>(2);
     for (String part : header.trim().split(" +")) {
-      if (!part.startsWith("v1,")) {
+      if (!part.startsWith(version)) {
         continue;
       }
       try {
-        byte[] sig = Base64.getDecoder().decode(part.substring(3));
-        if (sig.length == DIGEST_BYTES) {
+        byte[] sig = Base64.getDecoder().decode(part.substring(version.length()));
+        if (sig.length == length) {
           result.add(sig);
         }
       } catch (IllegalArgumentException ignored) {
@@ -136,10 +170,12 @@ public final class WebhookVerifier {
     return result;
   }
 
-  /** Collects labelled secrets, current first. */
+  /** Collects labelled secrets and public keys, current first. */
   public static final class Builder {
     private final List<String> labels = new ArrayList<>();
     private final List<byte[]> keys = new ArrayList<>();
+    private final List<String> publicKeyLabels = new ArrayList<>();
+    private final List<WebhookPublicKey> publicKeys = new ArrayList<>();
     private Duration tolerance = DEFAULT_TOLERANCE;
     private Clock clock = Clock.systemUTC();
 
@@ -150,6 +186,17 @@ public final class WebhookVerifier {
     public Builder secret(String label, WebhookSecret secret) {
       labels.add(label);
       keys.add(secret.key().clone());
+      return this;
+    }
+
+    /** An Ed25519 public key ({@code whpk_...}) that {@code v1a} signatures are checked against. */
+    public Builder publicKey(String label, String whpkText) {
+      return publicKey(label, WebhookPublicKey.parse(whpkText));
+    }
+
+    public Builder publicKey(String label, WebhookPublicKey key) {
+      publicKeyLabels.add(label);
+      publicKeys.add(key);
       return this;
     }
 
@@ -164,7 +211,7 @@ public final class WebhookVerifier {
     }
 
     public WebhookVerifier build() {
-      return new WebhookVerifier(labels, keys, tolerance, clock);
+      return new WebhookVerifier(this);
     }
   }
 }
