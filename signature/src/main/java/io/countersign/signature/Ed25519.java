@@ -12,7 +12,6 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  */
 final class Ed25519 {
   static final int KEY_BYTES = 32;
-  static final int SIGNATURE_BYTES = 64;
   private static final int CHUNK = 4096;
 
   private Ed25519() {}

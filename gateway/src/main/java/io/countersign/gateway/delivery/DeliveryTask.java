@@ -26,10 +26,4 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
         row.getString("url"), payload, SigningKeys.from(row), row.getOffsetDateTime("event_created_at"),
         row.getInteger("rate_limit_per_second"), inFanout);
   }
-
-  /** The same delivery once it has its own row. */
-  DeliveryTask asRow() {
-    return inFanout ? new DeliveryTask(tenantId, eventId, endpointId, attemptsSoFar, retryBase, url, payload, keys,
-        eventCreatedAt, rateLimitPerSecond, false) : this;
-  }
 }
