@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,18 @@ const secretsByPath = new Map();    // path -> secrets the receiver holds; when 
 const received = [];                // { path, headers, body, status, verified }
 const pageErrors = [];              // uncaught errors in any page: a broken console fails the run
 
+// An HMAC secret (whsec_) checks v1 entries; an Ed25519 public key (whpk_) checks v1a entries with Node's own
+// crypto.verify: an implementation independent of the gateway's (BouncyCastle).
 function verifies(secret, headers, body) {
+  const content = `${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`;
+  if (secret.startsWith('whpk_')) {
+    const raw = Buffer.from(secret.slice('whpk_'.length), 'base64');
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+    return (headers['webhook-signature'] || '').split(' ').some((entry) => {
+      const [version, sig] = entry.split(',');
+      return version === 'v1a' && verify(null, Buffer.from(content), key, Buffer.from(sig || '', 'base64'));
+    });
+  }
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const expected = createHmac('sha256', key).update(`${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`).digest();
   return (headers['webhook-signature'] || '').split(' ').some((entry) => {
@@ -218,6 +229,42 @@ test('a double-click on Rotate rotates once, and the secret left on the page is 
   // the panel stays until the operator confirms
   await page.locator('#secrets-shown button.dismiss').click();
   assert.equal(await page.locator('#secrets-shown .secret-once').count(), 0);
+  await context.close();
+});
+
+test('switching to Ed25519 shows the public key, and receivers holding either the old secret or the key verify', async () => {
+  const token = await tenant('ed');
+  const ep = await endpoint('ed', token, '/ed', ['order.created']);
+  const { page, context } = await openConsole('ed', token);
+  const card = page.locator(`article[data-endpoint="${ep.id}"]`);
+  await card.locator('select.rotate-scheme').selectOption('ed25519');
+  await card.locator('button.rotate').click();
+  await card.locator('.result .message.ok').waitFor();
+  await page.screenshot({ path: ARTIFACTS + 'switch-to-ed25519.png', fullPage: true });
+  assert.equal(await page.locator('#secrets-shown .secret-once').count(), 0, 'no secret is shown: the signing key never leaves');
+  const publicKey = await page.locator('#public-keys-shown .secret-value').innerText();
+  assert.match(publicKey, /^whpk_/);
+  const keys = await api('GET', `/v1/tenants/ed/endpoints/${ep.id}/public-keys`, token);
+  assert.equal(keys.status, 200);
+  assert.deepEqual(keys.json.data.map((k) => k.publicKey), [publicKey]);
+  const rotated = (await audit('ed', token, 'secret_rotated'))[0];
+  assert.equal(rotated.detail.currentScheme, 'ed25519');
+  assert.equal(rotated.detail.previousScheme, 'hmac-sha256');
+  // during the overlap a receiver on the old HMAC secret and one on the new public key both verify the same delivery
+  for (const [path, held] of [['/ed', ep.secret], ['/ed', publicKey]]) {
+    secretsByPath.set(path, [held]);
+    const key = 'ed-' + held.slice(0, 6);
+    const posted = await api('POST', '/v1/tenants/ed/events', token, { order: 8 }, { 'Idempotency-Key': key, 'Event-Type': 'order.created' });
+    assert.equal(posted.status, 202);
+    const got = await until('the delivery', () => received.find((r) => r.path === path && r.headers['webhook-id'] === posted.json.id));
+    assert.equal(got.verified, true, 'verified with ' + held.slice(0, 5) + ' alone');
+    assert.deepEqual(got.headers['webhook-signature'].split(' ').map((e) => e.split(',')[0]), ['v1', 'v1a']);
+  }
+  // the public key stays readable on the endpoint's card (it is not a secret)
+  const again = await openConsole('ed', token);
+  const shown = again.page.locator(`article[data-endpoint="${ep.id}"] li.current code.public-key`);
+  assert.equal(await shown.innerText(), publicKey);
+  await again.context.close();
   await context.close();
 });
 

@@ -104,6 +104,21 @@
     if ($('secrets-shown').children.length) { ev.preventDefault(); ev.returnValue = ''; }
   });
 
+  // A public key is not a secret: its panel can be dismissed without a warning, and the card keeps showing it.
+  function showPublicKey(title, publicKey, note) {
+    const tpl = $('secret-dialog').content.cloneNode(true);
+    const panel = tpl.querySelector('.secret-once');
+    panel.classList.add('public-key-once');
+    tpl.querySelector('.secret-title').textContent = title;
+    tpl.querySelector('.secret-value').textContent = publicKey;
+    tpl.querySelector('.cutoff').textContent = note || '';
+    tpl.querySelector('.copy').textContent = 'Copy public key';
+    tpl.querySelector('.copy').addEventListener('click', () => navigator.clipboard && navigator.clipboard.writeText(publicKey).catch(() => {}));
+    tpl.querySelector('.dismiss').textContent = 'Dismiss';
+    tpl.querySelector('.dismiss').addEventListener('click', () => panel.remove());
+    $('public-keys-shown').append(tpl);
+  }
+
   // A lost compare-and-set: the server's account of who won, and the next step. Never a secret.
   function explainFailure(box, r, endpoint) {
     const code = r.json.code;
@@ -129,17 +144,26 @@
   }
 
   async function rotate(endpoint, box, dropPrevious) {
-    const overlap = box.closest('.endpoint').querySelector('.overlap').value || 'P7D';
+    const card = box.closest('.endpoint');
+    const overlap = card.querySelector('.overlap').value || 'P7D';
+    const scheme = card.querySelector('.rotate-scheme').value;
     if (dropPrevious && !window.confirm('Receivers still holding the previous secret will start failing. Drop it?')) return;
     const body = { overlap };
+    if (scheme !== endpoint.signatureScheme) body.signatureScheme = scheme;
     if (dropPrevious) body.dropPrevious = true;
     const r = await api('POST', '/endpoints/' + endpoint.id + '/secret/rotate', body,
       { version: endpoint.version, intent: 'rotate:' + endpoint.id + ':' + endpoint.version + ':' + JSON.stringify(body) });
     if (r.ok) {
       endpoint.version = r.json.version;   // further actions on this card use the new version
-      showSecretOnce('New secret for ' + endpoint.url + ' (version ' + r.json.version + '), shown only once.', r.json.secret,
-        'Receivers must switch before ' + utc(r.json.receiversMustSwitchBefore) + '. Until then every delivery carries both signatures.');
-      message(box, 'ok', 'Rotated to version ' + r.json.version + (r.replayed ? ' (this click repeated the same rotation; nothing rotated twice)' : '') + '. The new secret is in the panel at the top.');
+      const switchBy = 'Receivers must switch before ' + utc(r.json.receiversMustSwitchBefore) + '. Until then every delivery carries both signatures.';
+      if (r.json.secret) {
+        showSecretOnce('New secret for ' + endpoint.url + ' (version ' + r.json.version + '), shown only once.', r.json.secret, switchBy);
+      } else if (r.json.current.publicKey) {
+        // a public key is not a secret: it stays readable on the card and at GET .../public-keys
+        showPublicKey('New Ed25519 public key for ' + endpoint.url + ' (version ' + r.json.version + ').', r.json.current.publicKey, switchBy);
+      }
+      message(box, 'ok', 'Rotated to version ' + r.json.version + (r.replayed ? ' (this click repeated the same rotation; nothing rotated twice)' : '')
+        + (r.json.secret ? '. The new secret is in the panel at the top.' : r.json.current.publicKey ? '. The new public key is in the panel at the top.' : '.'));
       box.closest('.endpoint').querySelector('.version').textContent = r.json.version;
     } else {
       explainFailure(box, r, endpoint);
@@ -233,10 +257,13 @@
           ? Object.entries(e.headers).map(([k, v]) => k + ' ' + v).join(', ') : 'none'),
         el('span', {}, 'last delivery: ', e.lastDelivery ? (e.lastDelivery.statusCode || e.lastDelivery.error || '') + ' at ' + utc(e.lastDelivery.at) : 'none')),
       el('ul', { class: 'secrets', 'aria-label': 'Secrets' }, e.secrets.map((s) => el('li', { class: 'secret ' + s.state },
-        el('strong', {}, s.state), ' ', el('code', { class: 'hint' }, '…' + s.hint), ' (' + s.id + ')',
+        el('strong', {}, s.state), ' ', el('span', { class: 'scheme' }, s.scheme), ' ',
+        s.publicKey ? el('code', { class: 'public-key' }, s.publicKey) : el('code', { class: 'hint' }, '…' + s.hint), ' (' + s.id + ')',
         s.expiresAt ? ' valid until ' + utc(s.expiresAt) + ' (' + countdown(s.expiresAt) + ')' : ''))),
       el('div', { class: 'actions', 'data-actions': '' },
         el('label', {}, 'Overlap ', el('input', { class: 'overlap', value: 'P7D', size: '6', 'aria-label': 'Overlap (ISO-8601)' })),
+        el('label', {}, 'to ', el('select', { class: 'rotate-scheme', 'aria-label': 'Signature scheme after the rotation' },
+          ['hmac-sha256', 'ed25519'].map((v) => el('option', Object.assign({ value: v }, v === e.signatureScheme ? { selected: '' } : {}), v)))),
         el('button', { type: 'button', class: 'rotate', onclick: (ev) => once(ev.target, () => rotate(e, box, false)) }, 'Rotate'),
         el('button', { type: 'button', class: 'probe', onclick: (ev) => once(ev.target, () => simpleAction(e, box, 'probe', {}, (j) =>
           'Probe ' + j.result + (j.statusCode ? ' (' + j.statusCode + ')' : '') + ' in ' + j.latencyMs + ' ms; adoption: ' + j.adoption)) }, 'Probe'),
@@ -410,11 +437,16 @@
     const url = $('create-url').value.trim();
     const eventTypes = $('create-types').value.split(',').map((t) => t.trim()).filter(Boolean);
     once($('create-form').querySelector('button[type="submit"]'), async () => {
-      const body = { url, eventTypes };
+      const body = { url, eventTypes, signatureScheme: $('create-scheme').value };
       const r = await api('POST', '/endpoints', body, { intent: 'create:' + JSON.stringify(body) });
       if (r.ok) {
-        showSecretOnce('Signing secret of the new endpoint ' + r.json.id + ' (' + r.json.url + '), shown only once.', r.json.secret,
-          'Give it to the receiver before its first delivery.');
+        if (r.json.secret) {
+          showSecretOnce('Signing secret of the new endpoint ' + r.json.id + ' (' + r.json.url + '), shown only once.', r.json.secret,
+            'Give it to the receiver before its first delivery.');
+        } else if (r.json.signatureScheme === 'ed25519') {
+          showPublicKey('Ed25519 public key of the new endpoint ' + r.json.id + ' (' + r.json.url + ').',
+            r.json.secrets[0].publicKey, 'Give it to the receiver; the signing key never leaves the gateway.');
+        }
         message($('create-result'), 'ok', 'Created ' + r.json.id + (r.replayed ? ' (this click repeated the same creation; nothing was created twice)' : '') + '.');
         $('create-form').reset();
         await loadEndpoints();

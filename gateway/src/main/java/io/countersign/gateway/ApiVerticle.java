@@ -72,6 +72,8 @@ final class ApiVerticle extends VerticleBase {
     this.shared = shared;
   }
 
+  private EventLoopDelayProbe delayProbe;
+
   @Override
   public Future<?> start() {
     GatewayConfig config = shared.config();
@@ -134,6 +136,7 @@ final class ApiVerticle extends VerticleBase {
     if (delivery.enabled()) {
       pollTimer = vertx.setPeriodic(delivery.pollInterval().toMillis(), id -> dispatcher.poll());
     }
+    delayProbe = new EventLoopDelayProbe(vertx, shared.metrics());
     GatewayConfig.Http http = config.http();
     httpGuard = new HttpGuard(vertx, new HttpGuard.Settings(http.headerTimeout(), http.idleTimeout(),
         http.bodyTimeout(), shared.connectionLimit()), shared.openConnections(), shared.clientErrors());
@@ -149,6 +152,7 @@ final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pollTimer);
+    delayProbe.stop();
     httpGuard.stop();
     return server.shutdown(SHUTDOWN_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .transform(ar -> dispatcher.stop(SHUTDOWN_GRACE_MS));

@@ -36,9 +36,29 @@ final class ControlPlane {
         Map.of(), 201).getString("token");
   }
 
-  JsonObject createEndpoint(String tenant, String token, String url) throws Exception {
+  /** Creates an endpoint signing with {@code scheme} ({@code hmac-sha256} or {@code ed25519}). */
+  JsonObject createEndpoint(String tenant, String token, String url, String scheme) throws Exception {
     return call("POST", "/v1/tenants/" + tenant + "/endpoints", token,
-        new JsonObject().put("url", url).put("eventTypes", new JsonArray()), Map.of(), 201);
+        new JsonObject().put("url", url).put("eventTypes", new JsonArray()).put("signatureScheme", scheme), Map.of(), 201);
+  }
+
+  /**
+   * What a receiver holds to verify a creation's or rotation's new key: its HMAC secret, or its Ed25519 public key
+   * (the signing key never leaves the gateway).
+   */
+  static String receiverKey(JsonObject answer) {
+    if (answer.getString("secret") != null) {
+      return answer.getString("secret");
+    }
+    JsonObject current = answer.getJsonObject("current");
+    return current != null ? current.getString("publicKey")
+        : answer.getJsonArray("secrets").getJsonObject(0).getString("publicKey");
+  }
+
+  /** Adds a key a receiver holds to its verifier: a {@code whpk_} public key or a {@code whsec_} secret. */
+  static io.countersign.signature.WebhookVerifier.Builder hold(io.countersign.signature.WebhookVerifier.Builder b,
+      String label, String key) {
+    return key.startsWith("whpk_") ? b.publicKey(label, key) : b.secret(label, key);
   }
 
   JsonObject endpoint(String tenant, String token, String endpointId) throws Exception {

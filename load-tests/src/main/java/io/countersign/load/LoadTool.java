@@ -62,6 +62,9 @@ public final class LoadTool implements Callable<Integer> {
   @Option(names = "--duplicate-rate", defaultValue = "0", description = "Fraction of events re-sent with the same Idempotency-Key (default ${DEFAULT-VALUE}).")
   double duplicateRate;
 
+  @Option(names = "--signature-scheme", defaultValue = "hmac-sha256", description = "How the endpoints sign: hmac-sha256 (v1) or ed25519 (v1a); the receiver verifies either (default ${DEFAULT-VALUE}).")
+  String signatureScheme;
+
   @Option(names = "--rotate-every", description = "Rotate every endpoint's secret this often during the run, e.g. 10s.")
   String rotateEvery;
 
@@ -158,10 +161,10 @@ public final class LoadTool implements Callable<Integer> {
     String[] endpointIds = new String[endpoints];
     String[] secrets = new String[endpoints];
     for (int i = 0; i < endpoints; i++) {
-      JsonObject e = api.createEndpoint(tenant, token, "http://127.0.0.1:" + receiverPort + "/ep/" + i);
+      JsonObject e = api.createEndpoint(tenant, token, "http://127.0.0.1:" + receiverPort + "/ep/" + i, signatureScheme);
       endpointIds[i] = e.getString("id");
-      secrets[i] = e.getString("secret");
-      receiver.hold(i, WebhookVerifier.builder().secret("current", e.getString("secret")).build());
+      secrets[i] = ControlPlane.receiverKey(e);
+      receiver.hold(i, ControlPlane.hold(WebhookVerifier.builder(), "current", secrets[i]).build());
     }
     System.out.printf(Locale.ROOT, "tenant %s, %d endpoints on receiver port %d, gateway %s%n", tenant, endpoints,
         receiverPort, gateway);
@@ -357,7 +360,7 @@ public final class LoadTool implements Callable<Integer> {
     return new JsonObject().put("target", target == null ? "embedded (started by the tool)" : target)
         .put("tenant", tenant).put("ingestOnly", ingestOnly).put("acceptedInRun", acceptedInRun)
         .put("endpoints", endpoints).put("rate", rate).put("duration", duration).put("payloadBytes", payloadBytes)
-        .put("duplicateRate", duplicateRate).put("rotateEvery", rotateEvery).put("receiverFailRate", receiverFailRate)
+        .put("duplicateRate", duplicateRate).put("rotateEvery", rotateEvery).put("signatureScheme", signatureScheme).put("receiverFailRate", receiverFailRate)
         .put("receiverDelay", receiverDelay).put("receiversDown", receiversDown).put("stallEndpoint", stallEndpoint).put("warmup", warmup).put("findMax", findMax).put("sloP99", sloP99)
         .put("cores", Runtime.getRuntime().availableProcessors());
   }

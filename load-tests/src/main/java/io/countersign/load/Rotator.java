@@ -52,21 +52,21 @@ final class Rotator {
       view = api.secretCall(tenant, token, endpointIds[i], "expire-previous", version, null);
       version = view.getLong("version");
       if (held[i] != null) {
-        receiver.hold(i, WebhookVerifier.builder().secret("current", held[i]).build());
+        receiver.hold(i, ControlPlane.hold(WebhookVerifier.builder(), "current", held[i]).build());
       }
     }
     JsonObject rotated = api.secretCall(tenant, token, endpointIds[i], "rotate", version,
         new JsonObject().put("overlap", "PT1H"));
     stats.rotations.incrementAndGet();
-    String fresh = rotated.getString("secret");
+    String fresh = ControlPlane.receiverKey(rotated);
     String old = held[i];
     held[i] = fresh;
     // a slow receiver: it keeps verifying with what it has until it adopts the new secret, then accepts both until
     // the overlap is ended, as the rotation playbook advises
     adoptions.schedule(() -> {
-      WebhookVerifier.Builder b = WebhookVerifier.builder().secret("new", fresh);
+      WebhookVerifier.Builder b = ControlPlane.hold(WebhookVerifier.builder(), "new", fresh);
       if (old != null) {
-        b.secret("old", old);
+        ControlPlane.hold(b, "old", old);
       }
       receiver.hold(i, b.build());
     }, adoptDelay.toMillis(), TimeUnit.MILLISECONDS);

@@ -13,7 +13,7 @@ import java.util.Base64;
  * <pre>{@code
  * WebhookSigningKey key = WebhookSigningKey.generate();
  * String publish = key.publicKey().toString();         // whpk_...: give it to receivers
- * WebhookSigner signer = WebhookSigner.builder().signingKey(key).build();
+ * WebhookSigner signer = WebhookSigner.of(new WebhookSecret[0], new WebhookSigningKey[] {key});
  * }</pre>
  *
  * <p>{@link #toString()} never reveals the key; {@link #reveal()} is for storing it (encrypted) only.

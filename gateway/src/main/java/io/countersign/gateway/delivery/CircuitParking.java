@@ -2,6 +2,7 @@ package io.countersign.gateway.delivery;
 
 import io.vertx.core.Context;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -31,7 +32,7 @@ final class CircuitParking {
 
   /** Parks an open circuit's waiting deliveries until all are parked or it has closed. */
   void park(String tenantId, String endpointId, OffsetDateTime openUntil) {
-    inChunks(DeliverySql.PARK_FOR_CIRCUIT, Tuple.of(tenantId, endpointId, openUntil, CHUNK), 3);
+    inChunks(DeliverySql.PARK_FOR_CIRCUIT, Tuple.of(tenantId, endpointId, openUntil, CHUNK), null);
   }
 
   /**
@@ -42,19 +43,30 @@ final class CircuitParking {
     LOG.atInfo().addKeyValue("tenant", tenantId).addKeyValue("endpoint", endpointId)
         .log("circuit breaker closed after a successful probe; the endpoint's waiting deliveries are due");
     Tuple params = Tuple.of(tenantId, endpointId, CHUNK);
-    inChunks(DeliverySql.UNPARK, params, 2);
-    context.owner().setTimer(RELEASE_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, params, 2));
+    inChunks(DeliverySql.UNPARK, params, null);
+    context.owner().setTimer(RELEASE_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, params, null));
   }
 
-  /** Runs a statement that moves at most a chunk of rows (its parameter {@code chunkParam}) until one moves fewer. */
-  private void inChunks(String sql, Tuple params, int chunkParam) {
+  /**
+   * Runs a statement that moves at most a chunk of rows ({@link #CHUNK}, the last of {@code params}) from
+   * {@code from} on, in creation order, until one moves fewer. A row a chunk skipped because another statement held
+   * it is behind the next chunk's start: the second pass of {@link #release}, from the beginning, catches it (and
+   * parking needs none: a row it misses is leased, and fails or succeeds on its own).
+   */
+  private void inChunks(String sql, Tuple params, OffsetDateTime from) {
     if (stopped.getAsBoolean()) {
       return;
     }
-    pool.preparedQuery(sql).execute(params)
+    Tuple chunk = Tuple.tuple();
+    for (int i = 0; i < params.size(); i++) {
+      chunk.addValue(params.getValue(i));
+    }
+    pool.preparedQuery(sql).execute(chunk.addOffsetDateTime(from))
         .onSuccess(rows -> {
-          if (rows.rowCount() >= params.getInteger(chunkParam)) {
-            context.runOnContext(v -> inChunks(sql, params, chunkParam));
+          Row row = rows.iterator().next();
+          if (row.getLong("moved") >= CHUNK) {
+            OffsetDateTime upto = row.getOffsetDateTime("upto");
+            context.runOnContext(v -> inChunks(sql, params, upto));
           }
         })
         .onFailure(e -> LOG.warn("moving endpoint {}'s waiting deliveries failed: {}", params.getString(1),

@@ -9,7 +9,9 @@ import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
+import io.countersign.gateway.secrets.IssuedKey;
 import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.signature.SignatureScheme;
 import io.countersign.signature.WebhookSecret;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -65,6 +67,7 @@ public final class EndpointRoutes {
     router.get(base + "/:endpoint").handler(this::get);
     router.patch(base + "/:endpoint").handler(jsonBody).handler(this::update);
     router.delete(base + "/:endpoint").handler(this::delete);
+    router.get(base + "/:endpoint/public-keys").handler(this::publicKeys);
   }
 
   private void create(RoutingContext ctx) {
@@ -75,29 +78,31 @@ public final class EndpointRoutes {
     List<String> eventTypes = eventTypes(body.getValue("eventTypes"));
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    WebhookSecret supplied = SuppliedSecret.parse(body.getValue("secret"));
+    IssuedKey issued = KeyRequest.parse(body.getValue("signatureScheme"), body.getValue("secret"))
+        .issue(SignatureScheme.HMAC_SHA256);
     Map<String, String> headers = CustomHeaders.parse(body.getValue("headers"), maxHeaders, maxHeaderBytes);
-    WebhookSecret secret = supplied != null ? supplied : WebhookSecret.generate();
     guard.resolve(uri)
-        .compose(checked -> requests.once(key, client -> insert(client, principal, secret, supplied != null, url,
-            eventTypes, rateLimit, headers)))
-        .compose(answer -> withSecret(answer, secret, store, cipher, principal.tenantId()))
+        .compose(checked -> requests.once(key, client -> insert(client, principal, issued, url, eventTypes, rateLimit,
+            headers)))
+        .compose(answer -> withSecret(answer, issued, store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
   }
 
   /**
-   * Puts the secret an answer issued into it: {@code fresh} on a first answer; on a replay the one it issued, read
-   * back from the endpoint only while it is still the current secret (after that it is never shown again: 409).
-   * A secret the caller supplied ({@code secretSupplied} in the answer) is never shown back.
+   * Puts the secret an answer issued into it: {@code issued}'s on a first answer; on a replay the one it issued,
+   * read back from the endpoint only while it is still the current secret (after that it is never shown again:
+   * 409). A secret the caller supplied ({@code secretSupplied} in the answer) is never shown back, and an Ed25519
+   * signing key never at all: the answer carries its public key.
    */
-  public static Future<Answer> withSecret(Answer answer, WebhookSecret fresh, EndpointStore store, SecretCipher cipher,
+  public static Future<Answer> withSecret(Answer answer, IssuedKey issued, EndpointStore store, SecretCipher cipher,
       String tenantId) {
-    if (Boolean.TRUE.equals(answer.body().getBoolean("secretSupplied"))) {
+    if (Boolean.TRUE.equals(answer.body().getBoolean("secretSupplied"))
+        || SignatureScheme.ED25519.wireName().equals(answer.body().getString("signatureScheme"))) {
       return Future.succeededFuture(answer);
     }
     if (!answer.replayed()) {
-      return Future.succeededFuture(new Answer(answer.status(), answer.body().copy().put("secret", fresh.reveal()),
+      return Future.succeededFuture(new Answer(answer.status(), answer.body().copy().put("secret", issued.reveal()),
           answer.endpointId(), answer.secretId()));
     }
     return store.find(tenantId, answer.endpointId()).compose(row -> {
@@ -113,22 +118,19 @@ public final class EndpointRoutes {
     });
   }
 
-  private Future<Answer> insert(SqlClient client, Principal principal, WebhookSecret secret, boolean supplied,
-      String url, List<String> eventTypes, Integer rateLimit, Map<String, String> headers) {
+  private Future<Answer> insert(SqlClient client, Principal principal, IssuedKey issued, String url,
+      List<String> eventTypes, Integer rateLimit, Map<String, String> headers) {
     String tenantId = principal.tenantId();
     String endpointId = Ids.endpoint();
     Sealed sealedHeaders = seal(tenantId, endpointId, headers);
     String secretId = Ids.secret();
-    byte[] sealed = cipher.encrypt(secret.key(), SecretCipher.binding(tenantId, endpointId, secretId));
-    Tuple params = Tuple.of(tenantId, endpointId, url, eventTypes.toArray(String[]::new), secretId,
-            Buffer.buffer(sealed), cipher.primaryKeyId(), secret.hint())
-        .addOffsetDateTime(java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC))
-        .addString(principal.actorId())
-        .addInteger(rateLimit)
-        .addBuffer(sealedHeaders.bytes()).addString(sealedHeaders.keyId()).addString(sealedHeaders.hints());
+    byte[] sealed = cipher.encrypt(issued.material(), SecretCipher.binding(tenantId, endpointId, secretId));
+    EndpointSql.InsertParams params = new EndpointSql.InsertParams(tenantId, endpointId, url,
+        eventTypes.toArray(String[]::new), issued.entry(secretId, cipher.primaryKeyId(), sealed, clock.instant()),
+        rateLimit, sealedHeaders.bytes(), sealedHeaders.keyId(), sealedHeaders.hints(), principal.actorId());
     // the stored answer holds the secret's id, never its value; the first answer carries the value
-    return client.preparedQuery(EndpointSql.INSERT).execute(params)
-        .map(rows -> new Answer(201, supplied ? store.view(rows.iterator().next()).put("secretSupplied", true)
+    return client.preparedQuery(EndpointSql.INSERT).execute(params.tuple())
+        .map(rows -> new Answer(201, issued.supplied() ? store.view(rows.iterator().next()).put("secretSupplied", true)
             : store.view(rows.iterator().next()), endpointId, secretId));
   }
 
@@ -155,16 +157,25 @@ public final class EndpointRoutes {
   }
 
   private void get(RoutingContext ctx) {
+    replyWithVersion(ctx, store::view);
+  }
+
+  /** Reads the endpoint and answers {@code view} of it with its version as ETag, or 404. */
+  private void replyWithVersion(RoutingContext ctx, java.util.function.Function<Row, JsonObject> view) {
     String endpointId = ctx.pathParam("endpoint");
     store.find(Principal.of(ctx).tenantId(), endpointId).onSuccess(row -> {
       if (row == null) {
         ctx.fail(notFound(endpointId));
         return;
       }
-      JsonObject view = store.view(row);
-      ctx.response().putHeader(Responses.ETAG, Responses.etag(view.getLong("version")));
-      Responses.json(ctx.response(), view);
+      ctx.response().putHeader(Responses.ETAG, Responses.etag(row.getLong("version")));
+      Responses.json(ctx.response(), view.apply(row));
     }).onFailure(ctx::fail);
+  }
+
+  /** The Ed25519 public keys receivers should accept now ({@link EndpointStore#publicKeys}); not secrets. */
+  private void publicKeys(RoutingContext ctx) {
+    replyWithVersion(ctx, store::publicKeys);
   }
 
   /**
@@ -176,6 +187,10 @@ public final class EndpointRoutes {
     String endpointId = ctx.pathParam("endpoint");
     long expected = IfMatch.require(ctx);
     JsonObject body = JsonBodies.object(ctx);
+    if (body.containsKey("signatureScheme") || body.containsKey("secret")) {
+      throw ApiError.badRequest("use_rotation", "an endpoint's key or signature scheme changes only by rotation, so"
+          + " receivers get an overlap: POST .../secret/rotate {\"signatureScheme\": ...} with If-Match");
+    }
     Object enabled = body.getValue("enabled");
     if (enabled != null && !(enabled instanceof Boolean)) {
       throw ApiError.badRequest("invalid_enabled", "enabled must be true or false");

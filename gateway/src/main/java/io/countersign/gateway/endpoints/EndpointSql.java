@@ -1,10 +1,17 @@
 package io.countersign.gateway.endpoints;
 
+import io.countersign.gateway.Wire;
+import io.countersign.gateway.secrets.SecretState;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Tuple;
+
 final class EndpointSql {
   private static final String BASE_COLUMNS = """
       e.endpoint_id, e.url, e.event_types, e.enabled, e.version, e.created_at,
       e.current_secret_id, e.current_key_id, e.current_secret, e.current_hint, e.current_created_at,
+      e.current_scheme, e.current_public_key,
       e.previous_secret_id, e.previous_key_id, e.previous_secret, e.previous_hint, e.previous_created_at,
+      e.previous_scheme, e.previous_public_key,
       e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at,
       e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second, e.rejection_burst_at,
       e.custom_headers, e.custom_headers_key_id, e.custom_header_hints::text AS custom_header_hints""";
@@ -55,21 +62,36 @@ final class EndpointSql {
       ) last ON true
       """;
 
-  /** Creates the endpoint and its audit row in one statement. */
+  /** Creates the endpoint and its audit row in one statement ({@link InsertParams}). */
   static final String INSERT = """
       WITH e AS (
         INSERT INTO endpoints (tenant_id, endpoint_id, url, event_types, current_secret_id, current_secret,
-                               current_key_id, current_hint, current_created_at, rate_limit_per_second,
-                               custom_headers, custom_headers_key_id, custom_header_hints)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13, $14::text::jsonb)
+                               current_key_id, current_hint, current_scheme, current_public_key, current_created_at,
+                               rate_limit_per_second, custom_headers, custom_headers_key_id, custom_header_hints)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb)
         RETURNING *
       ), audit AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_after, detail)
-        SELECT tenant_id, endpoint_id, 'endpoint_created', $10, version,
-               jsonb_build_object('currentSecretId', current_secret_id, 'currentHint', current_hint)
+        SELECT tenant_id, endpoint_id, 'endpoint_created', $16, version,
+               jsonb_build_object('currentSecretId', current_secret_id, 'currentHint', current_hint,
+                                  'scheme', current_scheme)
         FROM e
       )
       SELECT\s""" + BASE_COLUMNS + " FROM e";
+
+  /** The parameters of {@link #INSERT}, in its order. */
+  record InsertParams(String tenantId, String endpointId, String url, String[] eventTypes,
+      SecretState.Entry secret, Integer rateLimitPerSecond,
+      Buffer sealedHeaders, String headersKeyId, String headerHints, String actor) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addString(url)
+          .addArrayOfString(eventTypes).addString(secret.id()).addBuffer(Buffer.buffer(secret.sealed()))
+          .addString(secret.keyId()).addString(secret.hint()).addString(secret.scheme().wireName())
+          .addString(secret.publicKey()).addOffsetDateTime(Wire.utc(secret.createdAt()))
+          .addInteger(rateLimitPerSecond).addBuffer(sealedHeaders).addString(headersKeyId).addString(headerHints)
+          .addString(actor);
+    }
+  }
 
   static final String LIST = SELECT_VIEW
       + "WHERE e.tenant_id = $1 AND e.deleted_at IS NULL ORDER BY e.endpoint_id";

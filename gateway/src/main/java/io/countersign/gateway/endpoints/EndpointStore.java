@@ -6,6 +6,7 @@ import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.secrets.Adoption;
 import io.countersign.gateway.secrets.SecretState;
+import io.countersign.signature.SignatureScheme;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -102,14 +103,17 @@ public final class EndpointStore {
 
   /** The secret slots as stored. */
   public static SecretState state(Row row) {
-    SecretState.Entry current = new SecretState.Entry(row.getString("current_secret_id"), row.getString("current_key_id"),
-        row.getBuffer("current_secret").getBytes(), row.getString("current_hint"),
-        instant(row.getOffsetDateTime("current_created_at")), null);
+    SecretState.Entry current = entry(row, "current_", null);
     SecretState.Entry previous = row.getString("previous_secret_id") == null ? null
-        : new SecretState.Entry(row.getString("previous_secret_id"), row.getString("previous_key_id"),
-            row.getBuffer("previous_secret").getBytes(), row.getString("previous_hint"),
-            instant(row.getOffsetDateTime("previous_created_at")), instant(row.getOffsetDateTime("previous_expires_at")));
+        : entry(row, "previous_", instant(row.getOffsetDateTime("previous_expires_at")));
     return new SecretState(current, previous);
+  }
+
+  private static SecretState.Entry entry(Row row, String slot, Instant expiresAt) {
+    return new SecretState.Entry(row.getString(slot + "secret_id"), row.getString(slot + "key_id"),
+        row.getBuffer(slot + "secret").getBytes(), row.getString(slot + "hint"),
+        SignatureScheme.fromWireName(row.getString(slot + "scheme")), row.getString(slot + "public_key"),
+        instant(row.getOffsetDateTime(slot + "created_at")), expiresAt);
   }
 
   public JsonObject view(Row row) {
@@ -131,6 +135,7 @@ public final class EndpointStore {
         .put("enabled", row.getBoolean("enabled"))
         .put("version", row.getLong("version"))
         .put("createdAt", iso(row.getOffsetDateTime("created_at")))
+        .put("signatureScheme", state.current().scheme().wireName())
         .put("secrets", secrets);
     OffsetDateTime openUntil = row.getOffsetDateTime("circuit_open_until");
     // open until openUntil; after it, half-open until a probe attempt succeeds (closed) or fails (open again)
@@ -169,10 +174,37 @@ public final class EndpointStore {
   }
 
   private static JsonObject secretView(SecretState.Entry entry, String state) {
-    return new JsonObject()
+    JsonObject view = new JsonObject()
         .put("id", entry.id())
+        .put("scheme", entry.scheme().wireName())
         .put("hint", entry.hint())
         .put("state", state)
+        .put("createdAt", entry.createdAt().toString())
+        .put("expiresAt", entry.expiresAt() == null ? null : entry.expiresAt().toString());
+    return entry.publicKey() == null ? view : view.put("publicKey", entry.publicKey());
+  }
+
+  /**
+   * The Ed25519 public keys receivers should accept now: the current key and a previous one still in force, each
+   * with its expiry (none for the current key). HMAC slots are left out: they have no public half.
+   */
+  public JsonObject publicKeys(Row row) {
+    Instant now = clock.instant();
+    SecretState state = state(row);
+    JsonArray keys = new JsonArray();
+    if (state.current().publicKey() != null) {
+      keys.add(publicKeyView(state.current(), "current"));
+    }
+    SecretState.Entry previous = state.activePrevious(now);
+    if (previous != null && previous.publicKey() != null) {
+      keys.add(publicKeyView(previous, "previous"));
+    }
+    return new JsonObject().put("endpointId", row.getString("endpoint_id"))
+        .put("signatureScheme", state.current().scheme().wireName()).put("data", keys);
+  }
+
+  private static JsonObject publicKeyView(SecretState.Entry entry, String state) {
+    return new JsonObject().put("id", entry.id()).put("publicKey", entry.publicKey()).put("state", state)
         .put("createdAt", entry.createdAt().toString())
         .put("expiresAt", entry.expiresAt() == null ? null : entry.expiresAt().toString());
   }

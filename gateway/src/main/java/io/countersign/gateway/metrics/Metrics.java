@@ -47,6 +47,11 @@ public final class Metrics {
   private final DistributionSummary outcomeBatch = DistributionSummary.builder("countersign_outcome_batch_size")
       .description("attempt outcomes written together").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
       .register(registry);
+  private final Timer eventLoopDelay = Timer.builder("countersign_event_loop_delay")
+      .description("how late a timer on an event loop fires: time that loop spent on other work, such as signing")
+      .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), ms(1),
+          ms(2), ms(5), ms(10), ms(25), ms(50), ms(100))
+      .register(registry);
   private final AtomicLong backlog = new AtomicLong();
   private final AtomicLong oldestPendingSeconds = new AtomicLong();
 
@@ -55,6 +60,10 @@ public final class Metrics {
         .description("pending deliveries in PostgreSQL, counted up to 10000 (10001 means more)").register(registry);
     Gauge.builder("countersign_backlog_oldest_seconds", oldestPendingSeconds, AtomicLong::get)
         .description("age of the oldest pending delivery").register(registry);
+  }
+
+  public void eventLoopDelay(long nanos) {
+    eventLoopDelay.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   private static Duration ms(long millis) {

@@ -12,7 +12,10 @@ final class AuditDetails {
       case "secret_rotated", "secret_rolled_back" -> new JsonObject()
           .put("currentSecretId", after.current().id()).put("currentHint", after.current().hint())
           .put("previousSecretId", after.previous().id()).put("previousHint", after.previous().hint())
-          .put("previousExpiresAt", after.previous().expiresAt().toString());
+          .put("previousExpiresAt", after.previous().expiresAt().toString())
+          // a scheme switch is a rotation whose two schemes differ
+          .put("currentScheme", after.current().scheme().wireName())
+          .put("previousScheme", after.previous().scheme().wireName());
       case "previous_dropped" -> entry(changed.dropped());
       case "overlap_extended" -> entry(after.previous()).put("from", before.previous().expiresAt().toString())
           .put("to", after.previous().expiresAt().toString());
@@ -22,7 +25,7 @@ final class AuditDetails {
   }
 
   private static JsonObject entry(SecretState.Entry e) {
-    return new JsonObject().put("secretId", e.id()).put("hint", e.hint())
+    return new JsonObject().put("secretId", e.id()).put("hint", e.hint()).put("scheme", e.scheme().wireName())
         .put("expiresAt", e.expiresAt() == null ? null : e.expiresAt().toString());
   }
 }

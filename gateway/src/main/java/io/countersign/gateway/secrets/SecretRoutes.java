@@ -8,7 +8,7 @@ import io.countersign.gateway.delivery.Sender;
 import io.countersign.gateway.delivery.SigningKeys;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.endpoints.EndpointStore;
-import io.countersign.gateway.endpoints.SuppliedSecret;
+import io.countersign.gateway.endpoints.KeyRequest;
 import io.countersign.gateway.endpoints.Conflicts;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.IfMatch;
@@ -17,7 +17,6 @@ import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.idempotency.OperatorRequests;
 import io.countersign.gateway.idempotency.OperatorRequests.Answer;
 import io.countersign.gateway.http.Principal;
-import io.countersign.signature.WebhookSecret;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -74,39 +73,52 @@ public final class SecretRoutes {
     router.post(base + "/probe").handler(jsonBody).handler(this::probe);
   }
 
+  /**
+   * Issues a new key and makes it current by compare-and-set. {@code signatureScheme} switches the scheme (absent:
+   * the current one's); during the overlap the old key, HMAC or Ed25519, keeps signing beside the new one.
+   */
   private void rotate(RoutingContext ctx) {
     long expected = IfMatch.require(ctx);
     JsonObject body = JsonBodies.object(ctx);
     Duration overlap = overlap(body.getValue("overlap"));
     boolean dropPrevious = Boolean.TRUE.equals(body.getValue("dropPrevious"));
+    KeyRequest request = KeyRequest.parse(body.getValue("signatureScheme"), body.getValue("secret"));
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    WebhookSecret supplied = SuppliedSecret.parse(body.getValue("secret"));
-    WebhookSecret fresh = supplied != null ? supplied : WebhookSecret.generate();
     String secretId = Ids.secret();
-    // sealed before the compare-and-set, but revealed only after it succeeded
-    byte[] sealed = cipher.encrypt(fresh.key(), SecretCipher.binding(principal.tenantId(), endpointId, secretId));
-    requests.once(key, client -> apply(client, principal, endpointId, expected, "rotate", (state, now) ->
-                SecretTransitions.rotate(state, new SecretState.Entry(secretId, cipher.primaryKeyId(), sealed,
-                    fresh.hint(), now, null), now, overlap, dropPrevious))
-            .map(applied -> new Answer(200, supplied == null ? rotated(applied)
-                : rotated(applied).put("secretSupplied", true), endpointId, secretId)))
-        .compose(answer -> EndpointRoutes.withSecret(answer, fresh, store, cipher, principal.tenantId()))
+    // issued and sealed before the compare-and-set (the scheme defaults to the state it reads), revealed only after
+    // it succeeded
+    IssuedKey[] issued = new IssuedKey[1];
+    requests.once(key, client -> apply(client, principal, endpointId, expected, "rotate", (state, now) -> {
+              issued[0] = request.issue(state.current().scheme());
+              byte[] sealed = cipher.encrypt(issued[0].material(),
+                  SecretCipher.binding(principal.tenantId(), endpointId, secretId));
+              return SecretTransitions.rotate(state, issued[0].entry(secretId, cipher.primaryKeyId(), sealed, now), now,
+                  overlap, dropPrevious);
+            })
+            .map(applied -> new Answer(200, issued[0].supplied() ? rotated(applied).put("secretSupplied", true)
+                : rotated(applied), endpointId, secretId)))
+        .compose(answer -> EndpointRoutes.withSecret(answer, issued[0], store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
   }
 
-  /** A rotation's answer, without the secret (added only to the answer that goes out). */
+  /** A rotation's answer, without the secret (added only to the answer that goes out); public keys are shown. */
   private static JsonObject rotated(Applied applied) {
     SecretState s = applied.changed.state();
     return new JsonObject()
         .put("version", applied.version)
-        .put("current", new JsonObject().put("id", s.current().id()).put("hint", s.current().hint())
-            .put("createdAt", s.current().createdAt().toString()))
-        .put("previous", new JsonObject().put("id", s.previous().id()).put("hint", s.previous().hint())
-            .put("expiresAt", s.previous().expiresAt().toString()))
+        .put("signatureScheme", s.current().scheme().wireName())
+        .put("current", slot(s.current()).put("createdAt", s.current().createdAt().toString()))
+        .put("previous", slot(s.previous()).put("expiresAt", s.previous().expiresAt().toString()))
         .put("receiversMustSwitchBefore", s.previous().expiresAt().toString());
+  }
+
+  private static JsonObject slot(SecretState.Entry entry) {
+    JsonObject slot = new JsonObject().put("id", entry.id()).put("scheme", entry.scheme().wireName())
+        .put("hint", entry.hint());
+    return entry.publicKey() == null ? slot : slot.put("publicKey", entry.publicKey());
   }
 
   private void extend(RoutingContext ctx) {
@@ -170,24 +182,14 @@ public final class SecretRoutes {
   /** The compare-and-set; null when zero rows changed. */
   private Future<Long> write(SqlClient client, Principal principal, String endpointId, long expected,
       SecretState before, SecretTransitions.Changed changed, Instant now) {
-    SecretState s = changed.state();
-    SecretState.Entry p = s.previous();
     List<String> details = new ArrayList<>();
     for (String kind : changed.events()) {
       details.add(AuditDetails.of(kind, before, changed, "operator").encode());
     }
-    Tuple params = Tuple.tuple()
-        .addString(principal.tenantId()).addString(endpointId).addLong(expected)
-        .addString(s.current().id()).addBuffer(Buffer.buffer(s.current().sealed())).addString(s.current().keyId())
-        .addString(s.current().hint()).addOffsetDateTime(utc(s.current().createdAt()))
-        .addString(p == null ? null : p.id()).addBuffer(p == null ? null : Buffer.buffer(p.sealed()))
-        .addString(p == null ? null : p.keyId()).addString(p == null ? null : p.hint())
-        .addOffsetDateTime(p == null ? null : utc(p.createdAt())).addOffsetDateTime(p == null ? null : utc(p.expiresAt()))
-        .addString(principal.actorId())
-        .addArrayOfString(changed.events().toArray(String[]::new))
-        .addArrayOfString(details.toArray(String[]::new))
-        .addOffsetDateTime(utc(now));
-    return client.preparedQuery(SecretSql.WRITE_STATE).execute(params)
+    SecretSql.WriteStateParams params = new SecretSql.WriteStateParams(principal.tenantId(), endpointId, expected,
+        changed.state(), principal.actorId(), changed.events().toArray(String[]::new), details.toArray(String[]::new),
+        now);
+    return client.preparedQuery(SecretSql.WRITE_STATE).execute(params.tuple())
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("version"));
   }
 

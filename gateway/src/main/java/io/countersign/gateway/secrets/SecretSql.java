@@ -1,29 +1,58 @@
 package io.countersign.gateway.secrets;
 
+import io.countersign.gateway.Wire;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+
 final class SecretSql {
   /**
-   * The compare-and-set: writes the whole new secret state only if the version is still the one the operator saw,
-   * and writes the audit rows of the change in the same statement. Zero rows back: another change landed first.
-   * Adoption evidence survives only while the current secret stays the same.
+   * The compare-and-set ({@link WriteStateParams}): writes the whole new secret state only if the version is still
+   * the one the operator saw, and writes the audit rows of the change in the same statement. Zero rows back: another
+   * change landed first. Adoption evidence survives only while the current secret stays the same.
    */
   static final String WRITE_STATE = """
       WITH upd AS (
         UPDATE endpoints SET
           current_confirmed_at = CASE WHEN current_secret_id = $4 THEN current_confirmed_at END,
           current_rejected_at = CASE WHEN current_secret_id = $4 THEN current_rejected_at END,
-          current_secret_id = $4, current_secret = $5, current_key_id = $6, current_hint = $7, current_created_at = $8,
-          previous_secret_id = $9, previous_secret = $10, previous_key_id = $11, previous_hint = $12,
-          previous_created_at = $13, previous_expires_at = $14,
+          current_secret_id = $4, current_secret = $5, current_key_id = $6, current_hint = $7, current_scheme = $8,
+          current_public_key = $9, current_created_at = $10,
+          previous_secret_id = $11, previous_secret = $12, previous_key_id = $13, previous_hint = $14,
+          previous_scheme = $15, previous_public_key = $16, previous_created_at = $17, previous_expires_at = $18,
           version = version + 1
         WHERE tenant_id = $1 AND endpoint_id = $2 AND version = $3 AND deleted_at IS NULL
         RETURNING tenant_id, endpoint_id, version
       ), audit AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
-        SELECT upd.tenant_id, upd.endpoint_id, ev.kind, $15, $3, upd.version, ev.detail::jsonb, $18
-        FROM upd, unnest($16::text[], $17::text[]) WITH ORDINALITY AS ev(kind, detail, n)
+        SELECT upd.tenant_id, upd.endpoint_id, ev.kind, $19, $3, upd.version, ev.detail::jsonb, $22
+        FROM upd, unnest($20::text[], $21::text[]) WITH ORDINALITY AS ev(kind, detail, n)
         ORDER BY ev.n
       )
       SELECT version FROM upd""";
+
+  /**
+   * The parameters of {@link #WRITE_STATE}, in its order: the endpoint and the version expected, the two slots
+   * (the previous one may be null), then who, the audit kinds with their details, and when.
+   */
+  record WriteStateParams(String tenantId, String endpointId, long expectedVersion, SecretState state, String actor,
+      String[] auditKinds, String[] auditDetails, Instant at) {
+    Tuple tuple() {
+      Tuple t = Tuple.tuple().addString(tenantId).addString(endpointId).addLong(expectedVersion);
+      slot(t, state.current());
+      slot(t, state.previous());
+      return t.addOffsetDateTime(Wire.utc(state.previous() == null ? null : state.previous().expiresAt()))
+          .addString(actor).addArrayOfString(auditKinds).addArrayOfString(auditDetails).addOffsetDateTime(Wire.utc(at));
+    }
+
+    /** id, sealed value, master key id, hint, scheme, public key, created: seven placeholders, null if no slot. */
+    private static void slot(Tuple t, SecretState.Entry e) {
+      t.addString(e == null ? null : e.id()).addBuffer(e == null ? null : Buffer.buffer(e.sealed()))
+          .addString(e == null ? null : e.keyId()).addString(e == null ? null : e.hint())
+          .addString(e == null ? null : e.scheme().wireName()).addString(e == null ? null : e.publicKey())
+          .addOffsetDateTime(e == null ? null : Wire.utc(e.createdAt()));
+    }
+  }
 
   /** Probe evidence, recorded only if the probed secret is still current. */
   static final String PROBE_CONFIRMED = """
@@ -46,7 +75,8 @@ final class SecretSql {
         FOR UPDATE SKIP LOCKED
       ), upd AS (
         UPDATE endpoints e SET previous_secret_id = NULL, previous_secret = NULL, previous_key_id = NULL,
-               previous_hint = NULL, previous_created_at = NULL, previous_expires_at = NULL, version = e.version + 1
+               previous_hint = NULL, previous_scheme = NULL, previous_public_key = NULL, previous_created_at = NULL,
+               previous_expires_at = NULL, version = e.version + 1
         FROM expired x WHERE e.tenant_id = x.tenant_id AND e.endpoint_id = x.endpoint_id
         RETURNING e.tenant_id, e.endpoint_id, e.version
       )

@@ -1,9 +1,11 @@
 package io.countersign.gateway.secrets;
 
+import io.countersign.signature.SignatureScheme;
 import java.time.Instant;
 
 /**
- * An endpoint's secret slots: exactly one current secret and at most one previous one with a fixed UTC expiry.
+ * An endpoint's secret slots: exactly one current secret and at most one previous one with a fixed UTC expiry,
+ * each HMAC or Ed25519 (a scheme switch is a rotation, so the two may differ during an overlap).
  * Values are sealed ({@link SecretCipher}); this type never holds a plaintext secret.
  *
  * <pre>{@code
@@ -13,10 +15,25 @@ import java.time.Instant;
  */
 public record SecretState(Entry current, Entry previous) {
 
-  /** One sealed secret. {@code expiresAt} is null for the current secret. */
-  public record Entry(String id, String keyId, byte[] sealed, String hint, Instant createdAt, Instant expiresAt) {
+  /**
+   * One sealed key: an HMAC secret, or an Ed25519 signing key with its public key ({@code whpk_...}, null for HMAC).
+   * {@code expiresAt} is null for the current one.
+   */
+  public record Entry(String id, String keyId, byte[] sealed, String hint, SignatureScheme scheme, String publicKey,
+      Instant createdAt, Instant expiresAt) {
+    public Entry {
+      if ((scheme == SignatureScheme.ED25519) != (publicKey != null)) {
+        throw new IllegalArgumentException("an Ed25519 key, and only one, has a public key");
+      }
+    }
+
+    /** An HMAC secret. */
+    public Entry(String id, String keyId, byte[] sealed, String hint, Instant createdAt, Instant expiresAt) {
+      this(id, keyId, sealed, hint, SignatureScheme.HMAC_SHA256, null, createdAt, expiresAt);
+    }
+
     public Entry expiringAt(Instant expiry) {
-      return new Entry(id, keyId, sealed, hint, createdAt, expiry);
+      return new Entry(id, keyId, sealed, hint, scheme, publicKey, createdAt, expiry);
     }
 
     @Override

@@ -2,16 +2,19 @@ package io.countersign.gateway.signing;
 
 import io.countersign.gateway.delivery.SigningKeys;
 import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.signature.AsymmetricKey;
+import io.countersign.signature.SignatureScheme;
 import io.countersign.signature.WebhookSigner;
+import io.countersign.signature.WebhookSigningKey;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.crypto.Mac;
 
 /**
- * Signs deliveries on one event loop with initialised {@link Mac}s kept per secret id, so the hot path never calls
- * {@code Mac.getInstance} or decrypts a secret it has seen before. A secret id always names the same key, so an
- * entry never goes stale; rotation simply brings new ids.
+ * Signs deliveries on one event loop with signers kept per key id: initialised {@link Mac}s for HMAC keys and
+ * {@link AsymmetricKey}s for Ed25519 ones, so the hot path never calls {@code Mac.getInstance} or decrypts a key it
+ * has seen before. A key id always names the same key, so an entry never goes stale; rotation simply brings new ids.
  *
  * <pre>{@code
  * SignerCache signers = new SignerCache(cipher, 10_000);      // one per event loop, never shared
@@ -22,19 +25,20 @@ public final class SignerCache {
   private final SecretCipher cipher;
   private final WebhookSigner signer = new WebhookSigner();
   private final Mac[] macs = new Mac[2];
-  private final Map<String, Mac> bySecretId;
+  private final AsymmetricKey[] asymmetric = new AsymmetricKey[2];
+  /** A {@link Mac} or an {@link AsymmetricKey} per key id. */
+  private final Map<String, Object> byKeyId;
 
   public SignerCache(SecretCipher cipher, int maxEntries) {
     this.cipher = cipher;
-    this.bySecretId = new LinkedHashMap<>(256, 0.75f, true) {
+    this.byKeyId = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Mac> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
         return size() > maxEntries;
       }
     };
   }
 
-  /** The {@code webhook-signature} value: the current secret first, then the previous one while it is unexpired. */
   /** An endpoint's custom headers, opened for one attempt (only endpoints that have some pay for it). */
   public java.util.Map<String, String> customHeaders(String tenantId, String endpointId, SigningKeys keys) {
     byte[] json = cipher.decrypt(keys.headersKeyId(), keys.sealedHeaders(),
@@ -48,25 +52,43 @@ public final class SignerCache {
   /** The binding of an endpoint's sealed custom headers (where a secret's id would be). */
   public static final String CUSTOM_HEADERS = "custom-headers";
 
+  /**
+   * The {@code webhook-signature} value: one signature per key in force, the current key and the previous one while
+   * it is unexpired, {@code v1} (HMAC) entries before {@code v1a} (Ed25519) ones.
+   */
   public String sign(String tenantId, String endpointId, SigningKeys keys, byte[] msgId, long timestampSeconds,
       java.nio.ByteBuffer body, Instant now) {
-    int count = 0;
-    macs[count++] = mac(tenantId, endpointId, keys.currentId(), keys.currentKeyId(), keys.currentSealed());
+    int macCount = 0;
+    int keyCount = 0;
+    Object current = signer(tenantId, endpointId, keys.currentId(), keys.currentKeyId(), keys.currentSealed(),
+        keys.currentScheme());
+    if (current instanceof Mac mac) {
+      macs[macCount++] = mac;
+    } else {
+      asymmetric[keyCount++] = (AsymmetricKey) current;
+    }
     if (keys.previousId() != null && keys.previousExpiresAt() != null
         && keys.previousExpiresAt().toInstant().isAfter(now)) {
-      macs[count++] = mac(tenantId, endpointId, keys.previousId(), keys.previousKeyId(), keys.previousSealed());
+      Object previous = signer(tenantId, endpointId, keys.previousId(), keys.previousKeyId(), keys.previousSealed(),
+          keys.previousScheme());
+      if (previous instanceof Mac mac) {
+        macs[macCount++] = mac;
+      } else {
+        asymmetric[keyCount++] = (AsymmetricKey) previous;
+      }
     }
-    return signer.sign(macs, count, msgId, timestampSeconds, body);
+    return signer.sign(macs, macCount, asymmetric, keyCount, msgId, timestampSeconds, body);
   }
 
-  private Mac mac(String tenantId, String endpointId, String secretId, String keyId, byte[] sealed) {
-    Mac mac = bySecretId.get(secretId);
-    if (mac == null) {
+  private Object signer(String tenantId, String endpointId, String secretId, String keyId, byte[] sealed,
+      SignatureScheme scheme) {
+    Object signer = byKeyId.get(secretId);
+    if (signer == null) {
       byte[] key = cipher.decrypt(keyId, sealed, SecretCipher.binding(tenantId, endpointId, secretId));
-      mac = WebhookSigner.newMac(key);
+      signer = scheme == SignatureScheme.ED25519 ? WebhookSigningKey.of(key).newSigner() : WebhookSigner.newMac(key);
       java.util.Arrays.fill(key, (byte) 0);
-      bySecretId.put(secretId, mac);
+      byKeyId.put(secretId, signer);
     }
-    return mac;
+    return signer;
   }
 }

@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The master key is rotated while the gateway serves, and no secret is lost. */
+/**
+ * The master key is rotated while the gateway serves, and no secret is lost: HMAC secrets and Ed25519 signing keys
+ * alike (one endpoint switches to Ed25519 before the rekey, so it holds one of each).
+ */
 class MasterKeyRotationIT {
   @Test
   void rekeyReSealsEverySecretUnderTheNewMasterKeyWithoutChangingAny() throws Exception {
@@ -30,11 +33,12 @@ class MasterKeyRotationIT {
         token = gateway.createTenant("acme");
         plain = gateway.createEndpoint("acme", token, receiver.url("/plain"), "a");
         rotatedEndpoint = gateway.createEndpoint("acme", token, receiver.url("/rotated"), "b");
-        HttpResponse<String> r = gateway.secretCall("acme", token, rotatedEndpoint.getString("id"), "rotate", 1L, null);
-        rotatedSecret = new JsonObject(r.body()).getString("secret");
+        HttpResponse<String> r = gateway.secretCall("acme", token, rotatedEndpoint.getString("id"), "rotate", 1L,
+            "{\"signatureScheme\": \"ed25519\"}");
+        rotatedSecret = new JsonObject(r.body()).getJsonObject("current").getString("publicKey");
       }
       receiver.verifyWith("/plain", WebhookVerifier.builder().secret("only", plain.getString("secret")).build());
-      receiver.verifyWith("/rotated", WebhookVerifier.builder().secret("new", rotatedSecret)
+      receiver.verifyWith("/rotated", WebhookVerifier.builder().publicKey("new", rotatedSecret)
           .secret("old", rotatedEndpoint.getString("secret")).build());
 
       // step 1: the new key encrypts, the old one still decrypts; step 2: rekey while serving

@@ -12,6 +12,7 @@ import io.countersign.gateway.testing.FakeReceiver;
 import io.countersign.gateway.testing.MutableClock;
 import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
+import io.countersign.signature.SignatureScheme;
 import io.countersign.signature.WebhookVerificationException;
 import io.countersign.signature.WebhookVerifier;
 import io.vertx.core.json.JsonArray;
@@ -31,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The secret lifecycle end to end: expiry on a moved clock and the sweeper, extend / expire-previous / rollback
@@ -61,15 +64,27 @@ class SecretLifecycleIT {
     receiver.close();
   }
 
-  private record Setup(String tenant, String token, String endpointId, String secret, String path) {}
+  /**
+   * {@code key} is what a receiver holds to verify: the HMAC secret, or the Ed25519 public key (the lifecycle runs
+   * for both schemes; SignatureSchemeIT covers switching between them).
+   */
+  private record Setup(String tenant, String token, String endpointId, String key, String path) {}
 
-  private static Setup setup(String... types) throws Exception {
+  private static Setup setup(SignatureScheme scheme, String... types) throws Exception {
     String t = "life" + TENANTS.incrementAndGet();
     String token = gateway.createTenant(t);
     String path = "/" + t;
-    JsonObject e = gateway.createEndpoint(t, token, receiver.url(path), types);
-    SEEN_SECRETS.add(e.getString("secret"));
-    return new Setup(t, token, e.getString("id"), e.getString("secret"), path);
+    JsonObject body = new JsonObject().put("url", receiver.url(path)).put("eventTypes", new JsonArray(List.of((Object[]) types)))
+        .put("signatureScheme", scheme.wireName());
+    HttpResponse<String> r = gateway.send("POST", "/v1/tenants/" + t + "/endpoints", token, body.encode(), Map.of());
+    assertEquals(201, r.statusCode(), r.body());
+    JsonObject e = new JsonObject(r.body());
+    String key = scheme == SignatureScheme.ED25519 ? e.getJsonArray("secrets").getJsonObject(0).getString("publicKey")
+        : e.getString("secret");
+    if (scheme == SignatureScheme.HMAC_SHA256) {
+      SEEN_SECRETS.add(key);
+    }
+    return new Setup(t, token, e.getString("id"), key, path);
   }
 
   private static JsonObject rotate(Setup s, long version, String body) throws Exception {
@@ -77,8 +92,21 @@ class SecretLifecycleIT {
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("\"" + (version + 1) + "\"", r.headers().firstValue("ETag").orElse(null));
     JsonObject json = new JsonObject(r.body());
-    SEEN_SECRETS.add(json.getString("secret"));
+    if (json.getString("secret") != null) {
+      SEEN_SECRETS.add(json.getString("secret"));
+    }
     return json;
+  }
+
+  /** What a receiver of the rotation's new key holds: its secret, or its public key. */
+  private static String newKey(JsonObject rotated) {
+    String secret = rotated.getString("secret");
+    return secret != null ? secret : rotated.getJsonObject("current").getString("publicKey");
+  }
+
+  private static WebhookVerifier verifier(String label, String key) {
+    return key.startsWith("whpk_") ? WebhookVerifier.builder().publicKey(label, key).build()
+        : WebhookVerifier.builder().secret(label, key).build();
   }
 
   private static void assertError(HttpResponse<String> r, int status, String code) {
@@ -93,9 +121,10 @@ class SecretLifecycleIT {
     return kinds;
   }
 
-  @Test
-  void afterTheExpiryDeliveriesCarryOneSignatureAndTheOldSecretNoLongerVerifies() throws Exception {
-    Setup s = setup("expiry.test");
+  @ParameterizedTest
+  @EnumSource(SignatureScheme.class)
+  void afterTheExpiryDeliveriesCarryOneSignatureAndTheOldSecretNoLongerVerifies(SignatureScheme scheme) throws Exception {
+    Setup s = setup(scheme, "expiry.test");
     JsonObject rotated = rotate(s, 1, "{\"overlap\": \"PT1M\"}");
     Instant expiresAt = Instant.parse(rotated.getJsonObject("previous").getString("expiresAt"));
     assertEquals(rotated.getJsonObject("previous").getString("expiresAt"), rotated.getString("receiversMustSwitchBefore"));
@@ -110,11 +139,11 @@ class SecretLifecycleIT {
     Eventually.await(WAIT, "delivery after the expiry", () -> receiver.received(s.path).size() == 2);
     FakeReceiver.Received after = receiver.received(s.path).get(1);
     assertEquals(1, after.header("webhook-signature").split(" ").length);
-    WebhookVerifier oldOnly = WebhookVerifier.builder().secret("old", s.secret).build();
+    WebhookVerifier oldOnly = verifier("old", s.key);
     WebhookVerificationException e = assertThrows(WebhookVerificationException.class,
         () -> oldOnly.verify(after.headers()::get, after.body()));
     assertEquals(WebhookVerificationException.Reason.NO_MATCHING_SIGNATURE, e.reason());
-    WebhookVerifier newOnly = WebhookVerifier.builder().secret("new", rotated.getString("secret")).build();
+    WebhookVerifier newOnly = verifier("new", newKey(rotated));
     assertEquals("new", newOnly.verify(after.headers()::get, after.body()).secretLabel());
 
     // the sweeper removes the expired secret from storage, bumps the version and audits it
@@ -134,9 +163,10 @@ class SecretLifecycleIT {
         kinds(s).stream().filter(k -> !"overlap_ending_unconfirmed".equals(k)).toList());
   }
 
-  @Test
-  void extendExpirePreviousAndRollbackEachCompareAndSet() throws Exception {
-    Setup s = setup();
+  @ParameterizedTest
+  @EnumSource(SignatureScheme.class)
+  void extendExpirePreviousAndRollbackEachCompareAndSet(SignatureScheme scheme) throws Exception {
+    Setup s = setup(scheme);
     // no If-Match: 428; a malformed one: 400; refusals leave the version alone
     assertError(gateway.secretCall(s.tenant, s.token, s.endpointId, "rotate", null, null), 428, "precondition_required");
     assertError(gateway.send("POST", "/v1/tenants/" + s.tenant + "/endpoints/" + s.endpointId + "/secret/rotate",
@@ -210,9 +240,10 @@ class SecretLifecycleIT {
     assertNotNull(Instant.parse(dropped.getString("at")));
   }
 
-  @Test
-  void fiveRacesInADayFlagTheTenant() throws Exception {
-    Setup s = setup();
+  @ParameterizedTest
+  @EnumSource(SignatureScheme.class)
+  void fiveRacesInADayFlagTheTenant(SignatureScheme scheme) throws Exception {
+    Setup s = setup(scheme);
     // one rotation lands (version 2); every rotation prepared against version 1 after it lost a race
     assertEquals(200, gateway.secretCall(s.tenant, s.token, s.endpointId, "rotate", 1L, null).statusCode());
     for (int i = 0; i < 4; i++) {
@@ -249,18 +280,19 @@ class SecretLifecycleIT {
     });
   }
 
-  @Test
-  void probesRecordWhetherTheReceiverAcceptsTheNewSecret() throws Exception {
-    Setup adopted = setup("probe.a");
-    Setup lagging = setup("probe.b");
+  @ParameterizedTest
+  @EnumSource(SignatureScheme.class)
+  void probesRecordWhetherTheReceiverAcceptsTheNewSecret(SignatureScheme scheme) throws Exception {
+    Setup adopted = setup(scheme, "probe.a." + scheme.version());
+    Setup lagging = setup(scheme, "probe.b." + scheme.version());
     assertEquals("not_rotating", gateway.endpoint(adopted.tenant, adopted.token, adopted.endpointId).getString("adoption"));
     JsonObject newA = rotate(adopted, 1, null);
     JsonObject newB = rotate(lagging, 1, null);
     assertEquals("no_recent_traffic", gateway.endpoint(adopted.tenant, adopted.token, adopted.endpointId).getString("adoption"));
 
     // one receiver switched to the new secret, the other still holds only the old one
-    receiver.verifyWith(adopted.path, WebhookVerifier.builder().secret("new", newA.getString("secret")).build());
-    receiver.verifyWith(lagging.path, WebhookVerifier.builder().secret("old", lagging.secret).build());
+    receiver.verifyWith(adopted.path, verifier("new", newKey(newA)));
+    receiver.verifyWith(lagging.path, verifier("old", lagging.key));
 
     HttpResponse<String> probeA = gateway.secretCall(adopted.tenant, adopted.token, adopted.endpointId, "probe", 2L, null);
     assertEquals(200, probeA.statusCode(), probeA.body());
@@ -290,7 +322,7 @@ class SecretLifecycleIT {
     // once the overlap ends, the lagging receiver rejects deliveries: the incident's signal, counted per endpoint
     HttpResponse<String> expired = gateway.secretCall(lagging.tenant, lagging.token, lagging.endpointId, "expire-previous", 2L, null);
     assertEquals(200, expired.statusCode(), expired.body());
-    gateway.postEvent(lagging.tenant, lagging.token, "after-cutoff", "probe.b", "{}");
+    gateway.postEvent(lagging.tenant, lagging.token, "after-cutoff", "probe.b." + scheme.version(), "{}");
     Eventually.await(WAIT, "a signature rejection", () -> {
       try {
         return gateway.endpoint(lagging.tenant, lagging.token, lagging.endpointId).getLong("signatureRejections") >= 1;
@@ -304,12 +336,12 @@ class SecretLifecycleIT {
     assertEquals("not_rotating", afterCutoff.getString("adoption"));
     assertTrue(gateway.metrics().contains("countersign_signature_rejections_total{endpoint=\""
         + lagging.endpointId + "\",tenant=\"" + lagging.tenant + "\"}"));
-    assertNotNull(newB.getString("secret"));
+    assertNotNull(newKey(newB));
   }
 
   @Test
   void noSecretIsReadableFromTheDatabaseAuditOrLogs() throws Exception {
-    Setup s = setup();
+    Setup s = setup(SignatureScheme.HMAC_SHA256);
     rotate(s, 1, null);
     gateway.secretCall(s.tenant, s.token, s.endpointId, "probe", 2L, null);
     gateway.postEvent(s.tenant, s.token, "k", "any.type", "{}");

@@ -1,0 +1,48 @@
+package io.countersign.signature;
+
+import java.util.Locale;
+
+/**
+ * The two Standard Webhooks signature schemes: symmetric HMAC-SHA256 ({@code v1,}, keys {@code whsec_}) and
+ * asymmetric Ed25519 ({@code v1a,}, signing keys {@code whsk_}, public keys {@code whpk_}).
+ *
+ * <pre>{@code
+ * SignatureScheme s = SignatureScheme.fromWireName("ed25519");   // ED25519, or null for an unknown name
+ * }</pre>
+ */
+public enum SignatureScheme {
+  HMAC_SHA256("hmac-sha256", "v1"),
+  ED25519("ed25519", "v1a");
+
+  private final String wireName;
+  private final String version;
+
+  SignatureScheme(String wireName, String version) {
+    this.wireName = wireName;
+    this.version = version;
+  }
+
+  /** The name in the API and the database: {@code hmac-sha256} or {@code ed25519}. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** The signature's version prefix in {@code webhook-signature}: {@code v1} or {@code v1a}. */
+  public String version() {
+    return version;
+  }
+
+  /** The scheme with this wire name (case-insensitive), or null. */
+  public static SignatureScheme fromWireName(String name) {
+    if (name == null) {
+      return null;
+    }
+    String n = name.toLowerCase(Locale.ROOT);
+    for (SignatureScheme s : values()) {
+      if (s.wireName.equals(n)) {
+        return s;
+      }
+    }
+    return null;
+  }
+}
