@@ -20,6 +20,8 @@ import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.ingest.OperatorEvents;
 import io.countersign.gateway.metrics.Metrics;
+import io.countersign.gateway.http.ServerSpans;
+import io.countersign.gateway.tracing.Tracing;
 import io.countersign.gateway.replay.ReplayRoutes;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.Rekey;
@@ -57,7 +59,7 @@ final class ApiVerticle extends VerticleBase {
   record Shared(GatewayConfig config, Pool pool, Pool outcomePool, SecretCipher cipher, TenantDirectory tenants, AdminToken adminToken,
       RaceAlerts raceAlerts, Metrics metrics, OperatorEvents operatorEvents, String nodeId, Clock clock, int port,
       ClientErrors clientErrors, AtomicInteger openConnections, int connectionLimit,
-      java.util.function.Supplier<String> databaseState, java.util.Set<String> routes) {}
+      java.util.function.Supplier<String> databaseState, java.util.Set<String> routes, Tracing tracing) {}
 
   private final Shared shared;
   private static final long SHUTDOWN_GRACE_MS = 10_000;
@@ -95,11 +97,13 @@ final class ApiVerticle extends VerticleBase {
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
             delivery.disableAfterFailingFor()),
-        shared.pool(), shared.outcomePool(), sender, shared.metrics(), context, shared.operatorEvents(),
+        shared.pool(), shared.outcomePool(), sender, shared.metrics(), shared.tracing(), context, shared.operatorEvents(),
         new RejectionBursts(shared.pool(), shared.metrics(), shared.operatorEvents(), shared.clock(),
             config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
 
     Router router = Router.router(vertx);
+    // first, so a request's span covers authentication and every handler after it
+    router.route().handler(new ServerSpans(shared.tracing(), shared.routes()));
     TokenUsage tokenUsage = new TokenUsage(shared.pool());
     Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
     // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints
@@ -113,7 +117,7 @@ final class ApiVerticle extends VerticleBase {
         .handler(new TenantAccess(shared.tenants(), shared.adminToken(), tokenUsage));
     new TenantRoutes(shared.pool(), shared.adminToken(), shared.raceAlerts(), shared.tenants()).mount(router, jsonBody);
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken()).mount(router);
-    new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
+    new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
     new EventRoutes(shared.pool()).mount(router);
     EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow(),

@@ -11,6 +11,7 @@ import io.countersign.gateway.db.Migrations;
 import io.countersign.gateway.http.ClientErrors;
 import io.countersign.gateway.ingest.OperatorEvents;
 import io.countersign.gateway.metrics.Metrics;
+import io.countersign.gateway.tracing.Tracing;
 import io.countersign.gateway.secrets.MasterKeys;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.SecretCipher;
@@ -56,9 +57,11 @@ public final class Gateway implements AutoCloseable {
   private final int managementPort;
   private final java.util.Set<String> routes;
   private final String nodeId;
+  private final Tracing tracing;
 
   private Gateway(Vertx vertx, List<Pool> pools, EmbeddedPostgresServer embedded, EmbeddedSupervisor supervisor, int port,
-      int managementPort, String nodeId, java.util.Set<String> routes) {
+      int managementPort, String nodeId, java.util.Set<String> routes, Tracing tracing) {
+    this.tracing = tracing;
     this.routes = routes;
     this.vertx = vertx;
     this.pools = pools;
@@ -82,6 +85,12 @@ public final class Gateway implements AutoCloseable {
    * {@code giveUp} runs if a supervised embedded database cannot be restarted (main exits the process).
    */
   public static Gateway start(GatewayConfig config, Clock clock, Runnable giveUp) throws Exception {
+    return start(config, clock, giveUp, Tracing.fromConfig(config.tracing().endpoint(), config.tracing().sampleRatio(),
+        System.getenv()));
+  }
+
+  /** As above, with the tracing to use (tests pass an SDK with an in-memory exporter); closed with the gateway. */
+  public static Gateway start(GatewayConfig config, Clock clock, Runnable giveUp, Tracing tracing) throws Exception {
     EmbeddedPostgresServer embedded = null;
     DatabaseTarget target;
     if (config.database().isEmbedded()) {
@@ -141,7 +150,7 @@ public final class Gateway implements AutoCloseable {
       ApiVerticle.Shared shared = new ApiVerticle.Shared(config, pool, outcomePool, cipher, new TenantDirectory(pool),
           new AdminToken(config.admin().token(), config.admin().previousToken()), new RaceAlerts(pool, config.secrets().raceAlertThreshold(), metrics, operatorEvents),
           metrics, operatorEvents, nodeId, clock, port, new ClientErrors(metrics), new AtomicInteger(),
-          config.http().connectionLimit(), databaseState, routes);
+          config.http().connectionLimit(), databaseState, routes, tracing);
       await(vertx.deployVerticle(() -> new ApiVerticle(shared), new DeploymentOptions().setInstances(config.instances())));
       await(vertx.deployVerticle(new SecretSweeper(pool, clock, config.secrets().sweepInterval(),
           config.secrets().remindBefore(), operatorEvents)));
@@ -156,8 +165,10 @@ public final class Gateway implements AutoCloseable {
       if (!config.delivery().enabled()) {
         LOG.info("delivery is disabled: this process only ingests; processes with delivery enabled send its events");
       }
-      return new Gateway(vertx, List.of(pool, outcomePool), embedded, supervisor, port, management.actualPort(), nodeId, routes);
+      return new Gateway(vertx, List.of(pool, outcomePool), embedded, supervisor, port, management.actualPort(), nodeId,
+          routes, tracing);
     } catch (Exception e) {
+      tracing.close();
       if (vertx != null) {
         vertx.close();
       }
@@ -203,6 +214,8 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("gateway did not stop cleanly: {}", e.toString());
     }
+    // after the verticles: the last attempts' and outcome writes' spans are exported too
+    tracing.close();
     if (embedded != null) {
       try {
         embedded.close();

@@ -117,6 +117,9 @@ public final class ConfigLoader {
         || s.defaultOverlap().compareTo(s.maxOverlap()) > 0) {
       throw new ConfigException("secrets overlaps must satisfy minOverlap <= defaultOverlap <= maxOverlap");
     }
+    if (!(c.tracing().sampleRatio() >= 0 && c.tracing().sampleRatio() <= 1)) {
+      throw new ConfigException("tracing.sampleRatio must be between 0 and 1");
+    }
     if (c.delivery().pollInterval().isZero() || c.delivery().pollInterval().isNegative()) {
       throw new ConfigException("delivery.pollInterval must be positive");
     }

@@ -13,7 +13,10 @@ import java.util.List;
  * }</pre>
  */
 public record GatewayConfig(Http http, Admin admin, Database database, Ingest ingest, Delivery delivery,
-    Retention retention, Secrets secrets, Management management) {
+    Retention retention, Secrets secrets, Management management, Tracing tracing) {
+
+  /** OpenTelemetry traces: off while {@code endpoint} is empty (unless OTEL_* variables configure an exporter). */
+  public record Tracing(String endpoint, double sampleRatio) {}
 
   public record Http(int port, String host, int instances, Duration headerTimeout, Duration idleTimeout,
       Duration bodyTimeout, int maxConnections) {

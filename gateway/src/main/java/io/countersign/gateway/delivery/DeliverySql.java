@@ -10,7 +10,7 @@ public final class DeliverySql {
   public static final String SIGNING_COLUMNS = """
       ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret, ep.current_scheme,
       ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_scheme, ep.previous_expires_at,
-      ep.rate_limit_per_second,
+      ep.rate_limit_per_second, ep.forward_traceparent,
       ep.custom_headers, ep.custom_headers_key_id""";
 
   /**
@@ -30,6 +30,7 @@ public final class DeliverySql {
         RETURNING d.tenant_id, d.event_id, d.endpoint_id, d.attempt_count, d.retry_base
       )
       SELECT l.tenant_id, l.event_id, l.endpoint_id, l.attempt_count, l.retry_base, ev.payload, ev.created_at AS event_created_at,
+             ev.trace_context,
       """ + SIGNING_COLUMNS + """
 
       FROM leased l
@@ -323,7 +324,7 @@ public final class DeliverySql {
         DELETE FROM fanouts f USING verdict v WHERE f.ctid = v.row_id AND NOT v.keep
       )
       SELECT o.tenant_id, o.event_id, o.endpoint_id, 0 AS attempt_count, 0 AS retry_base, ev.payload,
-             ev.created_at AS event_created_at,
+             ev.created_at AS event_created_at, ev.trace_context,
       """ + SIGNING_COLUMNS + """
 
       FROM owed o

@@ -1,5 +1,9 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
+
 import io.countersign.gateway.Ids;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.ingest.OperatorEvents;
@@ -27,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * ingest commit; due retries and work left by other processes arrive from {@link #poll()}.
  *
  * <pre>{@code
- * Dispatcher dispatcher = new Dispatcher(settings, pool, outcomePool, sender, metrics, context, operatorEvents, bursts);
+ * Dispatcher dispatcher = new Dispatcher(settings, pool, outcomePool, sender, metrics, tracing, context, operatorEvents,
+ *     bursts);
  * dispatcher.dispatch(task);      // task must already be leased to settings.nodeId()
  * }</pre>
  *
@@ -74,9 +79,11 @@ public final class Dispatcher {
   private boolean stopped;
 
   private final RejectionBursts bursts;
+  private final AttemptSpans spans;
 
-  public Dispatcher(Settings settings, Pool pool, Pool outcomePool, Sender sender, Metrics metrics, Context context,
-      OperatorEvents operatorEvents, RejectionBursts bursts) {
+  public Dispatcher(Settings settings, Pool pool, Pool outcomePool, Sender sender, Metrics metrics, Tracing tracing,
+      Context context, OperatorEvents operatorEvents, RejectionBursts bursts) {
+    this.spans = new AttemptSpans(tracing);
     this.operatorEvents = operatorEvents;
     this.bursts = bursts;
     this.settings = settings;
@@ -88,7 +95,7 @@ public final class Dispatcher {
     this.context = context;
     this.clock = sender.clock();
     this.parking = new CircuitParking(pool, context, () -> stopped);
-    this.outcomes = new OutcomeWriter(outcomePool, context.owner(), settings, metrics, new OutcomeWriter.Results() {
+    this.outcomes = new OutcomeWriter(outcomePool, context.owner(), settings, metrics, spans, new OutcomeWriter.Results() {
       @Override
       public void delivered(List<Outcome> batch, RowSet<Row> rows) {
         onDelivered(batch, rows);
@@ -256,7 +263,7 @@ public final class Dispatcher {
 
   static DeliveryTask fromRow(Row row, boolean inFanout) {
     return DeliveryTask.of(row, row.getString("tenant_id"), row.getString("event_id"), row.getInteger("attempt_count"),
-        row.getInteger("retry_base"), row.getBuffer("payload"), inFanout);
+        row.getInteger("retry_base"), row.getBuffer("payload"), inFanout, row.getString("trace_context"));
   }
 
   private static String laneKey(DeliveryTask task) {
@@ -287,13 +294,19 @@ public final class Dispatcher {
 
   private void attempt(DeliveryTask task) {
     long started = System.nanoTime();
-    sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload())
+    Span span = spans.start(task);
+    sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload(),
+            AttemptSpans.forwarded(task, span))
         .onComplete(ar -> {
           lanes.done(laneKey(task));
-          if (ar.succeeded()) {
-            finish(task, started, ar.result().status(), ar.result().retryAfter(), null, ar.result().responseBody());
-          } else {
-            finish(task, started, null, null, describe(ar.cause()), null);
+          // current while the outcome is decided: what is logged about this attempt carries its trace and span ids
+          try (Scope ignored = span == null ? Scope.noop() : span.makeCurrent()) {
+            if (ar.succeeded()) {
+              finish(task, span, started, ar.result().status(), ar.result().retryAfter(), null,
+                  ar.result().responseBody());
+            } else {
+              finish(task, span, started, null, null, describe(ar.cause()), null);
+            }
           }
           startWaiting();
           pollAgainIfBacklog();
@@ -307,8 +320,8 @@ public final class Dispatcher {
     }
   }
 
-  private void finish(DeliveryTask task, long startedNanos, Integer statusCode, Duration retryAfter, String error,
-      String responseBody) {
+  private void finish(DeliveryTask task, Span span, long startedNanos, Integer statusCode, Duration retryAfter,
+      String error, String responseBody) {
     int latencyMs = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
     int attemptNo = task.attemptsSoFar() + 1;
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
@@ -328,8 +341,9 @@ public final class Dispatcher {
     if (statusCode != null && (statusCode == 401 || statusCode == 403)) {
       metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
+    AttemptSpans.end(span, statusCode, latencyMs, error, status);
     outcomes.add(new Outcome(task, attemptNo, status, next, statusCode, note == null ? null : truncate(note), now,
-        latencyMs, responseBody));
+        latencyMs, responseBody, span == null ? null : span.getSpanContext()));
   }
 
   /** What a batch of successes did: heal endpoints, end bursts, note circuits; a success not recorded lost its lease. */
@@ -454,13 +468,17 @@ public final class Dispatcher {
 
   /** A receiver that answers 410 Gone asks never to be called again: disable the endpoint, with an audit row. */
   private void disableGone(DeliveryTask task) {
+    // the attempt's span, current when this is called, stays current for the log line below
+    io.opentelemetry.context.Context traced = io.opentelemetry.context.Context.current();
     pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(Tuple.of(task.tenantId(), task.endpointId()))
         .onSuccess(rows -> {
-          if (rows.rowCount() > 0) {
-            operatorEvents.emit(task.tenantId(), "endpoint_disabled", task.endpointId() + ":" + Ids.event(),
-                new JsonObject().put("endpointId", task.endpointId()).put("reason", "receiver answered 410 Gone"));
-            LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
-                .addKeyValue("event", task.eventId()).log("receiver answered 410 Gone; endpoint disabled");
+          try (Scope ignored = traced.makeCurrent()) {
+            if (rows.rowCount() > 0) {
+              operatorEvents.emit(task.tenantId(), "endpoint_disabled", task.endpointId() + ":" + Ids.event(),
+                  new JsonObject().put("endpointId", task.endpointId()).put("reason", "receiver answered 410 Gone"));
+              LOG.atWarn().addKeyValue("tenant", task.tenantId()).addKeyValue("endpoint", task.endpointId())
+                  .addKeyValue("event", task.eventId()).log("receiver answered 410 Gone; endpoint disabled");
+            }
           }
         })
         .onFailure(e -> LOG.warn("could not disable endpoint {} after 410: {}", task.endpointId(), e.toString()));

@@ -44,13 +44,16 @@ final class OutcomeWriter {
   private final Dispatcher.Settings settings;
   private final Metrics metrics;
   private final Results results;
+  private final AttemptSpans spans;
   private final List<Outcome> pending = new ArrayList<>();
   private boolean flushScheduled;
   private boolean writing;
   /** The write in flight, completing (failed or not) when it has finished. */
   private Future<Void> flushing = Future.succeededFuture();
 
-  OutcomeWriter(Pool pool, Vertx vertx, Dispatcher.Settings settings, Metrics metrics, Results results) {
+  OutcomeWriter(Pool pool, Vertx vertx, Dispatcher.Settings settings, Metrics metrics, AttemptSpans spans,
+      Results results) {
+    this.spans = spans;
     this.pool = pool;
     this.vertx = vertx;
     this.settings = settings;
@@ -92,12 +95,23 @@ final class OutcomeWriter {
     taken.clear();
     metrics.outcomeBatch(delivered.size() + others.size());
     writing = true;
-    flushing = recordDelivered(delivered).transform(ar -> recordOthers(others))
+    long started = spans.enabled() ? epochNanos() : 0;
+    flushing = recordDelivered(delivered)
+        .andThen(ar -> spans.written(delivered, started, ar.succeeded()))
+        .transform(ar -> {
+          long next = spans.enabled() ? epochNanos() : 0;
+          return recordOthers(others).andThen(r -> spans.written(others, next, r.succeeded()));
+        })
         .recover(e -> Future.succeededFuture())
         .onComplete(ar -> {
           writing = false;
           flush();
         });
+  }
+
+  private static long epochNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   private Future<Void> recordDelivered(List<Outcome> batch) {

@@ -23,7 +23,7 @@ import java.time.Instant;
  * answers the receiver's status code. Used by deliveries and by secret probes. One per event loop.
  *
  * <pre>{@code
- * sender.send(tenantId, endpointId, url, "msg_123", keys, body).onSuccess(status -> ...);
+ * sender.send(tenantId, endpointId, url, "msg_123", keys, body, null).onSuccess(status -> ...);
  * }</pre>
  */
 public final class Sender {
@@ -32,6 +32,7 @@ public final class Sender {
   private static final CharSequence H_ID = HttpHeaders.createOptimized(WebhookHeaders.ID);
   private static final CharSequence H_TIMESTAMP = HttpHeaders.createOptimized(WebhookHeaders.TIMESTAMP);
   private static final CharSequence H_SIGNATURE = HttpHeaders.createOptimized(WebhookHeaders.SIGNATURE);
+  private static final CharSequence H_TRACEPARENT = HttpHeaders.createOptimized("traceparent");
 
   private final HttpClient client;
   private final SignerCache signers;
@@ -59,9 +60,12 @@ public final class Sender {
   /** How much of a receiver's answer is kept, for the attempts view. */
   static final int RESPONSE_CAPTURE = 1024;
 
-  /** The receiver's answer; fails on an invalid or forbidden destination, a network error or a timeout. */
+  /**
+   * The receiver's answer; fails on an invalid or forbidden destination, a network error or a timeout.
+   * {@code traceparent}, when not null, goes along as the W3C header (endpoints that opted in).
+   */
   public Future<Reply> send(String tenantId, String endpointId, String url, String msgId, SigningKeys keys,
-      Buffer payload) {
+      Buffer payload, String traceparent) {
     Target target;
     try {
       target = target(url);
@@ -69,7 +73,7 @@ public final class Sender {
       return Future.failedFuture(e);
     }
     return guard.resolve(target.uri())
-        .compose(address -> post(tenantId, endpointId, target, address, msgId, keys, payload));
+        .compose(address -> post(tenantId, endpointId, target, address, msgId, keys, payload, traceparent));
   }
 
   /** An endpoint URL parsed and checked once, then reused by every attempt to it from this event loop. */
@@ -124,7 +128,7 @@ public final class Sender {
   }
 
   private Future<Reply> post(String tenantId, String endpointId, Target target, InetAddress address, String msgId,
-      SigningKeys keys, Buffer payload) {
+      SigningKeys keys, Buffer payload, String traceparent) {
     Instant now = clock.instant();
     // signs the bytes where they lie: the same buffer is then written to the socket, never copied per attempt
     String signature = signers.sign(tenantId, endpointId, keys, msgId.getBytes(StandardCharsets.US_ASCII),
@@ -153,6 +157,9 @@ public final class Sender {
           if (custom != null) {
             // validated at write time: none collides with the headers above or with HTTP's own
             custom.forEach(request::putHeader);
+          }
+          if (traceparent != null) {
+            request.putHeader(H_TRACEPARENT, traceparent);
           }
           return request.send(payload);
         })

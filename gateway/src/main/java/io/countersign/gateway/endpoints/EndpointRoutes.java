@@ -80,10 +80,11 @@ public final class EndpointRoutes {
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     IssuedKey issued = KeyRequest.parse(body.getValue("signatureScheme"), body.getValue("secret"))
         .issue(SignatureScheme.HMAC_SHA256);
+    boolean forwardTraceparent = Boolean.TRUE.equals(forwardTraceparent(body.getValue("forwardTraceparent")));
     Map<String, String> headers = CustomHeaders.parse(body.getValue("headers"), maxHeaders, maxHeaderBytes);
     guard.resolve(uri)
         .compose(checked -> requests.once(key, client -> insert(client, principal, issued, url, eventTypes, rateLimit,
-            headers)))
+            headers, forwardTraceparent)))
         .compose(answer -> withSecret(answer, issued, store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
@@ -119,7 +120,7 @@ public final class EndpointRoutes {
   }
 
   private Future<Answer> insert(SqlClient client, Principal principal, IssuedKey issued, String url,
-      List<String> eventTypes, Integer rateLimit, Map<String, String> headers) {
+      List<String> eventTypes, Integer rateLimit, Map<String, String> headers, boolean forwardTraceparent) {
     String tenantId = principal.tenantId();
     String endpointId = Ids.endpoint();
     Sealed sealedHeaders = seal(tenantId, endpointId, headers);
@@ -127,7 +128,8 @@ public final class EndpointRoutes {
     byte[] sealed = cipher.encrypt(issued.material(), SecretCipher.binding(tenantId, endpointId, secretId));
     EndpointSql.InsertParams params = new EndpointSql.InsertParams(tenantId, endpointId, url,
         eventTypes.toArray(String[]::new), issued.entry(secretId, cipher.primaryKeyId(), sealed, clock.instant()),
-        rateLimit, sealedHeaders.bytes(), sealedHeaders.keyId(), sealedHeaders.hints(), principal.actorId());
+        rateLimit, sealedHeaders.bytes(), sealedHeaders.keyId(), sealedHeaders.hints(), forwardTraceparent,
+        principal.actorId());
     // the stored answer holds the secret's id, never its value; the first answer carries the value
     return client.preparedQuery(EndpointSql.INSERT).execute(params.tuple())
         .map(rows -> new Answer(201, issued.supplied() ? store.view(rows.iterator().next()).put("secretSupplied", true)
@@ -195,6 +197,7 @@ public final class EndpointRoutes {
     if (enabled != null && !(enabled instanceof Boolean)) {
       throw ApiError.badRequest("invalid_enabled", "enabled must be true or false");
     }
+    Boolean forwardTraceparent = forwardTraceparent(body.getValue("forwardTraceparent"));
     Object releaseHeld = body.getValue("releaseHeld");
     if (releaseHeld != null && !(releaseHeld instanceof Boolean)) {
       throw ApiError.badRequest("invalid_release_held", "releaseHeld must be true or false");
@@ -208,7 +211,8 @@ public final class EndpointRoutes {
     Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
     JsonObject detail = new JsonObject();
     body.fieldNames().stream()
-        .filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond", "releaseHeld").contains(f))
+        .filter(f -> List.of("url", "eventTypes", "enabled", "rateLimitPerSecond", "releaseHeld", "forwardTraceparent")
+            .contains(f))
         .forEach(f -> detail.put(f, body.getValue(f)));
     if (changeHeaders) {
       // names only: a value may be a credential
@@ -218,7 +222,7 @@ public final class EndpointRoutes {
         .addArrayOfString(types).addBoolean((Boolean) enabled).addString(principal.actorId()).addString(detail.encode())
         .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit).addLong(expected)
         .addBoolean(changeHeaders).addBuffer(sealed.bytes()).addString(sealed.keyId()).addString(sealed.hints())
-        .addBoolean(Boolean.TRUE.equals(releaseHeld));
+        .addBoolean(Boolean.TRUE.equals(releaseHeld)).addBoolean(forwardTraceparent);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     checked.compose(ok -> requests.once(key, client -> client.preparedQuery(EndpointSql.UPDATE).execute(params)
             .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "update", expected)
@@ -245,6 +249,14 @@ public final class EndpointRoutes {
   private <T> Future<T> lost(Principal principal, String endpointId, String action, long expected) {
     return store.conflict(principal, endpointId, action, expected, null, false, () -> {})
         .compose(Future::failedFuture);
+  }
+
+  /** Absent (null) or a boolean: whether attempts carry a W3C traceparent header to the receiver. */
+  private static Boolean forwardTraceparent(Object value) {
+    if (value != null && !(value instanceof Boolean)) {
+      throw ApiError.badRequest("invalid_forward_traceparent", "forwardTraceparent must be true or false");
+    }
+    return (Boolean) value;
   }
 
   /** null (no limit) or 1-100000 sends per second. */

@@ -14,7 +14,8 @@ final class EndpointSql {
       e.previous_scheme, e.previous_public_key,
       e.previous_expires_at, e.current_confirmed_at, e.current_rejected_at,
       e.consecutive_failures, e.circuit_open_until, e.rate_limit_per_second, e.rejection_burst_at,
-      e.custom_headers, e.custom_headers_key_id, e.custom_header_hints::text AS custom_header_hints""";
+      e.custom_headers, e.custom_headers_key_id, e.custom_header_hints::text AS custom_header_hints,
+      e.forward_traceparent""";
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
@@ -67,12 +68,13 @@ final class EndpointSql {
       WITH e AS (
         INSERT INTO endpoints (tenant_id, endpoint_id, url, event_types, current_secret_id, current_secret,
                                current_key_id, current_hint, current_scheme, current_public_key, current_created_at,
-                               rate_limit_per_second, custom_headers, custom_headers_key_id, custom_header_hints)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb)
+                               rate_limit_per_second, custom_headers, custom_headers_key_id, custom_header_hints,
+                               forward_traceparent)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb, $16)
         RETURNING *
       ), audit AS (
         INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_after, detail)
-        SELECT tenant_id, endpoint_id, 'endpoint_created', $16, version,
+        SELECT tenant_id, endpoint_id, 'endpoint_created', $17, version,
                jsonb_build_object('currentSecretId', current_secret_id, 'currentHint', current_hint,
                                   'scheme', current_scheme)
         FROM e
@@ -82,14 +84,14 @@ final class EndpointSql {
   /** The parameters of {@link #INSERT}, in its order. */
   record InsertParams(String tenantId, String endpointId, String url, String[] eventTypes,
       SecretState.Entry secret, Integer rateLimitPerSecond,
-      Buffer sealedHeaders, String headersKeyId, String headerHints, String actor) {
+      Buffer sealedHeaders, String headersKeyId, String headerHints, boolean forwardTraceparent, String actor) {
     Tuple tuple() {
       return Tuple.tuple().addString(tenantId).addString(endpointId).addString(url)
           .addArrayOfString(eventTypes).addString(secret.id()).addBuffer(Buffer.buffer(secret.sealed()))
           .addString(secret.keyId()).addString(secret.hint()).addString(secret.scheme().wireName())
           .addString(secret.publicKey()).addOffsetDateTime(Wire.utc(secret.createdAt()))
           .addInteger(rateLimitPerSecond).addBuffer(sealedHeaders).addString(headersKeyId).addString(headerHints)
-          .addString(actor);
+          .addBoolean(forwardTraceparent).addString(actor);
     }
   }
 
@@ -125,6 +127,7 @@ final class EndpointSql {
                custom_headers = CASE WHEN $11 THEN $12 ELSE x.custom_headers END,
                custom_headers_key_id = CASE WHEN $11 THEN $13 ELSE x.custom_headers_key_id END,
                custom_header_hints = CASE WHEN $11 THEN $14::text::jsonb ELSE x.custom_header_hints END,
+               forward_traceparent = COALESCE($16, x.forward_traceparent),
                version = x.version + 1
         FROM old, LATERAL (SELECT coalesce($5, false) AND NOT old.enabled AS start) fresh
         WHERE x.tenant_id = old.tenant_id AND x.endpoint_id = old.endpoint_id

@@ -144,6 +144,7 @@ public final class EndpointStore {
         .put("openUntil", iso(openUntil))
         .put("consecutiveFailures", row.getInteger("consecutive_failures")));
     view.put("rateLimitPerSecond", row.getInteger("rate_limit_per_second"));
+    view.put("forwardTraceparent", row.getBoolean("forward_traceparent"));
     String hints = row.getString("custom_header_hints");
     view.put("headers", hints == null ? new JsonObject() : new JsonObject(hints));
     OffsetDateTime burst = row.getOffsetDateTime("rejection_burst_at");

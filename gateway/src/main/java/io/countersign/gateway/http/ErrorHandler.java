@@ -52,6 +52,8 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     }
     resumeUnreadBody(ctx);
     ApiError error = toApiError(ctx);
+    // the error code (rotation_race, idempotency_key_reused, ...) on the request's span; never its detail
+    ServerSpans.span(ctx).setAttribute("countersign.error_code", error.code());
     HttpServerResponse response = ctx.response().setStatusCode(error.status());
     if (error.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", Integer.toString(error.retryAfterSeconds()));

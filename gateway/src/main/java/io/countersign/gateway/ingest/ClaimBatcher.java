@@ -37,8 +37,9 @@ import java.util.Map;
 final class ClaimBatcher {
   record Settings(int maxBatch, int maxConcurrentBatches, int maxQueued, Duration leaseDuration) {}
 
+  /** {@code traceContext}: the W3C traceparent the event keeps (null: none). */
   private record Claim(String tenantId, String eventId, String key, String eventType, Buffer bodySha256, Buffer payload,
-      Promise<ClaimResult> promise) {}
+      String traceContext, Promise<ClaimResult> promise) {}
 
   private final Pool pool;
   private final Dispatcher dispatcher;
@@ -55,13 +56,13 @@ final class ClaimBatcher {
   }
 
   Future<ClaimResult> claim(String tenantId, String eventId, String key, String eventType, byte[] bodySha256,
-      Buffer payload) {
+      Buffer payload, String traceContext) {
     if (queue.size() >= settings.maxQueued()) {
       return Future.failedFuture(ApiError.unavailable("overloaded",
           "ingest is at capacity; nothing was accepted, retry later", 1));
     }
     Promise<ClaimResult> promise = Promise.promise();
-    queue.add(new Claim(tenantId, eventId, key, eventType, Buffer.buffer(bodySha256), payload, promise));
+    queue.add(new Claim(tenantId, eventId, key, eventType, Buffer.buffer(bodySha256), payload, traceContext, promise));
     drain();
     return promise.future();
   }
@@ -92,6 +93,7 @@ final class ClaimBatcher {
     String[] types = new String[n];
     Buffer[] hashes = new Buffer[n];
     Buffer[] payloads = new Buffer[n];
+    String[] traceContexts = null;
     for (int i = 0; i < n; i++) {
       Claim c = batch.get(i);
       tenants[i] = c.tenantId;
@@ -100,12 +102,19 @@ final class ClaimBatcher {
       types[i] = c.eventType;
       hashes[i] = c.bodySha256;
       payloads[i] = c.payload;
+      if (c.traceContext != null) {
+        // only batches that carry trace context pay for the array; a null array binds as no values at all
+        if (traceContexts == null) {
+          traceContexts = new String[n];
+        }
+        traceContexts[i] = c.traceContext;
+      }
     }
-    Tuple params = IngestSql.claimParams(tenants, eventIds, keys, types, hashes, payloads, leaseOwner,
-        settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints());
+    Tuple params = new IngestSql.ClaimParams(tenants, eventIds, keys, types, hashes, payloads, traceContexts,
+        leaseOwner, settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(IngestSql.CLAIM).execute(params)
-        .compose(rows -> settle(batch, rows, leaseOwner != null), failure -> retryAlone(batch, failure));
+        .compose(rows -> settle(batch, rows), failure -> retryAlone(batch, failure));
   }
 
   /** One bad claim must not fail its neighbours: on a non-connection error, each claim is retried on its own. */
@@ -121,7 +130,7 @@ final class ClaimBatcher {
     return Future.join(singles).mapEmpty();
   }
 
-  private Future<Void> settle(List<Claim> batch, RowSet<Row> rows, boolean leased) {
+  private Future<Void> settle(List<Claim> batch, RowSet<Row> rows) {
     Map<String, List<Row>> byEvent = new HashMap<>();
     for (Row row : rows) {
       byEvent.computeIfAbsent(row.getString("event_id"), k -> new ArrayList<>(4)).add(row);
@@ -138,14 +147,15 @@ final class ClaimBatcher {
       for (Row row : won) {
         if (row.getString("endpoint_id") != null) {
           boolean inFanout = row.getBoolean("leased");
-          DeliveryTask task = DeliveryTask.of(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, inFanout);
+          DeliveryTask task = DeliveryTask.of(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, inFanout,
+              claim.traceContext);
           tasks.add(task);
           if (inFanout) {
             toSend.add(task);
           }
         }
       }
-      claim.promise.complete(new ClaimResult.Won(claim.eventId, tasks, leased));
+      claim.promise.complete(new ClaimResult.Won(claim.eventId, tasks, batch.size()));
     }
     // deliveries start only after every winner has been answered
     toSend.forEach(dispatcher::dispatch);
@@ -168,7 +178,7 @@ final class ClaimBatcher {
         } else {
           Row row = found.iterator().next();
           c.promise.complete(new ClaimResult.AlreadyClaimed(row.getString("event_id"),
-              row.getBuffer("body_sha256").getBytes(), row.getInteger("delivery_count")));
+              row.getBuffer("body_sha256").getBytes(), row.getInteger("delivery_count"), batch.size()));
         }
         found = found.next();
       }

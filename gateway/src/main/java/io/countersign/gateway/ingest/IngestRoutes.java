@@ -1,5 +1,10 @@
 package io.countersign.gateway.ingest;
 
+import io.countersign.gateway.http.ServerSpans;
+import io.countersign.gateway.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import io.countersign.gateway.Ids;
@@ -40,14 +45,16 @@ public final class IngestRoutes {
   private final ClaimBatcher batcher;
   private final int maxBodyBytes;
   private final Metrics metrics;
+  private final Tracing tracing;
 
-  public IngestRoutes(Pool pool, Dispatcher dispatcher, Metrics metrics, int maxBodyBytes, int maxBatch, int maxConcurrentBatches,
-      Duration leaseDuration) {
+  public IngestRoutes(Pool pool, Dispatcher dispatcher, Metrics metrics, Tracing tracing, int maxBodyBytes, int maxBatch,
+      int maxConcurrentBatches, Duration leaseDuration) {
     this.batcher = new ClaimBatcher(pool, dispatcher,
         new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8, leaseDuration),
         metrics);
     this.maxBodyBytes = maxBodyBytes;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   public void mount(Router router) {
@@ -108,8 +115,13 @@ public final class IngestRoutes {
     String type = ctx.request().getHeader("Event-Type");
     byte[] sha = Wire.sha256(bytes);
     long started = System.nanoTime();
-    batcher.claim(tenantId, Ids.event(), key, type, sha, body).onSuccess(result -> {
+    Span span = ServerSpans.span(ctx);
+    batcher.claim(tenantId, Ids.event(), key, type, sha, body, traceContext(ctx, span)).onSuccess(result -> {
       metrics.ingestLatency(System.nanoTime() - started);
+      if (tracing.enabled()) {
+        span.setAttribute(ATTR_BATCH, result.batchSize()).setAttribute(ATTR_EVENT, result.eventId())
+            .setAttribute(ATTR_CLAIM, result instanceof ClaimResult.Won ? "won" : "already_claimed");
+      }
       if (result instanceof ClaimResult.Won won) {
         metrics.eventAccepted();
         ctx.response().setStatusCode(202);
@@ -125,6 +137,22 @@ public final class IngestRoutes {
         Responses.json(ctx.response(), accepted(existing.eventId(), existing.deliveryCount()));
       }
     }).onFailure(ctx::fail);
+  }
+
+  private static final AttributeKey<Long> ATTR_BATCH = AttributeKey.longKey("countersign.claim.batch_size");
+  private static final AttributeKey<String> ATTR_EVENT = AttributeKey.stringKey("countersign.event_id");
+  private static final AttributeKey<String> ATTR_CLAIM = AttributeKey.stringKey("countersign.claim.result");
+
+  /**
+   * What the event keeps of its trace: the ingest span's traceparent, so its attempts join it; with tracing off,
+   * the sender's own traceparent if it sent a valid one (endpoints that forward it pass it on), else null.
+   */
+  private String traceContext(RoutingContext ctx, Span span) {
+    if (tracing.enabled()) {
+      return Tracing.traceparent(span);
+    }
+    String sent = ctx.request().getHeader(Tracing.TRACEPARENT);
+    return sent == null ? null : Tracing.traceparent(Span.fromContext(tracing.parent(sent)));
   }
 
   private static JsonObject accepted(String eventId, int deliveries) {

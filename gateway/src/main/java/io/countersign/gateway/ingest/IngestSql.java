@@ -6,13 +6,14 @@ import io.vertx.sqlclient.Tuple;
 
 final class IngestSql {
   /**
-   * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync). Arrays $1-$6 carry one
-   * claim per index: tenant, event id, idempotency key, type, body SHA-256, payload. Each event is inserted if its
+   * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync), with {@link ClaimParams}.
+   * Arrays $1-$7 carry one claim per index: tenant, event id, idempotency key, type, body SHA-256, payload, trace
+   * context (the whole array null when no claim has one). Each event is inserted if its
    * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those that can be sent now
-   * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($7) for $8 ms, or, when
-   * $7 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
+   * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($8) for $9 ms, or, when
+   * $8 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
    * ({@link DeliverySql#CLAIM_FANOUTS}). The others get a deliveries row as before: 'held' for a disabled endpoint
-   * (recorded, never sent while it is disabled, replayable), unleased for endpoints in $9 (whose lanes in this
+   * (recorded, never sent while it is disabled, replayable), unleased for endpoints in $10 (whose lanes in this
    * process are full: any process's poller takes those), and parked for endpoints whose circuit breaker is open or
    * half-open (until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing
    * from the answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a
@@ -21,11 +22,12 @@ final class IngestSql {
    */
   static final String CLAIM = """
       WITH input AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[])
-          AS i(tenant_id, event_id, idempotency_key, event_type, body_sha256, payload)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[], $7::text[])
+          AS i(tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, trace_context)
       ), claimed AS (
-        INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, delivery_count)
-        SELECT i.tenant_id, i.event_id, i.idempotency_key, i.event_type, i.body_sha256, i.payload,
+        INSERT INTO events (tenant_id, event_id, idempotency_key, event_type, body_sha256, payload, trace_context,
+                            delivery_count)
+        SELECT i.tenant_id, i.event_id, i.idempotency_key, i.event_type, i.body_sha256, i.payload, i.trace_context,
                (SELECT count(*)::int FROM endpoints e
                 WHERE e.tenant_id = i.tenant_id AND e.deleted_at IS NULL
                   AND ((cardinality(e.event_types) = 0 AND left(i.event_type, 12) <> 'countersign.')
@@ -39,7 +41,7 @@ final class IngestSql {
         -- the two CTEs (hash joins are off), batch size squared
         SELECT c.tenant_id, c.event_id, c.created_at AS event_created_at, ep.endpoint_id, ep.enabled,
                ep.circuit_open_until, ep.circuit_open_until IS NULL AS circuit_closed,
-               ep.enabled AND ep.circuit_open_until IS NULL AND NOT (ep.endpoint_id = ANY($9::text[])) AS sendable,
+               ep.enabled AND ep.circuit_open_until IS NULL AND NOT (ep.endpoint_id = ANY($10::text[])) AS sendable,
       """ + DeliverySql.SIGNING_COLUMNS + """
 
         FROM claimed c
@@ -48,8 +50,8 @@ final class IngestSql {
                OR c.event_type = ANY(ep.event_types))
       ), compact AS (
         INSERT INTO fanouts (tenant_id, event_id, endpoints, lease_owner, lease_until)
-        SELECT tenant_id, event_id, array_agg(endpoint_id), $7,
-               CASE WHEN $7::text IS NULL THEN now() ELSE now() + $8::bigint * interval '1 millisecond' END
+        SELECT tenant_id, event_id, array_agg(endpoint_id), $8,
+               CASE WHEN $8::text IS NULL THEN now() ELSE now() + $9::bigint * interval '1 millisecond' END
         FROM matched WHERE sendable
         GROUP BY tenant_id, event_id
       ), rows AS (
@@ -60,17 +62,21 @@ final class IngestSql {
                END
         FROM matched WHERE endpoint_id IS NOT NULL AND NOT sendable
       )
-      SELECT m.*, coalesce(m.sendable AND $7::text IS NOT NULL, false) AS leased FROM matched m""";
+      SELECT m.*, coalesce(m.sendable AND $8::text IS NOT NULL, false) AS leased FROM matched m""";
 
   /**
-   * The parameters of {@link #CLAIM}, in its order: one array element per claim, then who leases the fresh
-   * deliveries (null: nobody, the pollers send them), for how long, and the endpoints not to lease for.
+   * The parameters of {@link #CLAIM}, in its order: one array element per claim ({@code traceContexts} may be null
+   * as a whole), then who leases the fresh deliveries (null: nobody, the pollers send them), for how long, and the
+   * endpoints not to lease for.
    */
-  static Tuple claimParams(String[] tenants, String[] eventIds, String[] keys, String[] types, Buffer[] bodySha256s,
-      Buffer[] payloads, String leaseOwner, long leaseMillis, String[] saturatedEndpoints) {
-    return Tuple.tuple().addArrayOfString(tenants).addArrayOfString(eventIds).addArrayOfString(keys)
-        .addArrayOfString(types).addArrayOfBuffer(bodySha256s).addArrayOfBuffer(payloads).addString(leaseOwner)
-        .addLong(leaseMillis).addArrayOfString(saturatedEndpoints);
+  record ClaimParams(String[] tenants, String[] eventIds, String[] keys, String[] types, Buffer[] bodySha256s,
+      Buffer[] payloads, String[] traceContexts, String leaseOwner, long leaseMillis, String[] saturatedEndpoints) {
+    Tuple tuple() {
+      return Tuple.tuple().addArrayOfString(tenants).addArrayOfString(eventIds).addArrayOfString(keys)
+          .addArrayOfString(types).addArrayOfBuffer(bodySha256s).addArrayOfBuffer(payloads)
+          .addArrayOfString(traceContexts).addString(leaseOwner).addLong(leaseMillis)
+          .addArrayOfString(saturatedEndpoints);
+    }
   }
 
   /** After a claim found the key taken: what was stored under it, to tell a replay from a reuse. */

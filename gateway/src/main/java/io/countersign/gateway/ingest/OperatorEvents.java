@@ -46,9 +46,10 @@ public final class OperatorEvents {
     Buffer payload = new JsonObject().put("type", type).put("tenantId", tenantId)
         .put("occurredAt", clock.instant().toString()).put("data", details).toBuffer();
     // a batch of one, not leased: the pollers send it
-    Tuple claim = IngestSql.claimParams(new String[] {tenantId}, new String[] {Ids.event()},
+    Tuple claim = new IngestSql.ClaimParams(new String[] {tenantId}, new String[] {Ids.event()},
         new String[] {"countersign:" + kind + ":" + dedupKey}, new String[] {type},
-        new Buffer[] {Buffer.buffer(Wire.sha256(payload.getBytes()))}, new Buffer[] {payload}, null, 0L, new String[0]);
+        new Buffer[] {Buffer.buffer(Wire.sha256(payload.getBytes()))}, new Buffer[] {payload}, null, null, 0L,
+        new String[0]).tuple();
     return pool.preparedQuery(IngestSql.CLAIM).execute(claim)
         .onFailure(e -> LOG.atWarn().addKeyValue("tenant", tenantId).addKeyValue("kind", kind)
             .log("operator event not recorded: " + e))

@@ -11,6 +11,9 @@ import io.countersign.gateway.endpoints.EndpointStore;
 import io.countersign.gateway.endpoints.KeyRequest;
 import io.countersign.gateway.endpoints.Conflicts;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.ServerSpans;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import io.countersign.gateway.http.IfMatch;
 import io.countersign.gateway.http.Instants;
 import io.countersign.gateway.http.JsonBodies;
@@ -85,6 +88,7 @@ public final class SecretRoutes {
     KeyRequest request = KeyRequest.parse(body.getValue("signatureScheme"), body.getValue("secret"));
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
+    Span span = traced(ctx, "rotate", endpointId, expected);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     String secretId = Ids.secret();
     // issued and sealed before the compare-and-set (the scheme defaults to the state it reads), revealed only after
@@ -100,8 +104,29 @@ public final class SecretRoutes {
             .map(applied -> new Answer(200, issued[0].supplied() ? rotated(applied).put("secretSupplied", true)
                 : rotated(applied), endpointId, secretId)))
         .compose(answer -> EndpointRoutes.withSecret(answer, issued[0], store, cipher, principal.tenantId()))
-        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
+        .onSuccess(answer -> {
+          // ids and versions only: the new secret id and scheme are not secret, the value never goes near a span
+          span.setAttribute(VERSION_AFTER, answer.body().getLong("version", -1L))
+              .setAttribute(SCHEME, answer.body().getString("signatureScheme", ""));
+          OperatorRequests.reply(ctx, answer);
+        })
         .onFailure(ctx::fail);
+  }
+
+  private static final AttributeKey<String> ACTION = AttributeKey.stringKey("countersign.secret.action");
+  private static final AttributeKey<String> ENDPOINT = AttributeKey.stringKey("countersign.endpoint_id");
+  private static final AttributeKey<Long> IF_MATCH = AttributeKey.longKey("countersign.if_match");
+  private static final AttributeKey<Long> VERSION_AFTER = AttributeKey.longKey("countersign.version");
+  private static final AttributeKey<String> SCHEME = AttributeKey.stringKey("countersign.signature_scheme");
+
+  /** Names the secret operation on the request's span (a lost race adds its error code: ErrorHandler). */
+  private static Span traced(RoutingContext ctx, String action, String endpointId, Long expected) {
+    Span span = ServerSpans.span(ctx);
+    span.setAttribute(ACTION, action).setAttribute(ENDPOINT, endpointId);
+    if (expected != null) {
+      span.setAttribute(IF_MATCH, expected);
+    }
+    return span;
   }
 
   /** A rotation's answer, without the secret (added only to the answer that goes out); public keys are shown. */
@@ -145,11 +170,15 @@ public final class SecretRoutes {
   private void applyAndShow(RoutingContext ctx, long expected, String action, Transition transition) {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
+    Span span = traced(ctx, action, endpointId, expected);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     requests.once(key, client -> apply(client, principal, endpointId, expected, action, transition)
             .compose(applied -> store.find(client, principal.tenantId(), endpointId))
             .map(row -> new Answer(200, store.view(row), endpointId, null)))
-        .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
+        .onSuccess(answer -> {
+          span.setAttribute(VERSION_AFTER, answer.body().getLong("version", -1L));
+          OperatorRequests.reply(ctx, answer);
+        })
         .onFailure(ctx::fail);
   }
 
@@ -208,6 +237,7 @@ public final class SecretRoutes {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
     Long expected = IfMatch.optional(ctx);
+    traced(ctx, "probe", endpointId, expected);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     requests.once(key, client -> store.find(client, principal.tenantId(), endpointId).compose(row -> {
       if (row == null) {
@@ -234,7 +264,7 @@ public final class SecretRoutes {
     Buffer payload = new JsonObject().put("type", "countersign.secret_probe").put("endpointId", endpointId)
         .put("secretId", current.id()).put("sentAt", sentAt.toString()).toBuffer();
     long started = System.nanoTime();
-    return sender.send(tenantId, endpointId, row.getString("url"), msgId, currentOnly, payload)
+    return sender.send(tenantId, endpointId, row.getString("url"), msgId, currentOnly, payload, null)
         .transform(ar -> {
           long latencyMs = (System.nanoTime() - started) / 1_000_000;
           Integer status = ar.succeeded() ? ar.result().status() : null;

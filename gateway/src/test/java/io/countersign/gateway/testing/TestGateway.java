@@ -53,6 +53,13 @@ public final class TestGateway implements AutoCloseable {
     return new TestGateway(Gateway.start(config(databaseUrl, overrides), clock), databaseUrl);
   }
 
+  /** With the given tracing (an SDK with an in-memory exporter, say), closed with the gateway. */
+  public static TestGateway start(String databaseUrl, Map<String, String> overrides,
+      io.countersign.gateway.tracing.Tracing tracing) throws Exception {
+    return new TestGateway(Gateway.start(config(databaseUrl, overrides), java.time.Clock.systemUTC(), () -> { },
+        tracing), databaseUrl);
+  }
+
   public static GatewayConfig config(String databaseUrl, Map<String, String> overrides) {
     Map<String, String> all = new HashMap<>();
     all.put("admin.token", ADMIN_TOKEN);
