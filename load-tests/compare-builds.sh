@@ -7,6 +7,8 @@
 # e.g.   git worktree add /tmp/before HEAD~1 && (cd /tmp/before && mvn -q -DskipTests package)
 #        load-tests/compare-builds.sh /tmp/before/gateway/target/countersign-gateway.jar \
 #          gateway/target/countersign-gateway.jar 2500 30s
+# A_ENV / B_ENV: extra gateway settings for A's or B's runs, as NAME=VALUE words (one jar with two settings:
+#   load-tests/tracing-cost.sh).
 # Output: perf-results/compare/{a1,b1,a2,b2}/summary.json and a table on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +21,13 @@ mkdir -p "$out"
 port=18095
 token="compare-$(date +%s)-admin"
 for run in a1 b1 a2 b2; do
-  jar=$jar_a; [ "${run:0:1}" = b ] && jar=$jar_b
+  jar=$jar_a; extra=${A_ENV:-}
+  [ "${run:0:1}" = b ] && jar=$jar_b && extra=${B_ENV:-}
   psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_compare WITH (FORCE)" \
     -c "CREATE DATABASE countersign_compare"
   GATEWAY_JAR=$jar
-  gw=$(start_gateway $port "${admin_url%/*}/countersign_compare" "$token" "$out/$run-gateway.log")
+  # shellcheck disable=SC2086 # NAME=VALUE words
+  gw=$(start_gateway $port "${admin_url%/*}/countersign_compare" "$token" "$out/$run-gateway.log" $extra)
   wait_up $port
   java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
     --gateway-pid "$gw" --rate "$rate" --duration "$duration" --warmup 30s --out "$out/$run" > "$out/$run.log" 2>&1 || true
@@ -33,7 +37,8 @@ done
 python3 - "$out" "$jar_a" "$jar_b" "$rate" <<'PY'
 import json, sys
 out, a, b, rate = sys.argv[1:]
-print(f"A = {a}\nB = {b}\nfixed rate {rate} events/s, 4 endpoints\n")
+import os
+print(f"A = {a} {os.environ.get('A_ENV', '')}\nB = {b} {os.environ.get('B_ENV', '')}\nfixed rate {rate} events/s, 4 endpoints\n")
 print("| run | accepted/s | deliveries/s | e2e p99 ms | PostgreSQL ms/event | gateway ms/event | load tool ms/event | idle |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
 for run in ["a1", "b1", "a2", "b2"]:

@@ -218,9 +218,16 @@ public final class Commands {
         + " generating one (migration); it is not printed back.")
     java.nio.file.Path secretFile;
 
+    @Option(names = "--signature-scheme", description = "hmac-sha256 (default) or ed25519: then the public key"
+        + " (whpk_...) is printed instead of a secret.")
+    String signatureScheme;
+
     @Override
     public Integer call() throws Exception {
       JsonObject body = new JsonObject().put("url", receiverUrl).put("eventTypes", new JsonArray(new ArrayList<>(eventTypes)));
+      if (signatureScheme != null) {
+        body.put("signatureScheme", signatureScheme);
+      }
       if (!headers.isEmpty()) {
         body.put("headers", new JsonObject(new java.util.LinkedHashMap<>(headers)));
       }
@@ -232,11 +239,15 @@ public final class Commands {
       if (!a.ok()) {
         return fail(a);
       }
+      String publicKey = a.body().getJsonArray("secrets").getJsonObject(0).getString("publicKey");
       if (a.body().getString("secret") != null) {
         out().println(a.body().getString("secret"));
+      } else if (publicKey != null) {
+        out().println(publicKey);
       }
       err().printf("created endpoint %s (version %d) for %s.%s%n", a.body().getString("id"), a.body().getLong("version"),
           a.body().getString("url"), a.body().getString("secret") != null ? " The secret above is shown only once."
+              : publicKey != null ? " It signs with Ed25519 (v1a); receivers verify with the public key above."
               : " It signs with the secret you supplied.");
       return OK;
     }
@@ -359,9 +370,16 @@ public final class Commands {
         + " one; it is not printed back.")
     java.nio.file.Path secretFile;
 
+    @Option(names = "--signature-scheme", description = "Switch to hmac-sha256 or ed25519 (default: keep the current"
+        + " scheme); both signatures are sent through the overlap.")
+    String signatureScheme;
+
     @Override
     public Integer call() throws Exception {
       JsonObject body = new JsonObject();
+      if (signatureScheme != null) {
+        body.put("signatureScheme", signatureScheme);
+      }
       if (overlap != null) {
         body.put("overlap", overlap);
       }
@@ -376,11 +394,15 @@ public final class Commands {
         return fail(a);
       }
       JsonObject r = a.body();
+      String publicKey = r.getJsonObject("current").getString("publicKey");
       if (r.getString("secret") != null) {
         out().println(r.getString("secret"));
+      } else if (publicKey != null) {
+        out().println(publicKey);
       }
       err().printf("rotated to version %d; receivers must switch before %s (UTC). %s%n", r.getLong("version"),
           r.getString("receiversMustSwitchBefore"), r.getString("secret") != null ? "This secret is shown only once."
+              : publicKey != null ? "Receivers verify the new v1a signatures with the public key above."
               : "It signs with the secret you supplied.");
       return OK;
     }

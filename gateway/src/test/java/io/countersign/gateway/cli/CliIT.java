@@ -51,6 +51,17 @@ class CliIT {
       assertTrue(again.err().contains("overlap_in_progress"), again.err());
       assertFalse(again.out().contains("whsec_"));
 
+      // an Ed25519 endpoint prints its public key, never a secret; a rotation keeps the scheme
+      Run created = run(args(List.of("endpoints", "create", "--receiver-url", "http://127.0.0.1:9/ed",
+          "--signature-scheme", "ed25519"), common));
+      assertEquals(0, created.exit(), created.err());
+      assertTrue(created.out().trim().startsWith("whpk_"), created.out());
+      String edId = created.err().replaceAll("(?s).*created endpoint (ep_\\w+).*", "$1");
+      Run edRotate = run(args(List.of("secret", "rotate", "--endpoint", edId), common));
+      assertEquals(0, edRotate.exit(), edRotate.err());
+      assertTrue(edRotate.out().trim().startsWith("whpk_") && !edRotate.out().contains(created.out().trim()),
+          edRotate.out());
+
       Run status = run(args(List.of("secret", "status", "--endpoint", id), common));
       assertEquals(0, status.exit());
       assertTrue(status.out().contains("previous") && status.out().contains("valid until"), status.out());

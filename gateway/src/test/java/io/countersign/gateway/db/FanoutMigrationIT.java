@@ -46,11 +46,16 @@ class FanoutMigrationIT {
         }
       }
       // back to V15, with the rows V15's claim wrote for an ingest-only process: one unleased pending row per
-      // delivery, due at the claim; V16 only added the fanouts table and the view
+      // delivery, due at the claim; V16 only added the fanouts table and the view (and the later migrations only
+      // columns, dropped here too, with their constraints)
       execute(db, "INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
           + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', f.created_at, f.created_at"
           + " FROM fanouts f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id);"
-          + " DROP VIEW delivery_states; DROP TABLE fanouts; DELETE FROM flyway_schema_history WHERE version = '16'");
+          + " DROP VIEW delivery_states; DROP TABLE fanouts;"
+          + " ALTER TABLE endpoints DROP COLUMN current_scheme, DROP COLUMN current_public_key,"
+          + " DROP COLUMN previous_scheme, DROP COLUMN previous_public_key, DROP COLUMN forward_traceparent;"
+          + " ALTER TABLE events DROP COLUMN trace_context;"
+          + " DELETE FROM flyway_schema_history WHERE version::int >= 16");
       String v15 = TestDatabases.fresh();
       Flyway.configure().dataSource(DatabaseTarget.fromUrl(v15).jdbcUrl(), null, null)
           .locations("classpath:db/migration").target("15").load().migrate();
@@ -64,7 +69,7 @@ class FanoutMigrationIT {
 
       try (TestGateway after = TestGateway.start(db, Map.of("secrets.masterKey", key))) {
         assertEquals(List.of(List.of(true)), TestDatabases.query(db,
-            "SELECT max(version::int) = 16 FROM flyway_schema_history WHERE success"));
+            "SELECT max(version::int) >= 16 FROM flyway_schema_history WHERE success"));
         Eventually.await(Duration.ofSeconds(20), "both endpoints to receive the six events owed before the migration",
             () -> receiver.accepted("/a").size() == 6 && receiver.accepted("/b").size() == 6);
         // and an event claimed after it travels as a fan-out
