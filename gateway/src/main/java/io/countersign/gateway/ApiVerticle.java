@@ -5,8 +5,8 @@ import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.delivery.RejectionBursts;
 import io.countersign.gateway.delivery.RetryPolicy;
-import io.countersign.gateway.delivery.Sender;
-import io.countersign.gateway.endpoints.DestinationGuard;
+import io.countersign.gateway.outbound.Sender;
+import io.countersign.gateway.outbound.DestinationGuard;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.endpoints.EndpointStore;
 import io.countersign.gateway.health.HealthRoutes;
@@ -26,8 +26,8 @@ import io.countersign.gateway.replay.ReplayRoutes;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.Rekey;
 import io.countersign.gateway.secrets.SecretCipher;
-import io.countersign.gateway.secrets.SecretRoutes;
-import io.countersign.gateway.signing.SignerCache;
+import io.countersign.gateway.endpoints.SecretRoutes;
+import io.countersign.gateway.outbound.SignerCache;
 import io.countersign.gateway.tenants.AdminToken;
 import io.countersign.gateway.tenants.TenantAccess;
 import io.countersign.gateway.tenants.TenantDirectory;
@@ -46,8 +46,9 @@ import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One event loop's share of the gateway: the HTTP API, the ingest group commit, and a dispatcher that sends the
- * deliveries this loop accepted or leased. Deployed once per core; all instances share one HTTP port and one pool.
+ * One event loop's share of the gateway: the HTTP API, the ingest group commit, and the dispatcher that sends the
+ * deliveries this loop accepted or leased (and polls for due ones). Deployed {@code http.instances} times (default:
+ * half the cores, see {@link GatewayConfig#instances()}); all instances share one HTTP port and one pool.
  */
 final class ApiVerticle extends VerticleBase {
   private static final int MANAGEMENT_BODY_LIMIT = 64 * 1024;
@@ -116,7 +117,7 @@ final class ApiVerticle extends VerticleBase {
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken(), tokenUsage));
     new TenantRoutes(shared.pool(), shared.adminToken(), shared.raceAlerts(), shared.tenants()).mount(router, jsonBody);
-    new Rekey(shared.pool(), shared.cipher(), shared.adminToken()).mount(router);
+    new Rekey(shared.pool(), shared.cipher(), shared.adminToken().required()).mount(router);
     new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
     new EventRoutes(shared.pool()).mount(router);

@@ -47,7 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final long STARTUP_TIMEOUT_SECONDS = 120;
-  private static final long SHUTDOWN_TIMEOUT_SECONDS = 30;
 
   private final Vertx vertx;
   private final List<Pool> pools;

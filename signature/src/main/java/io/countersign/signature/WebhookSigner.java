@@ -123,10 +123,7 @@ public final class WebhookSigner {
     int pos = 0;
     for (int i = 0; i < macCount; i++) {
       Mac mac = macs[i];
-      mac.update(msgId);
-      mac.update((byte) '.');
-      mac.update(timestampDigits, tsStart, tsLen);
-      mac.update((byte) '.');
+      SignedContent.prefix(mac, msgId, timestampDigits, tsStart, tsLen);
       int start = body.position();
       mac.update(body);
       body.position(start);
@@ -139,10 +136,7 @@ public final class WebhookSigner {
     }
     for (int i = 0; i < keyCount; i++) {
       org.bouncycastle.crypto.signers.Ed25519Signer key = keys[i].signer;
-      key.update(msgId, 0, msgId.length);
-      key.update((byte) '.');
-      key.update(timestampDigits, tsStart, tsLen);
-      key.update((byte) '.');
+      SignedContent.prefix(key, msgId, timestampDigits, tsStart, tsLen);
       Ed25519.update(key, body, edScratch);
       // BouncyCastle allocates the 64 bytes
       pos = append(pos, ASYMMETRIC_PREFIX, key.generateSignature(), edB64);

@@ -112,10 +112,7 @@ public final class WebhookVerifier {
     byte[] expected = new byte[DIGEST_BYTES];
     for (int i = 0; i < threadMacs.length && !offered.isEmpty(); i++) {
       Mac mac = threadMacs[i];
-      mac.update(id);
-      mac.update((byte) '.');
-      mac.update(tsBytes);
-      mac.update((byte) '.');
+      SignedContent.prefix(mac, id, tsBytes, 0, tsBytes.length);
       mac.update(body);
       try {
         mac.doFinal(expected, 0);
@@ -143,10 +140,7 @@ public final class WebhookVerifier {
 
   private static boolean verifies(org.bouncycastle.crypto.signers.Ed25519Signer verifier, byte[] id, byte[] ts,
       byte[] body, byte[] signature) {
-    verifier.update(id, 0, id.length);
-    verifier.update((byte) '.');
-    verifier.update(ts, 0, ts.length);
-    verifier.update((byte) '.');
+    SignedContent.prefix(verifier, id, ts, 0, ts.length);
     verifier.update(body, 0, body.length);
     return verifier.verifySignature(signature);
   }

@@ -1,6 +1,6 @@
 package io.countersign.gateway.audit;
 
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.QueryParams;

@@ -1,6 +1,6 @@
 package io.countersign.gateway.db;
 
-import io.countersign.gateway.PrivateFiles;
+import io.countersign.gateway.support.PrivateFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

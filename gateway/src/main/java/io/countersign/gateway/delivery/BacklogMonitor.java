@@ -1,6 +1,6 @@
 package io.countersign.gateway.delivery;
 
-import io.countersign.gateway.PeriodicVerticle;
+import io.countersign.gateway.support.PeriodicVerticle;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;

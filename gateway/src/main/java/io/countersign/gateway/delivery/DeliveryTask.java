@@ -1,5 +1,7 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.outbound.SigningKeys;
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;

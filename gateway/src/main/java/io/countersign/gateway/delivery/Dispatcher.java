@@ -1,12 +1,16 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.outbound.Sender;
+import io.countersign.gateway.outbound.ReceiverAnswers;
+
+import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 
-import io.countersign.gateway.Ids;
+import io.countersign.gateway.support.Ids;
 import io.countersign.gateway.http.ApiError;
-import io.countersign.gateway.ingest.OperatorEvents;
+import io.countersign.gateway.alerts.OperatorAlerts;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -18,7 +22,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,7 +68,7 @@ public final class Dispatcher {
   private final Pool pool;
   private final Sender sender;
   private final Metrics metrics;
-  private final OperatorEvents operatorEvents;
+  private final OperatorAlerts operatorEvents;
   private final Context context;
   private final Clock clock;
   private final LaneScheduler<DeliveryTask> lanes;
@@ -82,7 +85,7 @@ public final class Dispatcher {
   private final AttemptSpans spans;
 
   public Dispatcher(Settings settings, Pool pool, Pool outcomePool, Sender sender, Metrics metrics, Tracing tracing,
-      Context context, OperatorEvents operatorEvents, RejectionBursts bursts) {
+      Context context, OperatorAlerts operatorEvents, RejectionBursts bursts) {
     this.spans = new AttemptSpans(tracing);
     this.operatorEvents = operatorEvents;
     this.bursts = bursts;
@@ -324,7 +327,7 @@ public final class Dispatcher {
       String error, String responseBody) {
     int latencyMs = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - startedNanos) / 1_000_000);
     int attemptNo = task.attemptsSoFar() + 1;
-    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    OffsetDateTime now = Wire.utc(clock.instant());
     OutcomePolicy.Decision decision = OutcomePolicy.decide(statusCode, error, retryAfter,
         () -> settings.retryPolicy().delayAfter(attemptNo - task.retryBase()), now);
     if (decision.disableEndpoint()) {
@@ -338,7 +341,7 @@ public final class Dispatcher {
     if (delivered && task.eventCreatedAt() != null) {
       metrics.deliveredEndToEnd(Duration.between(task.eventCreatedAt().toInstant(), now.toInstant()));
     }
-    if (statusCode != null && (statusCode == 401 || statusCode == 403)) {
+    if (ReceiverAnswers.isSignatureRejection(statusCode)) {
       metrics.signatureRejection(task.tenantId(), task.endpointId());
     }
     AttemptSpans.end(span, statusCode, latencyMs, error, status);
@@ -404,7 +407,7 @@ public final class Dispatcher {
   private void onOthers(List<Outcome> batch, RowSet<Row> rows) {
     Map<String, DeliveryTask> rejecting = new HashMap<>();
     for (Outcome o : batch) {
-      if (rows.rowCount() > 0 && o.statusCode() != null && (o.statusCode() == 401 || o.statusCode() == 403)) {
+      if (rows.rowCount() > 0 && ReceiverAnswers.isSignatureRejection(o.statusCode())) {
         rejecting.putIfAbsent(laneKey(o.task()), o.task());
       }
       if (rows.size() > 0) {

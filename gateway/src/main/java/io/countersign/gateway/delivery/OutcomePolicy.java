@@ -1,5 +1,7 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.outbound.ReceiverAnswers;
+
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.function.Supplier;
@@ -25,11 +27,6 @@ final class OutcomePolicy {
     }
   }
 
-  /** A 2xx answer: the one status classification deliveries, probes and views share. */
-  static boolean isSuccess(Integer statusCode) {
-    return statusCode != null && statusCode >= 200 && statusCode < 300;
-  }
-
   /**
    * @param statusCode the receiver's status, or null when no answer came (then {@code error} says why)
    * @param retryAfter the receiver's Retry-After (429 and 503 only), or null
@@ -38,7 +35,7 @@ final class OutcomePolicy {
    */
   static Decision decide(Integer statusCode, String error, Duration retryAfter, Supplier<Duration> scheduledWait,
       OffsetDateTime now) {
-    if (isSuccess(statusCode)) {
+    if (ReceiverAnswers.isSuccess(statusCode)) {
       return new Decision("delivered", now, null, false);
     }
     if (statusCode != null && statusCode == 410) {

@@ -1,6 +1,7 @@
 package io.countersign.gateway.delivery;
 
-import io.countersign.gateway.ingest.OperatorEvents;
+import io.countersign.gateway.support.Wire;
+import io.countersign.gateway.alerts.OperatorAlerts;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +11,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,12 +86,12 @@ public final class RejectionBursts {
 
   private final Pool pool;
   private final Metrics metrics;
-  private final OperatorEvents operatorEvents;
+  private final OperatorAlerts operatorEvents;
   private final Clock clock;
   private final int threshold;
   private final Duration window;
 
-  public RejectionBursts(Pool pool, Metrics metrics, OperatorEvents operatorEvents, Clock clock, int threshold,
+  public RejectionBursts(Pool pool, Metrics metrics, OperatorAlerts operatorEvents, Clock clock, int threshold,
       Duration window) {
     this.pool = pool;
     this.metrics = metrics;
@@ -103,7 +103,7 @@ public final class RejectionBursts {
 
   /** After a 401/403 was recorded for the endpoint: raises its burst if this one completes it. Best effort. */
   public Future<Boolean> rejected(String tenantId, String endpointId) {
-    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    OffsetDateTime now = Wire.utc(clock.instant());
     return pool.preparedQuery(RAISE)
         .execute(Tuple.of(tenantId, endpointId, now, window.toMillis(), threshold))
         .map(rows -> {

@@ -1,13 +1,13 @@
 package io.countersign.gateway.delivery;
 
-import io.countersign.gateway.PeriodicVerticle;
+import io.countersign.gateway.support.Wire;
+import io.countersign.gateway.support.PeriodicVerticle;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,10 +78,10 @@ public final class RetentionPruner extends PeriodicVerticle {
   /** One pass: batches until a batch comes back short. Answers the number of events deleted. */
   @Override
   protected Future<Integer> pass() {
-    OffsetDateTime cutoff = OffsetDateTime.ofInstant(clock.instant().minus(deliveredAfter), ZoneOffset.UTC);
+    OffsetDateTime cutoff = Wire.utc(clock.instant().minus(deliveredAfter));
     return batch(PRUNE, cutoff, 0)
         .compose(events -> batch(PRUNE_OPERATOR_REQUESTS, cutoff, 0).map(events))
-        .compose(events -> heldBatch(OffsetDateTime.ofInstant(clock.instant().minus(heldFor), ZoneOffset.UTC), 0)
+        .compose(events -> heldBatch(Wire.utc(clock.instant().minus(heldFor)), 0)
             .map(events))
         .onSuccess(n -> {
           if (n > 0) {

@@ -1,6 +1,8 @@
 package io.countersign.gateway.endpoints;
 
-import io.countersign.gateway.Ids;
+import io.countersign.gateway.outbound.DestinationGuard;
+
+import io.countersign.gateway.support.Ids;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.IfMatch;
 import io.countersign.gateway.idempotency.OperatorRequests;
@@ -144,7 +146,7 @@ public final class EndpointRoutes {
       return new Sealed(null, null, null);
     }
     byte[] sealed = cipher.encrypt(CustomHeaders.encode(headers), SecretCipher.binding(tenantId, endpointId,
-        io.countersign.gateway.signing.SignerCache.CUSTOM_HEADERS));
+        SecretCipher.CUSTOM_HEADERS));
     return new Sealed(Buffer.buffer(sealed), cipher.primaryKeyId(), CustomHeaders.masked(headers).encode());
   }
 

@@ -1,6 +1,6 @@
 package io.countersign.gateway.endpoints;
 
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.secrets.SecretState;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Tuple;

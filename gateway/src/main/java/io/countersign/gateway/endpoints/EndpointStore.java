@@ -1,6 +1,7 @@
 package io.countersign.gateway.endpoints;
 
-import static io.countersign.gateway.Wire.iso;
+import io.countersign.gateway.support.Wire;
+import static io.countersign.gateway.support.Wire.iso;
 
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
@@ -82,7 +83,7 @@ public final class EndpointStore {
           pool.preparedQuery(EndpointSql.AUDIT).execute(Tuple.tuple().addString(tenantId).addString(endpointId)
                   .addString(race ? "rotation_race_detected" : "concurrent_change_detected")
                   .addString(principal.actorId()).addLong(expected).addLong(v).addString(detail.encode())
-                  .addOffsetDateTime(OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC)))
+                  .addOffsetDateTime(Wire.utc(clock.instant())))
               .onSuccess(r -> {
                 if (race) {
                   onRaceAudited.run();

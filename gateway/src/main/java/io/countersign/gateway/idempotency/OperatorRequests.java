@@ -1,8 +1,9 @@
 package io.countersign.gateway.idempotency;
 
-import static io.countersign.gateway.Wire.sha256;
+import static io.countersign.gateway.support.Wire.sha256;
 
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.IdempotencyKeys;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Responses;
 import io.vertx.core.Future;
@@ -32,7 +33,6 @@ import java.util.function.Function;
  * re-reads it, see {@code SecretRoutes}.
  */
 public final class OperatorRequests {
-  private static final int MAX_KEY_CHARS = 255;
 
   private static final String CLAIM = """
       INSERT INTO operator_requests (tenant_id, idempotency_key, request_sha256) VALUES ($1, $2, $3)
@@ -68,12 +68,9 @@ public final class OperatorRequests {
 
   /** The request's key, or null when it has none (the call is then simply not deduplicated). */
   public static Key key(RoutingContext ctx, String tenantId) {
-    String value = ctx.request().getHeader("Idempotency-Key");
+    String value = IdempotencyKeys.parse(ctx.request().getHeader(IdempotencyKeys.HEADER), null);
     if (value == null) {
       return null;
-    }
-    if (value.isEmpty() || value.length() > MAX_KEY_CHARS) {
-      throw ApiError.badRequest("invalid_idempotency_key", "Idempotency-Key must be 1-" + MAX_KEY_CHARS + " characters");
     }
     String ifMatch = ctx.request().getHeader("If-Match");
     String sent = ctx.request().method().name() + '\n' + ctx.request().path() + '\n' + (ifMatch == null ? "" : ifMatch.trim())

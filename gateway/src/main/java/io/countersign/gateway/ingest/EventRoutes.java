@@ -1,9 +1,9 @@
 package io.countersign.gateway.ingest;
 
-import io.countersign.gateway.Ids;
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.support.Ids;
+import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.http.QueryParams;
-import static io.countersign.gateway.Wire.iso;
+import static io.countersign.gateway.support.Wire.iso;
 
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;

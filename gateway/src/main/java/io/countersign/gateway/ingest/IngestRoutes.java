@@ -1,5 +1,6 @@
 package io.countersign.gateway.ingest;
 
+import io.countersign.gateway.http.IdempotencyKeys;
 import io.countersign.gateway.http.ServerSpans;
 import io.countersign.gateway.tracing.Tracing;
 import io.opentelemetry.api.common.AttributeKey;
@@ -7,8 +8,8 @@ import io.opentelemetry.api.trace.Span;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import io.countersign.gateway.Ids;
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.support.Ids;
+import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.metrics.Metrics;
@@ -37,7 +38,6 @@ import java.util.regex.Pattern;
 public final class IngestRoutes {
   /** The event-type grammar, for posted events and for endpoint subscriptions alike. */
   public static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
-  private static final int MAX_KEY_LENGTH = 255;
   private static final CharSequence REPLAYED = HttpHeaders.createOptimized("Idempotent-Replayed");
   private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
   private static final JsonFactory JSON = new JsonFactory();
@@ -66,15 +66,11 @@ public final class IngestRoutes {
   }
 
   private void checkHeaders(RoutingContext ctx) {
-    String key = ctx.request().getHeader("Idempotency-Key");
-    if (key == null || key.isEmpty()) {
-      ctx.fail(ApiError.badRequest("missing_idempotency_key",
-          "Idempotency-Key header is required: mint one per event and send the same one on every retry"));
-      return;
-    }
-    if (key.length() > MAX_KEY_LENGTH || !isVisibleAscii(key)) {
-      ctx.fail(ApiError.badRequest("invalid_idempotency_key",
-          "Idempotency-Key must be 1-255 visible ASCII characters"));
+    try {
+      IdempotencyKeys.parse(ctx.request().getHeader(IdempotencyKeys.HEADER),
+          "mint one per event and send the same one on every retry");
+    } catch (ApiError e) {
+      ctx.fail(e);
       return;
     }
     String type = ctx.request().getHeader("Event-Type");
@@ -111,7 +107,7 @@ public final class IngestRoutes {
       return;
     }
     String tenantId = Principal.of(ctx).tenantId();
-    String key = ctx.request().getHeader("Idempotency-Key");
+    String key = ctx.request().getHeader(IdempotencyKeys.HEADER);
     String type = ctx.request().getHeader("Event-Type");
     byte[] sha = Wire.sha256(bytes);
     long started = System.nanoTime();
@@ -157,16 +153,6 @@ public final class IngestRoutes {
 
   private static JsonObject accepted(String eventId, int deliveries) {
     return new JsonObject().put("id", eventId).put("deliveries", deliveries);
-  }
-
-  private static boolean isVisibleAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static boolean isJson(String contentType) {

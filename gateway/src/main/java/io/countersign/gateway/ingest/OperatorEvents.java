@@ -1,7 +1,9 @@
 package io.countersign.gateway.ingest;
 
-import io.countersign.gateway.Ids;
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.alerts.OperatorAlerts;
+
+import io.countersign.gateway.support.Ids;
+import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * operatorEvents.emit("acme", "circuit_opened", "ep_1:2026-11-26T10:00:00Z", new JsonObject().put("endpointId", "ep_1"));
  * }</pre>
  */
-public final class OperatorEvents {
+public final class OperatorEvents implements OperatorAlerts {
   public static final String TYPE_PREFIX = "countersign.";
   private static final Logger LOG = LoggerFactory.getLogger(OperatorEvents.class);
 
@@ -40,6 +42,7 @@ public final class OperatorEvents {
    * Best effort: the event is claimed under {@code countersign:<kind>:<dedupKey>}, so emitting the same fact twice
    * creates one event. Delivery follows through the pollers.
    */
+  @Override
   public Future<Void> emit(String tenantId, String kind, String dedupKey, JsonObject details) {
     metrics.operatorEvent(kind);
     String type = TYPE_PREFIX + kind;

@@ -1,11 +1,12 @@
 package io.countersign.gateway.replay;
 
-import static io.countersign.gateway.Wire.iso;
-import static io.countersign.gateway.Wire.utc;
+import static io.countersign.gateway.support.Wire.iso;
+import static io.countersign.gateway.support.Wire.utc;
 
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.http.IdempotencyKeys;
 import io.countersign.gateway.http.Instants;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
@@ -91,8 +92,7 @@ public final class ReplayRoutes {
     String endpointId = ctx.pathParam("endpoint");
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
     if (key == null) {
-      throw ApiError.badRequest("missing_idempotency_key",
-          "Idempotency-Key (1-255 characters) is required, so a repeated replay request re-queues nothing twice");
+      throw IdempotencyKeys.missing("a repeated replay request must re-queue nothing twice");
     }
     JsonObject body = JsonBodies.object(ctx);
     Instant since = instant(body.getValue("since"), "since");

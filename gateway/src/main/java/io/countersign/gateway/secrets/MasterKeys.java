@@ -1,6 +1,6 @@
 package io.countersign.gateway.secrets;
 
-import io.countersign.gateway.PrivateFiles;
+import io.countersign.gateway.support.PrivateFiles;
 import io.countersign.gateway.config.ConfigException;
 import io.countersign.gateway.config.GatewayConfig;
 import java.io.IOException;

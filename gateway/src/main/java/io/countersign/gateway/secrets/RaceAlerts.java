@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import io.countersign.gateway.ingest.OperatorEvents;
+import io.countersign.gateway.alerts.OperatorAlerts;
 import io.countersign.gateway.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +27,9 @@ public final class RaceAlerts {
   private final Pool pool;
   private final int threshold;
   private final Metrics metrics;
-  private final OperatorEvents operatorEvents;
+  private final OperatorAlerts operatorEvents;
 
-  public RaceAlerts(Pool pool, int threshold, Metrics metrics, OperatorEvents operatorEvents) {
+  public RaceAlerts(Pool pool, int threshold, Metrics metrics, OperatorAlerts operatorEvents) {
     this.pool = pool;
     this.threshold = threshold;
     this.metrics = metrics;
@@ -46,7 +46,7 @@ public final class RaceAlerts {
     });
   }
 
-  void raceRecorded(String tenantId) {
+  public void raceRecorded(String tenantId) {
     metrics.rotationRace(tenantId);
     alert(tenantId).onSuccess(flag -> {
       metrics.rotationRaceAlert(tenantId, flag != null);

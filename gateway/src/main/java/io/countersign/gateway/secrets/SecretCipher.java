@@ -102,6 +102,9 @@ public final class SecretCipher {
   }
 
   /** Associated data binding a ciphertext to its tenant, endpoint and secret id. */
+  /** Where a secret's id goes in the binding of an endpoint's sealed custom headers. */
+  public static final String CUSTOM_HEADERS = "custom-headers";
+
   public static String binding(String tenantId, String endpointId, String secretId) {
     return tenantId + "/" + endpointId + "/" + secretId;
   }

@@ -1,6 +1,6 @@
 package io.countersign.gateway.secrets;
 
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.support.Wire;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;

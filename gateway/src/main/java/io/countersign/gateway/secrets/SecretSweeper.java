@@ -1,7 +1,8 @@
 package io.countersign.gateway.secrets;
 
-import io.countersign.gateway.PeriodicVerticle;
-import io.countersign.gateway.ingest.OperatorEvents;
+import io.countersign.gateway.support.Wire;
+import io.countersign.gateway.support.PeriodicVerticle;
+import io.countersign.gateway.alerts.OperatorAlerts;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -9,7 +10,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +26,9 @@ public final class SecretSweeper extends PeriodicVerticle {
   private final Pool pool;
   private final Clock clock;
   private final Duration remindBefore;
-  private final OperatorEvents operatorEvents;
+  private final OperatorAlerts operatorEvents;
 
-  public SecretSweeper(Pool pool, Clock clock, Duration interval, Duration remindBefore, OperatorEvents operatorEvents) {
+  public SecretSweeper(Pool pool, Clock clock, Duration interval, Duration remindBefore, OperatorAlerts operatorEvents) {
     super(interval, interval);
     this.pool = pool;
     this.clock = clock;
@@ -39,7 +39,7 @@ public final class SecretSweeper extends PeriodicVerticle {
   /** One pass: reminders, then removal; answers how many secrets were removed. */
   @Override
   protected Future<Integer> pass() {
-    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    OffsetDateTime now = Wire.utc(clock.instant());
     return remind(now).transform(ar -> sweep(now));
   }
 

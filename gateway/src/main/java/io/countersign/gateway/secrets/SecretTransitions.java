@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Every change to an endpoint's secrets, as pure functions from the old state to the new one. Nothing here reads
+ * Every operator change to an endpoint's secrets, as pure functions from the old state to the new one. Nothing here reads
  * the clock or the database; the caller writes the result with one compare-and-set on the endpoint's version.
  *
  * <pre>{@code
@@ -14,7 +14,8 @@ import java.util.List;
  * }</pre>
  *
  * <p>No transition ever drops a secret silently: a previous secret that is still in force leaves only by an
- * explicit {@code dropPrevious}, expire-previous or rollback, and each says so in {@link Changed#events()}.
+ * explicit {@code dropPrevious}, expire-previous or rollback, and each says so in {@link Changed#events()}. (The sweeper's
+ * removal of expired previous secrets is one set-based statement, {@code SecretSql.SWEEP}, not a transition here.)
  */
 public final class SecretTransitions {
   private SecretTransitions() {}
@@ -85,14 +86,6 @@ public final class SecretTransitions {
     SecretState.Entry restored = previous.expiringAt(null);
     return new Changed(new SecretState(restored, state.current().expiringAt(now.plus(overlap))),
         List.of("secret_rolled_back"), null);
-  }
-
-  /** The sweeper's removal of a previous secret whose expiry has passed. */
-  public static Outcome sweep(SecretState state, Instant now) {
-    if (state.previous() == null || state.previous().expiresAt().isAfter(now)) {
-      return new Refused(409, "not_expired", "no expired previous secret");
-    }
-    return new Changed(new SecretState(state.current(), null), List.of("previous_expired"), null);
   }
 
   private static Refused noOverlap(String action) {

@@ -4,7 +4,7 @@ import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
-import io.countersign.gateway.Ids;
+import io.countersign.gateway.support.Ids;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -73,7 +73,7 @@ public final class TenantRoutes {
     pool.preparedQuery(TenantSql.CREATE_TOKEN).execute(Tuple.tuple().addString(principal.tenantId())
             .addString(tokenId).addString(name).addBuffer(Buffer.buffer(Tokens.hash(token))).addString(hint)
             .addArrayOfString(scopes.toArray(String[]::new))
-            .addOffsetDateTime(expiresAt == null ? null : io.countersign.gateway.Wire.utc(expiresAt))
+            .addOffsetDateTime(expiresAt == null ? null : io.countersign.gateway.support.Wire.utc(expiresAt))
             .addString(principal.actorId()))
         .onSuccess(rows -> {
           directory.forget(principal.tenantId());
@@ -93,10 +93,10 @@ public final class TenantRoutes {
         data.add(new JsonObject().put("id", r.getString("token_id")).put("name", r.getString("name"))
             .put("hint", r.getString("hint")).put("scopes", new io.vertx.core.json.JsonArray(
                 java.util.List.of((Object[]) r.getArrayOfStrings("scopes"))))
-            .put("createdAt", io.countersign.gateway.Wire.iso(r.getOffsetDateTime("created_at")))
-            .put("lastUsedAt", io.countersign.gateway.Wire.iso(r.getOffsetDateTime("last_used_at")))
-            .put("expiresAt", io.countersign.gateway.Wire.iso(r.getOffsetDateTime("expires_at")))
-            .put("revokedAt", io.countersign.gateway.Wire.iso(r.getOffsetDateTime("revoked_at"))));
+            .put("createdAt", io.countersign.gateway.support.Wire.iso(r.getOffsetDateTime("created_at")))
+            .put("lastUsedAt", io.countersign.gateway.support.Wire.iso(r.getOffsetDateTime("last_used_at")))
+            .put("expiresAt", io.countersign.gateway.support.Wire.iso(r.getOffsetDateTime("expires_at")))
+            .put("revokedAt", io.countersign.gateway.support.Wire.iso(r.getOffsetDateTime("revoked_at"))));
       }
       Responses.json(ctx.response(), new JsonObject().put("data", data));
     }).onFailure(ctx::fail);

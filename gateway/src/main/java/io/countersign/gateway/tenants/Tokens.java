@@ -1,6 +1,6 @@
 package io.countersign.gateway.tenants;
 
-import io.countersign.gateway.Wire;
+import io.countersign.gateway.support.Wire;
 
 import java.security.MessageDigest;
 import java.security.SecureRandom;

@@ -111,13 +111,4 @@ class SecretTransitionsTest {
     assertInstanceOf(SecretTransitions.Refused.class, SecretTransitions.rollback(onlyA, t2, Duration.ofHours(1)));
   }
 
-  @Test
-  void theSweeperRemovesOnlyExpiredSecrets() {
-    Instant t1 = T0.plusSeconds(1);
-    SecretState s = changed(SecretTransitions.rotate(onlyA, secret("sec_B", t1), t1, Duration.ofHours(1), false)).state();
-    assertInstanceOf(SecretTransitions.Refused.class, SecretTransitions.sweep(s, t1.plusSeconds(60)));
-    SecretTransitions.Changed c = changed(SecretTransitions.sweep(s, t1.plus(Duration.ofHours(1))));
-    assertNull(c.state().previous());
-    assertSame(s.current(), c.state().current());
-  }
 }

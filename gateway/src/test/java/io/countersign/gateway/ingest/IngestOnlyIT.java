@@ -1,4 +1,4 @@
-package io.countersign.gateway.delivery;
+package io.countersign.gateway.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

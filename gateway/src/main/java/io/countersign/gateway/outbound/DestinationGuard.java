@@ -1,4 +1,4 @@
-package io.countersign.gateway.endpoints;
+package io.countersign.gateway.outbound;
 
 import io.countersign.gateway.http.ApiError;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package io.countersign.gateway;
+package io.countersign.gateway.support;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

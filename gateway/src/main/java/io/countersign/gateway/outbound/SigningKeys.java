@@ -1,4 +1,4 @@
-package io.countersign.gateway.delivery;
+package io.countersign.gateway.outbound;
 
 import io.countersign.signature.SignatureScheme;
 import io.vertx.core.buffer.Buffer;

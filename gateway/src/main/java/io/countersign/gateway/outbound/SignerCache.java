@@ -1,6 +1,6 @@
-package io.countersign.gateway.signing;
+package io.countersign.gateway.outbound;
 
-import io.countersign.gateway.delivery.SigningKeys;
+import io.countersign.gateway.outbound.SigningKeys;
 import io.countersign.gateway.secrets.SecretCipher;
 import io.countersign.signature.AsymmetricKey;
 import io.countersign.signature.SignatureScheme;
@@ -26,6 +26,8 @@ public final class SignerCache {
   private final WebhookSigner signer = new WebhookSigner();
   private final Mac[] macs = new Mac[2];
   private final AsymmetricKey[] asymmetric = new AsymmetricKey[2];
+  private int macCount;
+  private int keyCount;
   /** A {@link Mac} or an {@link AsymmetricKey} per key id. */
   private final Map<String, Object> byKeyId;
 
@@ -42,15 +44,12 @@ public final class SignerCache {
   /** An endpoint's custom headers, opened for one attempt (only endpoints that have some pay for it). */
   public java.util.Map<String, String> customHeaders(String tenantId, String endpointId, SigningKeys keys) {
     byte[] json = cipher.decrypt(keys.headersKeyId(), keys.sealedHeaders(),
-        SecretCipher.binding(tenantId, endpointId, CUSTOM_HEADERS));
+        SecretCipher.binding(tenantId, endpointId, SecretCipher.CUSTOM_HEADERS));
     java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
     new io.vertx.core.json.JsonObject(io.vertx.core.buffer.Buffer.buffer(json))
         .forEach(e -> headers.put(e.getKey(), (String) e.getValue()));
     return headers;
   }
-
-  /** The binding of an endpoint's sealed custom headers (where a secret's id would be). */
-  public static final String CUSTOM_HEADERS = "custom-headers";
 
   /**
    * The {@code webhook-signature} value: one signature per key in force, the current key and the previous one while
@@ -58,26 +57,24 @@ public final class SignerCache {
    */
   public String sign(String tenantId, String endpointId, SigningKeys keys, byte[] msgId, long timestampSeconds,
       java.nio.ByteBuffer body, Instant now) {
-    int macCount = 0;
-    int keyCount = 0;
-    Object current = signer(tenantId, endpointId, keys.currentId(), keys.currentKeyId(), keys.currentSealed(),
-        keys.currentScheme());
-    if (current instanceof Mac mac) {
-      macs[macCount++] = mac;
-    } else {
-      asymmetric[keyCount++] = (AsymmetricKey) current;
-    }
+    macCount = 0;
+    keyCount = 0;
+    add(signer(tenantId, endpointId, keys.currentId(), keys.currentKeyId(), keys.currentSealed(), keys.currentScheme()));
     if (keys.previousId() != null && keys.previousExpiresAt() != null
         && keys.previousExpiresAt().toInstant().isAfter(now)) {
-      Object previous = signer(tenantId, endpointId, keys.previousId(), keys.previousKeyId(), keys.previousSealed(),
-          keys.previousScheme());
-      if (previous instanceof Mac mac) {
-        macs[macCount++] = mac;
-      } else {
-        asymmetric[keyCount++] = (AsymmetricKey) previous;
-      }
+      add(signer(tenantId, endpointId, keys.previousId(), keys.previousKeyId(), keys.previousSealed(),
+          keys.previousScheme()));
     }
     return signer.sign(macs, macCount, asymmetric, keyCount, msgId, timestampSeconds, body);
+  }
+
+  /** Puts a cached signer in the array its scheme signs from. */
+  private void add(Object signer) {
+    if (signer instanceof Mac mac) {
+      macs[macCount++] = mac;
+    } else {
+      asymmetric[keyCount++] = (AsymmetricKey) signer;
+    }
   }
 
   private Object signer(String tenantId, String endpointId, String secretId, String keyId, byte[] sealed,

@@ -1,4 +1,4 @@
-package io.countersign.gateway.endpoints;
+package io.countersign.gateway.outbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.countersign.gateway;
+package io.countersign.gateway.support;
 
 import java.util.concurrent.ThreadLocalRandom;
 

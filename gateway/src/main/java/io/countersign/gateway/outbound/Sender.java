@@ -1,7 +1,7 @@
-package io.countersign.gateway.delivery;
+package io.countersign.gateway.outbound;
 
-import io.countersign.gateway.endpoints.DestinationGuard;
-import io.countersign.gateway.signing.SignerCache;
+import io.countersign.gateway.outbound.DestinationGuard;
+import io.countersign.gateway.outbound.SignerCache;
 import io.countersign.signature.WebhookHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

@@ -1,16 +1,19 @@
-package io.countersign.gateway.secrets;
+package io.countersign.gateway.endpoints;
 
-import io.countersign.gateway.Ids;
-import static io.countersign.gateway.Wire.utc;
+import io.countersign.gateway.support.Ids;
+import static io.countersign.gateway.support.Wire.utc;
 import io.countersign.gateway.config.Durations;
 import io.countersign.gateway.config.GatewayConfig;
-import io.countersign.gateway.delivery.Sender;
-import io.countersign.gateway.delivery.SigningKeys;
-import io.countersign.gateway.endpoints.EndpointRoutes;
-import io.countersign.gateway.endpoints.EndpointStore;
-import io.countersign.gateway.endpoints.KeyRequest;
-import io.countersign.gateway.endpoints.Conflicts;
+import io.countersign.gateway.outbound.ReceiverAnswers;
+import io.countersign.gateway.outbound.Sender;
+import io.countersign.gateway.outbound.SigningKeys;
 import io.countersign.gateway.http.ApiError;
+import io.countersign.gateway.secrets.IssuedKey;
+import io.countersign.gateway.secrets.RaceAlerts;
+import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.gateway.secrets.SecretService;
+import io.countersign.gateway.secrets.SecretState;
+import io.countersign.gateway.secrets.SecretTransitions;
 import io.countersign.gateway.http.ServerSpans;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -37,7 +40,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Secret lifecycle calls. Each change requires {@code If-Match: "<version>"}, computes the new state with
+ * Secret lifecycle calls, the HTTP edge of an endpoint's secret sub-resource ({@link SecretService} writes). Each
+ * change requires {@code If-Match: "<version>"}, computes the new state with
  * {@link SecretTransitions} and writes it with one compare-and-set statement that also writes the audit rows.
  * A lost race answers 409 {@code rotation_race} naming the change that won, who made it and when
  * ({@link Conflicts}), and nothing else: in particular no secret, and no hint of the secret that did not land.
@@ -54,6 +58,7 @@ public final class SecretRoutes {
   private final Clock clock;
   private final RaceAlerts alerts;
   private final OperatorRequests requests;
+  private final SecretService secrets;
 
   public SecretRoutes(Pool pool, EndpointStore store, SecretCipher cipher, Sender sender, GatewayConfig.Secrets config,
       Clock clock, RaceAlerts alerts) {
@@ -65,6 +70,7 @@ public final class SecretRoutes {
     this.clock = clock;
     this.alerts = alerts;
     this.requests = new OperatorRequests(pool);
+    this.secrets = new SecretService(pool);
   }
 
   public void mount(Router router, Handler<RoutingContext> jsonBody) {
@@ -211,15 +217,7 @@ public final class SecretRoutes {
   /** The compare-and-set; null when zero rows changed. */
   private Future<Long> write(SqlClient client, Principal principal, String endpointId, long expected,
       SecretState before, SecretTransitions.Changed changed, Instant now) {
-    List<String> details = new ArrayList<>();
-    for (String kind : changed.events()) {
-      details.add(AuditDetails.of(kind, before, changed, "operator").encode());
-    }
-    SecretSql.WriteStateParams params = new SecretSql.WriteStateParams(principal.tenantId(), endpointId, expected,
-        changed.state(), principal.actorId(), changed.events().toArray(String[]::new), details.toArray(String[]::new),
-        now);
-    return client.preparedQuery(SecretSql.WRITE_STATE).execute(params.tuple())
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong("version"));
+    return secrets.write(client, principal.tenantId(), endpointId, expected, before, changed, principal.actorId(), now);
   }
 
   /** A lost compare-and-set: 409 naming the winner; a rotation race is audited and counted for the tenant. */
@@ -268,19 +266,14 @@ public final class SecretRoutes {
         .transform(ar -> {
           long latencyMs = (System.nanoTime() - started) / 1_000_000;
           Integer status = ar.succeeded() ? ar.result().status() : null;
-          String outcome = status == null ? "failed"
-              : status >= 200 && status < 300 ? "accepted"
-              : status == 401 || status == 403 ? "rejected" : "failed";
+          String outcome = ReceiverAnswers.probeResult(status);
           JsonObject result = new JsonObject().put("result", outcome).put("statusCode", status)
               .put("latencyMs", latencyMs).put("secretId", current.id()).put("hint", current.hint())
               .put("webhookId", msgId);
           if (ar.failed()) {
             result.put("error", ar.cause().getMessage());
           }
-          String sql = "accepted".equals(outcome) ? SecretSql.PROBE_CONFIRMED
-              : "rejected".equals(outcome) ? SecretSql.PROBE_REJECTED : null;
-          Future<?> recorded = sql == null ? Future.succeededFuture()
-              : pool.preparedQuery(sql).execute(Tuple.of(tenantId, endpointId, current.id(), utc(clock.instant())));
+          Future<Void> recorded = secrets.recordProbe(tenantId, endpointId, current.id(), outcome, clock.instant());
           return recorded.compose(x -> store.find(tenantId, endpointId)).map(after -> {
             JsonObject view = store.view(after);
             return result.put("adoption", view.getString("adoption")).put("version", view.getLong("version"));

@@ -1,0 +1,52 @@
+package io.countersign.gateway;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.freeze.FreezingArchRule;
+import io.vertx.sqlclient.SqlClient;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shape of the code, checked on every build with ArchUnit: dependencies between feature packages point one way
+ * (no cycle, and none back to the root package that wires them), and HTTP route classes go through services,
+ * never to the database themselves. The last rule is frozen ({@link FreezingArchRule}): the route-to-database
+ * dependencies that existed when it came in (#15) are recorded in {@code src/test/resources/archunit_store} and
+ * shrink as routes move their SQL into services; a new one fails the build.
+ */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.countersign.gateway");
+  }
+
+  @Test
+  void featurePackagesHaveNoDependencyCycles() {
+    slices().matching("io.countersign.gateway.(*)..").should().beFreeOfCycles().check(classes);
+  }
+
+  @Test
+  void onlyTheRootPackageWiresFeaturesAndNoFeatureDependsOnIt() {
+    // Gateway, ApiVerticle and Main assemble the features; shared helpers live in support, so the root package is
+    // the top of the dependency graph and never part of a cycle
+    noClasses().that().resideInAPackage("io.countersign.gateway.*..")
+        .should().dependOnClassesThat().resideInAPackage("io.countersign.gateway")
+        .check(classes);
+  }
+
+  @Test
+  void routeClassesDoNotReachTheDatabaseThemselves() {
+    ArchRule rule = noClasses().that().haveSimpleNameEndingWith("Routes")
+        .should().dependOnClassesThat().areAssignableTo(SqlClient.class)
+        .because("routes parse, call a service and reply; SQL belongs to the feature's service and *Sql class");
+    FreezingArchRule.freeze(rule).check(classes);
+  }
+}
