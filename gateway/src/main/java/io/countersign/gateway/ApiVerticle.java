@@ -128,7 +128,7 @@ final class ApiVerticle extends VerticleBase {
     new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
         shared.raceAlerts()).mount(router, jsonBody);
     new AuditRoutes(shared.pool()).mount(router);
-    new ReplayRoutes(shared.pool(), dispatcher).mount(router, jsonBody);
+    new ReplayRoutes(new io.countersign.gateway.replay.ReplayService(shared.pool()), new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), dispatcher).mount(router, jsonBody);
     router.get("/openapi.json").handler(ctx -> Responses.json(ctx.response(), OPENAPI));
     new ErrorHandler(shared.clientErrors()).install(router);
     // what is mounted, as "METHOD /path/{param}", for the contract test against openapi.yaml

@@ -1,10 +1,8 @@
 package io.countersign.gateway.replay;
 
 import static io.countersign.gateway.support.Wire.iso;
-import static io.countersign.gateway.support.Wire.utc;
 
 import io.countersign.gateway.delivery.Dispatcher;
-import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.IdempotencyKeys;
 import io.countersign.gateway.http.Instants;
@@ -14,15 +12,12 @@ import io.countersign.gateway.http.QueryParams;
 import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.idempotency.OperatorRequests;
 import io.countersign.gateway.idempotency.OperatorRequests.Answer;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -38,14 +33,14 @@ public final class ReplayRoutes {
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1_000;
 
-  private final Pool pool;
-  private final Dispatcher dispatcher;
+  private final ReplayService replays;
   private final OperatorRequests requests;
+  private final Dispatcher dispatcher;
 
-  public ReplayRoutes(Pool pool, Dispatcher dispatcher) {
-    this.pool = pool;
+  public ReplayRoutes(ReplayService replays, OperatorRequests requests, Dispatcher dispatcher) {
+    this.replays = replays;
+    this.requests = requests;
     this.dispatcher = dispatcher;
-    this.requests = new OperatorRequests(pool);
   }
 
   public void mount(Router router, Handler<RoutingContext> jsonBody) {
@@ -61,24 +56,17 @@ public final class ReplayRoutes {
     if (endpoint != null && !(endpoint instanceof String)) {
       throw ApiError.badRequest("invalid_endpoint_id", "endpointId must be a string");
     }
-    pool.preparedQuery(ReplaySql.EVENT_EXISTS).execute(Tuple.of(tenantId, eventId)).compose(found -> {
-      if (found.size() == 0) {
-        return Future.failedFuture(ApiError.notFound("event_not_found", "no event " + eventId + " in this tenant"));
-      }
-      return pool.preparedQuery(ReplaySql.REDELIVER).execute(Tuple.of(tenantId, eventId, endpoint));
-    }).onSuccess(rows -> {
-      if (endpoint != null && rows.size() == 0) {
+    replays.redeliver(tenantId, eventId, (String) endpoint).onSuccess(endpoints -> {
+      if (endpoint != null && endpoints.isEmpty()) {
         ctx.fail(ApiError.notFound("delivery_not_found", "event " + eventId + " has no redeliverable delivery to "
             + endpoint + " (none, deleted endpoint, or an attempt is in flight)"));
         return;
       }
-      JsonArray endpoints = new JsonArray();
-      rows.forEach(r -> endpoints.add(r.getString("endpoint_id")));
       // send now rather than at the next poll
       dispatcher.poll();
       ctx.response().setStatusCode(202);
-      Responses.json(ctx.response(), new JsonObject().put("eventId", eventId).put("requeued", rows.size())
-          .put("endpoints", endpoints));
+      Responses.json(ctx.response(), new JsonObject().put("eventId", eventId).put("requeued", endpoints.size())
+          .put("endpoints", new JsonArray(endpoints)));
     }).onFailure(ctx::fail);
   }
 
@@ -106,18 +94,8 @@ public final class ReplayRoutes {
           + " fresh schedule), held (recorded while the endpoint was disabled) or delivered");
     }
     String tenantId = principal.tenantId();
-    requests.once(key, client -> client.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId))
-            .compose(found -> found.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
-                : client.preparedQuery(ReplaySql.requeueWindow(status)).execute(Tuple.tuple().addString(tenantId)
-                    .addString(endpointId).addString(status).addOffsetDateTime(utc(since)).addOffsetDateTime(utc(until))))
-            .compose(updated -> {
-              JsonObject answer = new JsonObject().put("endpointId", endpointId).put("requeued", updated.rowCount())
-                  .put("since", since.toString()).put("until", until.toString()).put("status", status);
-              return client.preparedQuery(ReplaySql.AUDIT)
-                  .execute(Tuple.of(tenantId, endpointId, principal.actorId(), answer.copy().put("count",
-                      updated.rowCount()).encode()))
-                  .map(x -> new Answer(202, answer, endpointId, null));
-            }))
+    requests.once(key, client -> replays.requeueWindow(client, tenantId, endpointId, status, since, until,
+            principal.actorId()).map(requeued -> new Answer(202, requeued.toJson(), endpointId, null)))
         .onSuccess(answer -> {
           if (answer.replayed()) {
             OperatorRequests.reply(ctx, new Answer(200, answer.body(), endpointId, null, true));
@@ -149,14 +127,11 @@ public final class ReplayRoutes {
       afterEndpoint = after.substring(colon + 1);
     }
     int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
-    Tuple params = Tuple.tuple().addString(tenantId).addString(status).addString(QueryParams.text(ctx, "endpoint"))
-        .addOffsetDateTime(utc(since)).addString(afterEvent)
-        .addString(afterEndpoint).addInteger(limit);
-    int pageSize = limit;
-    pool.preparedQuery(ReplaySql.list(status)).execute(params).onSuccess(rows -> {
+    replays.list(tenantId, status, QueryParams.text(ctx, "endpoint"), since, afterEvent, afterEndpoint, limit)
+        .onSuccess(page -> {
       JsonArray data = new JsonArray();
       String cursor = null;
-      for (Row r : rows) {
+      for (Row r : page.rows()) {
         cursor = r.getString("event_id") + ":" + r.getString("endpoint_id");
         data.add(new JsonObject()
             .put("eventId", r.getString("event_id"))
@@ -169,7 +144,7 @@ public final class ReplayRoutes {
             .put("deliveredAt", iso(r.getOffsetDateTime("delivered_at"))));
       }
       Responses.json(ctx.response(), new JsonObject().put("data", data)
-          .put("nextCursor", data.size() == pageSize ? cursor : null));
+          .put("nextCursor", data.size() == limit ? cursor : null));
     }).onFailure(ctx::fail);
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.countersign.gateway.testing.Eventually;
 import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -77,7 +78,17 @@ class ReceiverMisbehaviourIT {
         throw new IllegalStateException(e);
       }
     });
-    Thread.sleep(600);
+    // the delivery is closed as failed (terminal: no poll leases it again) and the endpoint is disabled: the
+    // positive facts that no retry will follow
+    Eventually.await(WAIT, "the delivery closed and the endpoint disabled", () -> {
+      try {
+        return !gateway.endpoint(tenant, token, endpointId).getBoolean("enabled") && TestDatabases.query(
+            gateway.databaseUrl(), "SELECT status FROM delivery_states WHERE event_id = '" + first + "'")
+            .equals(java.util.List.of(java.util.List.of("failed")));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
     JsonArray attempts = attempts(first);
     assertEquals(1, attempts.size(), "no retry after 410");
     assertTrue(attempts.getJsonObject(0).getString("error").contains("410"));
