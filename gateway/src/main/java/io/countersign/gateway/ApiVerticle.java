@@ -108,7 +108,7 @@ final class ApiVerticle extends VerticleBase {
     TokenUsage tokenUsage = new TokenUsage(shared.pool());
     Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
     // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints
-    new HealthRoutes(vertx, shared.pool(), shared.databaseState()).mount(router);
+    new HealthRoutes(new io.countersign.gateway.health.DatabaseCheck(vertx, shared.pool()), shared.databaseState()).mount(router);
     // the operator console: static files that use the public API only, and may not be framed or load anything else
     router.getWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
     router.get("/console/*").handler(ConsoleHeaders::add).handler(io.vertx.ext.web.handler.StaticHandler
@@ -127,7 +127,7 @@ final class ApiVerticle extends VerticleBase {
         delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
     new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
         shared.raceAlerts()).mount(router, jsonBody);
-    new AuditRoutes(shared.pool()).mount(router);
+    new AuditRoutes(new io.countersign.gateway.audit.AuditLog(shared.pool())).mount(router);
     new ReplayRoutes(new io.countersign.gateway.replay.ReplayService(shared.pool()), new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), dispatcher).mount(router, jsonBody);
     router.get("/openapi.json").handler(ctx -> Responses.json(ctx.response(), OPENAPI));
     new ErrorHandler(shared.clientErrors()).install(router);

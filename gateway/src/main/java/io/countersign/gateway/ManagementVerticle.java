@@ -36,7 +36,7 @@ final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     metrics.mount(router);
-    new HealthRoutes(vertx, pool, databaseState).mount(router);
+    new HealthRoutes(new io.countersign.gateway.health.DatabaseCheck(vertx, pool), databaseState).mount(router);
     new ErrorHandler(new ClientErrors(metrics)).install(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setIdleTimeout(60)
         .setHttp2ClearTextEnabled(false)).requestHandler(router);

@@ -1,6 +1,5 @@
 package io.countersign.gateway.audit;
 
-import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.QueryParams;
@@ -9,9 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 
 /**
@@ -21,16 +18,6 @@ import java.time.Instant;
 public final class AuditRoutes {
   private static final int DEFAULT_LIMIT = 100;
   private static final int MAX_LIMIT = 1_000;
-  private static final String LIST = """
-      SELECT audit_id, endpoint_id, kind, actor, version_before, version_after, detail::text AS detail, created_at
-      FROM audit_log
-      WHERE tenant_id = $1
-        AND ($2::text IS NULL OR endpoint_id = $2)
-        AND ($3::text IS NULL OR kind = $3)
-        AND ($4::timestamptz IS NULL OR created_at >= $4)
-        AND audit_id > $5
-      ORDER BY audit_id
-      LIMIT $6""";
 
   /** Every kind the audit log holds; a filter on any other is a mistake, not an empty answer. */
   public static final java.util.SortedSet<String> KINDS = new java.util.TreeSet<>(java.util.List.of(
@@ -40,10 +27,10 @@ public final class AuditRoutes {
       "signature_rejections_recovered", "overlap_ending_unconfirmed", "token_created", "token_revoked",
       "held_deliveries_pruned"));
 
-  private final Pool pool;
+  private final AuditLog auditLog;
 
-  public AuditRoutes(Pool pool) {
-    this.pool = pool;
+  public AuditRoutes(AuditLog auditLog) {
+    this.auditLog = auditLog;
   }
 
   public void mount(Router router) {
@@ -59,10 +46,7 @@ public final class AuditRoutes {
     if (kind != null && !KINDS.contains(kind)) {
       throw ApiError.badRequest("invalid_kind", "kind must be one of " + String.join(", ", KINDS));
     }
-    Tuple params = Tuple.tuple().addString(tenantId).addString(QueryParams.text(ctx, "endpoint"))
-        .addString(kind).addOffsetDateTime(Wire.utc(since)).addLong(after)
-        .addInteger(limit);
-    pool.preparedQuery(LIST).execute(params).onSuccess(rows -> {
+    auditLog.page(tenantId, QueryParams.text(ctx, "endpoint"), kind, since, after, limit).onSuccess(rows -> {
       JsonArray data = new JsonArray();
       long last = after;
       for (Row row : rows) {

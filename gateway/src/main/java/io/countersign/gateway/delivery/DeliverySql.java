@@ -455,5 +455,20 @@ public final class DeliverySql {
     }
   }
 
+
+  /**
+   * Pending rows, plus the endpoints of fan-outs not yet finished (a fan-out is deleted once every endpoint has its
+   * row, so this can count a finished endpoint of one still in flight); the oldest is the older of the oldest pending
+   * row and the oldest fan-out (by lease expiry: every process leases for the same time, from its index).
+   */
+  static final String BACKLOG = """
+      SELECT least($1, (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' LIMIT $1) p)
+                       + (SELECT coalesce(sum(n), 0) FROM (SELECT cardinality(endpoints) AS n FROM fanouts LIMIT $1) f))
+               AS pending,
+             coalesce(extract(epoch FROM now() - least(
+                        (SELECT min(created_at) FROM deliveries WHERE status = 'pending'),
+                        (SELECT created_at FROM fanouts ORDER BY lease_until LIMIT 1))),
+                      0)::bigint AS oldest_seconds""";
+
   private DeliverySql() {}
 }

@@ -20,46 +20,6 @@ import org.slf4j.LoggerFactory;
 public final class RetentionPruner extends PeriodicVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionPruner.class);
   private static final int BATCH = 500;
-  private static final String PRUNE = """
-      WITH old AS (
-        SELECT e.tenant_id, e.event_id FROM events e
-        WHERE e.created_at < $1
-          AND NOT EXISTS (SELECT 1 FROM deliveries d
-                          WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.status <> 'delivered')
-          -- a fan-out still in flight (or lapsed, not yet turned into rows) keeps its event
-          AND NOT EXISTS (SELECT 1 FROM fanouts f WHERE f.tenant_id = e.tenant_id AND f.event_id = e.event_id)
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED
-      ), attempts AS (
-        DELETE FROM delivery_attempts a USING old WHERE a.tenant_id = old.tenant_id AND a.event_id = old.event_id
-      ), deliveries AS (
-        DELETE FROM deliveries d USING old WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id
-      )
-      DELETE FROM events e USING old WHERE e.tenant_id = old.tenant_id AND e.event_id = old.event_id""";
-  /**
-   * Held deliveries (recorded while their endpoint was disabled) older than $1, $2 at a time, with one audit row per
-   * endpoint counting them. Their events stay while other deliveries of them do.
-   */
-  private static final String PRUNE_HELD = """
-      WITH old AS (
-        SELECT tenant_id, event_id, endpoint_id FROM deliveries
-        WHERE status = 'held' AND created_at < $1
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED
-      ), gone AS (
-        DELETE FROM deliveries d USING old
-        WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id AND d.endpoint_id = old.endpoint_id
-        RETURNING d.tenant_id, d.endpoint_id
-      ), audit AS (
-        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, detail)
-        SELECT tenant_id, endpoint_id, 'held_deliveries_pruned', 'retention',
-               jsonb_build_object('count', count(*), 'heldBefore', $1::timestamptz)
-        FROM gone GROUP BY tenant_id, endpoint_id
-      )
-      SELECT count(*) FROM gone""";
-  private static final String PRUNE_OPERATOR_REQUESTS = """
-      DELETE FROM operator_requests WHERE ctid = ANY(ARRAY(
-        SELECT ctid FROM operator_requests WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))""";
 
   private final Pool pool;
   private final Clock clock;
@@ -79,8 +39,8 @@ public final class RetentionPruner extends PeriodicVerticle {
   @Override
   protected Future<Integer> pass() {
     OffsetDateTime cutoff = Wire.utc(clock.instant().minus(deliveredAfter));
-    return batch(PRUNE, cutoff, 0)
-        .compose(events -> batch(PRUNE_OPERATOR_REQUESTS, cutoff, 0).map(events))
+    return batch(RetentionSql.PRUNE, cutoff, 0)
+        .compose(events -> batch(RetentionSql.PRUNE_OPERATOR_REQUESTS, cutoff, 0).map(events))
         .compose(events -> heldBatch(Wire.utc(clock.instant().minus(heldFor)), 0)
             .map(events))
         .onSuccess(n -> {
@@ -94,7 +54,7 @@ public final class RetentionPruner extends PeriodicVerticle {
 
   /** Held deliveries past retention.heldFor; the statement answers its count rather than a row count. */
   private Future<Integer> heldBatch(OffsetDateTime cutoff, int total) {
-    return pool.preparedQuery(PRUNE_HELD).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
+    return pool.preparedQuery(RetentionSql.PRUNE_HELD).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
       int deleted = (int) (long) rows.iterator().next().getLong(0);
       if (deleted > 0) {
         LOG.atInfo().addKeyValue("deliveries", deleted).log("pruned held deliveries past retention.heldFor");

@@ -17,7 +17,7 @@ import java.util.Set;
  * boolean counted = Conflicts.isRotationRace(true, "secret_rotated");   // true: audited and counted as a race
  * }</pre>
  */
-public final class Conflicts {
+final class Conflicts {
   /** Audit kinds that change an endpoint's secrets. */
   public static final Set<String> SECRET_CHANGES = Set.of("secret_rotated", "previous_dropped", "overlap_extended",
       "previous_expired", "secret_rolled_back");

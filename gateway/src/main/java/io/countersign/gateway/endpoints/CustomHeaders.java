@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * JsonObject masked = CustomHeaders.masked(headers);                                       // {"X-Api-Key": "…f00d"}
  * }</pre>
  */
-public final class CustomHeaders {
+final class CustomHeaders {
   /** RFC 9110 token characters. */
   private static final Pattern NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
   /** Visible ASCII, space and tab: no CR, LF or other control characters. */

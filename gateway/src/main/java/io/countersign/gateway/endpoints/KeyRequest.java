@@ -15,7 +15,7 @@ import io.countersign.signature.WebhookSecret;
  * IssuedKey key = request.issue(currentScheme);
  * }</pre>
  */
-public record KeyRequest(SignatureScheme scheme, WebhookSecret supplied) {
+record KeyRequest(SignatureScheme scheme, WebhookSecret supplied) {
 
   /** 400 {@code invalid_signature_scheme} for an unknown scheme, {@code secret_not_allowed} for Ed25519 with one. */
   public static KeyRequest parse(Object scheme, Object secret) {

@@ -13,7 +13,7 @@ import java.util.Base64;
  * WebhookSecret secret = SuppliedSecret.parse(body.getValue("secret"));   // null when none was supplied
  * }</pre>
  */
-public final class SuppliedSecret {
+final class SuppliedSecret {
   private static final int MIN_BYTES = 24;
   private static final int MAX_BYTES = 64;
 

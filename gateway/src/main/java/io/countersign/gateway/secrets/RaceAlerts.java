@@ -20,9 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaceAlerts {
   private static final Logger LOG = LoggerFactory.getLogger(RaceAlerts.class);
-  private static final String WINDOW = """
-      SELECT count(*) AS races, min(created_at) AS since FROM audit_log
-      WHERE tenant_id = $1 AND kind = 'rotation_race_detected' AND created_at > now() - interval '24 hours'""";
 
   private final Pool pool;
   private final int threshold;
@@ -38,7 +35,7 @@ public final class RaceAlerts {
 
   /** {@code {count, since}} when the tenant is flagged, else null. */
   public Future<JsonObject> alert(String tenantId) {
-    return pool.preparedQuery(WINDOW).execute(Tuple.of(tenantId)).map(rows -> {
+    return pool.preparedQuery(SecretSql.RACE_WINDOW).execute(Tuple.of(tenantId)).map(rows -> {
       Row row = rows.iterator().next();
       long races = row.getLong("races");
       return races < threshold ? null : new JsonObject().put("count", races)

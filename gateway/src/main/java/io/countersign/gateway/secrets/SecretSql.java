@@ -143,5 +143,10 @@ final class SecretSql {
         previous_key_id = CASE WHEN previous_secret_id = $5 THEN $7 ELSE previous_key_id END
       WHERE tenant_id = $1 AND endpoint_id = $2""";
 
+  /** A tenant's lost rotation races in the last 24 hours and the first of them (the race-pattern flag). */
+  static final String RACE_WINDOW = """
+      SELECT count(*) AS races, min(created_at) AS since FROM audit_log
+      WHERE tenant_id = $1 AND kind = 'rotation_race_detected' AND created_at > now() - interval '24 hours'""";
+
   private SecretSql() {}
 }

@@ -12,7 +12,7 @@ import java.util.Set;
  * String needed = Scopes.required(HttpMethod.POST, "/v1/tenants/acme/events");   // "events:write"
  * }</pre>
  */
-public final class Scopes {
+final class Scopes {
   public static final String EVENTS_WRITE = "events:write";
   public static final String READ = "read";
   public static final String MANAGE = "manage";

@@ -7,7 +7,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /** Tenant API tokens: 32 random bytes, shown once, stored only as SHA-256, compared in constant time. */
-public final class Tokens {
+final class Tokens {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String PREFIX = "cst_";
 
