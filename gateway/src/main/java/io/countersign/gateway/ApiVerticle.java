@@ -116,7 +116,7 @@ final class ApiVerticle extends VerticleBase {
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken(), tokenUsage));
-    new TenantRoutes(shared.pool(), shared.adminToken(), shared.raceAlerts(), shared.tenants()).mount(router, jsonBody);
+    new TenantRoutes(new io.countersign.gateway.tenants.TenantService(shared.pool(), shared.tenants(), shared.raceAlerts()), shared.adminToken()).mount(router, jsonBody);
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken().required()).mount(router);
     new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);

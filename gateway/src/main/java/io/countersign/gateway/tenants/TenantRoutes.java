@@ -5,16 +5,13 @@ import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
 import io.countersign.gateway.support.Ids;
-import io.countersign.gateway.secrets.RaceAlerts;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 
 /**
  * {@code POST /v1/tenants} (admin), {@code GET /v1/tenants/:tenant}, and the tenant's API tokens:
@@ -22,17 +19,12 @@ import io.vertx.sqlclient.Tuple;
  * {@link TenantDirectory#STALENESS} in every other process).
  */
 public final class TenantRoutes {
-  private final Pool pool;
+  private final TenantService tenants;
   private final AdminToken adminToken;
-  private final RaceAlerts raceAlerts;
 
-  private final TenantDirectory directory;
-
-  public TenantRoutes(Pool pool, AdminToken adminToken, RaceAlerts raceAlerts, TenantDirectory directory) {
-    this.pool = pool;
-    this.directory = directory;
+  public TenantRoutes(TenantService tenants, AdminToken adminToken) {
+    this.tenants = tenants;
     this.adminToken = adminToken;
-    this.raceAlerts = raceAlerts;
   }
 
   public void mount(Router router, Handler<RoutingContext> jsonBody) {
@@ -67,27 +59,20 @@ public final class TenantRoutes {
     if (expiresAt != null && !expiresAt.isAfter(java.time.Instant.now())) {
       throw ApiError.badRequest("invalid_expiry", "expiresAt must be in the future");
     }
-    String token = Tokens.newToken();
-    String tokenId = Ids.tokenId();
-    String hint = token.substring(token.length() - 4);
-    pool.preparedQuery(TenantSql.CREATE_TOKEN).execute(Tuple.tuple().addString(principal.tenantId())
-            .addString(tokenId).addString(name).addBuffer(Buffer.buffer(Tokens.hash(token))).addString(hint)
-            .addArrayOfString(scopes.toArray(String[]::new))
-            .addOffsetDateTime(expiresAt == null ? null : io.countersign.gateway.support.Wire.utc(expiresAt))
-            .addString(principal.actorId()))
-        .onSuccess(rows -> {
-          directory.forget(principal.tenantId());
+    tenants.createToken(principal.tenantId(), name, scopes, expiresAt, principal.actorId())
+        .onSuccess(issued -> {
           ctx.response().setStatusCode(201);
-          Responses.json(ctx.response(), new JsonObject().put("id", tokenId).put("name", name).put("token", token)
-              .put("hint", hint).put("scopes", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(scopes)))
-              .put("createdAt", rows.iterator().next().getOffsetDateTime("created_at").toInstant().toString())
+          Responses.json(ctx.response(), new JsonObject().put("id", issued.tokenId()).put("name", name)
+              .put("token", issued.token()).put("hint", issued.hint())
+              .put("scopes", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(scopes)))
+              .put("createdAt", issued.createdAt().toString())
               .put("expiresAt", expiresAt == null ? null : expiresAt.toString()));
         })
         .onFailure(ctx::fail);
   }
 
   private void listTokens(RoutingContext ctx) {
-    pool.preparedQuery(TenantSql.LIST_TOKENS).execute(Tuple.of(Principal.of(ctx).tenantId())).onSuccess(rows -> {
+    tenants.tokens(Principal.of(ctx).tenantId()).onSuccess(rows -> {
       io.vertx.core.json.JsonArray data = new io.vertx.core.json.JsonArray();
       for (Row r : rows) {
         data.add(new JsonObject().put("id", r.getString("token_id")).put("name", r.getString("name"))
@@ -105,15 +90,8 @@ public final class TenantRoutes {
   private void revokeToken(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String tokenId = ctx.pathParam("token");
-    pool.preparedQuery(TenantSql.REVOKE_TOKEN).execute(Tuple.of(principal.tenantId(), tokenId, principal.actorId()))
-        .onSuccess(rows -> {
-          if (rows.size() == 0) {
-            ctx.fail(ApiError.notFound("token_not_found", "no active token " + tokenId + " in this tenant"));
-            return;
-          }
-          directory.forget(principal.tenantId());
-          ctx.response().setStatusCode(204).end();
-        })
+    tenants.revokeToken(principal.tenantId(), tokenId, principal.actorId())
+        .onSuccess(v -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }
 
@@ -129,32 +107,18 @@ public final class TenantRoutes {
       ctx.fail(ApiError.badRequest("invalid_name", "name must be 1-200 characters"));
       return;
     }
-    String token = Tokens.newToken();
-    String tokenId = Ids.tokenId();
-    pool.preparedQuery(TenantSql.INSERT)
-        .execute(Tuple.of(id, name, tokenId, Buffer.buffer(Tokens.hash(token)), token.substring(token.length() - 4)))
-        .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(ApiError.conflict("tenant_exists", "tenant " + id + " already exists"))
-            : Future.succeededFuture(rows.iterator().next()))
-        .onSuccess(row -> {
-          directory.forget(id);
+    tenants.create(id, name)
+        .onSuccess(issued -> {
           ctx.response().setStatusCode(201);
-          Responses.json(ctx.response(), new JsonObject().put("id", id).put("name", name).put("token", token)
-              .put("tokenId", tokenId).put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString()));
+          Responses.json(ctx.response(), new JsonObject().put("id", id).put("name", name).put("token", issued.token())
+              .put("tokenId", issued.tokenId()).put("createdAt", issued.createdAt().toString()));
         })
         .onFailure(ctx::fail);
   }
 
   private void get(RoutingContext ctx) {
-    String tenantId = Principal.of(ctx).tenantId();
-    Future<io.vertx.sqlclient.RowSet<Row>> tenant = pool.preparedQuery(TenantSql.GET).execute(Tuple.of(tenantId));
-    Future<JsonObject> alert = raceAlerts.alert(tenantId);
-    Future.all(tenant, alert).onSuccess(all -> {
-      Row row = tenant.result().iterator().next();
-      Responses.json(ctx.response(), new JsonObject().put("id", row.getString("tenant_id"))
-          .put("name", row.getString("name"))
-          .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
-          .put("rotationRaceAlert", alert.result()));
-    }).onFailure(ctx::fail);
+    tenants.get(Principal.of(ctx).tenantId()).onSuccess(t -> Responses.json(ctx.response(), new JsonObject()
+        .put("id", t.id()).put("name", t.name()).put("createdAt", t.createdAt().toString())
+        .put("rotationRaceAlert", t.rotationRaceAlert()))).onFailure(ctx::fail);
   }
 }

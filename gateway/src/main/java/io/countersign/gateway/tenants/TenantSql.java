@@ -13,6 +13,13 @@ final class TenantSql {
       )
       SELECT created_at FROM t""";
 
+  /** The parameters of {@link #INSERT}, in its order. */
+  record InsertParams(String tenantId, String name, String tokenId, byte[] tokenHash, String hint) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, name, tokenId, io.vertx.core.buffer.Buffer.buffer(tokenHash), hint);
+    }
+  }
+
   /** The tenant (one row even without tokens) and its usable tokens. */
   static final String AUTH = """
       SELECT t.tenant_id, k.token_id, k.token_hash, k.scopes, k.expires_at
@@ -34,6 +41,16 @@ final class TenantSql {
         FROM k
       )
       SELECT created_at FROM k""";
+
+  /** The parameters of {@link #CREATE_TOKEN}, in its order. */
+  record TokenParams(String tenantId, String tokenId, String name, byte[] tokenHash, String hint, String[] scopes,
+      java.time.Instant expiresAt, String actor) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.tuple().addString(tenantId).addString(tokenId).addString(name)
+          .addBuffer(io.vertx.core.buffer.Buffer.buffer(tokenHash)).addString(hint).addArrayOfString(scopes)
+          .addOffsetDateTime(io.countersign.gateway.support.Wire.utc(expiresAt)).addString(actor);
+    }
+  }
 
   static final String LIST_TOKENS = """
       SELECT token_id, name, hint, scopes, created_at, last_used_at, expires_at, revoked_at
