@@ -120,7 +120,7 @@ final class ApiVerticle extends VerticleBase {
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken().required()).mount(router);
     new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
         config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
-    new EventRoutes(shared.pool()).mount(router);
+    new EventRoutes(new io.countersign.gateway.ingest.EventLog(shared.pool())).mount(router);
     EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow(),
         config.secrets().remindBefore());
     new EndpointRoutes(shared.pool(), endpoints, shared.cipher(), guard, shared.clock(), delivery.maxCustomHeaders(),

@@ -1,5 +1,6 @@
 package io.countersign.gateway.audit;
 
+import io.countersign.gateway.support.Rows;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -27,10 +28,6 @@ public final class AuditLog {
       int limit) {
     return pool.preparedQuery(AuditSql.LIST)
         .execute(new AuditSql.ListParams(tenantId, endpointId, kind, since, afterAuditId, limit).tuple())
-        .map(rows -> {
-          List<Row> all = new ArrayList<>(rows.size());
-          rows.forEach(all::add);
-          return all;
-        });
+        .map(Rows::list);
   }
 }

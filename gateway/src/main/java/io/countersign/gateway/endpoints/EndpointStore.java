@@ -1,5 +1,6 @@
 package io.countersign.gateway.endpoints;
 
+import io.countersign.gateway.support.Rows;
 import io.countersign.gateway.support.Wire;
 import static io.countersign.gateway.support.Wire.iso;
 
@@ -95,11 +96,7 @@ public final class EndpointStore {
   }
 
   public Future<List<Row>> list(String tenantId) {
-    return pool.preparedQuery(EndpointSql.LIST).execute(Tuple.of(tenantId)).map(rows -> {
-      List<Row> all = new ArrayList<>(rows.size());
-      rows.forEach(all::add);
-      return all;
-    });
+    return pool.preparedQuery(EndpointSql.LIST).execute(Tuple.of(tenantId)).map(Rows::list);
   }
 
   /** The secret slots as stored. */

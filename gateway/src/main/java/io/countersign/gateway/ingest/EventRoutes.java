@@ -14,10 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.Tuple;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,10 +23,10 @@ import java.util.Map;
  * {@code GET /v1/tenants/:tenant/events/:id} gives one event, its payload as posted, and every delivery and attempt.
  */
 public final class EventRoutes {
-  private final Pool pool;
+  private final EventLog events;
 
-  public EventRoutes(Pool pool) {
-    this.pool = pool;
+  public EventRoutes(EventLog events) {
+    this.events = events;
   }
 
   private static final int DEFAULT_LIMIT = 50;
@@ -84,11 +81,8 @@ public final class EventRoutes {
     String from = since == null ? "msg_" : Ids.eventsFrom(since.minus(SKEW));
     String key = QueryParams.text(ctx, "idempotencyKey");
     int limit = QueryParams.limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
-    Tuple params = Tuple.tuple().addString(tenantId).addString(below).addString(from).addString(exactType)
-        .addString(typePattern).addOffsetDateTime(Wire.utc(since)).addOffsetDateTime(Wire.utc(until))
-        .addString(QueryParams.text(ctx, "endpoint")).addString(status).addInteger(limit)
-        .addBoolean(include != null).addString(key);
-    pool.preparedQuery(key == null ? EventSql.LIST : EventSql.LIST_BY_KEY).execute(params).onSuccess(rows -> {
+    events.page(new EventSql.ListParams(tenantId, below, from, exactType, typePattern, since, until,
+        QueryParams.text(ctx, "endpoint"), status, limit, include != null, key)).onSuccess(rows -> {
       Buffer out = Buffer.buffer(256 + rows.size() * 256).appendString("{\"data\":[");
       String last = null;
       for (Row r : rows) {
@@ -142,16 +136,8 @@ public final class EventRoutes {
         throw ApiError.badRequest("invalid_cursor", "cursor must be a nextCursor from an earlier page");
       }
     }
-    Tuple params = Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(beforeAt)
-        .addString(beforeEvent).addInteger(beforeNo).addString(statusClass).addInteger(limit);
-    Future<RowSet<Row>> exists = pool.preparedQuery(EventSql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId));
-    Future<RowSet<Row>> attempts = pool.preparedQuery(EventSql.ATTEMPTS).execute(params);
-    Future.all(exists, attempts).onSuccess(all -> {
-      if (exists.result().size() == 0) {
-        ctx.fail(ApiError.notFound("endpoint_not_found", "no endpoint " + endpointId + " in this tenant"));
-        return;
-      }
-      RowSet<Row> rows = attempts.result();
+    events.attempts(new EventSql.AttemptParams(tenantId, endpointId, beforeAt, beforeEvent, beforeNo, statusClass,
+        limit)).onSuccess(rows -> {
       JsonArray data = new JsonArray();
       String next = null;
       for (Row r : rows) {
@@ -198,18 +184,10 @@ public final class EventRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    Tuple key = Tuple.of(Principal.of(ctx).tenantId(), ctx.pathParam("event"));
-    Future<RowSet<Row>> event = pool.preparedQuery(IngestSql.EVENT).execute(key);
-    Future<RowSet<Row>> deliveries = pool.preparedQuery(IngestSql.EVENT_DELIVERIES).execute(key);
-    Future<RowSet<Row>> attempts = pool.preparedQuery(IngestSql.EVENT_ATTEMPTS).execute(key);
-    Future.all(event, deliveries, attempts).onSuccess(all -> {
-      if (event.result().size() == 0) {
-        ctx.fail(ApiError.notFound("event_not_found", "no event " + key.getString(1) + " in this tenant"));
-        return;
-      }
-      Row e = event.result().iterator().next();
+    events.event(Principal.of(ctx).tenantId(), ctx.pathParam("event")).onSuccess(found -> {
+      Row e = found.event();
       Map<String, JsonObject> byEndpoint = new LinkedHashMap<>();
-      for (Row d : deliveries.result()) {
+      for (Row d : found.deliveries()) {
         byEndpoint.put(d.getString("endpoint_id"), new JsonObject()
             .put("endpointId", d.getString("endpoint_id"))
             .put("status", d.getString("status"))
@@ -218,7 +196,7 @@ public final class EventRoutes {
             .put("deliveredAt", iso(d.getOffsetDateTime("delivered_at")))
             .put("attempts", new JsonArray()));
       }
-      for (Row a : attempts.result()) {
+      for (Row a : found.attempts()) {
         JsonObject d = byEndpoint.get(a.getString("endpoint_id"));
         if (d != null) {
           d.getJsonArray("attempts").add(new JsonObject()

@@ -61,6 +61,27 @@ final class EventSql {
   static final String ENDPOINT_EXISTS = """
       SELECT 1 FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
 
+  /** The parameters of {@link #LIST} and {@link #LIST_BY_KEY}, in their order ($12 is null for {@code LIST}). */
+  record ListParams(String tenantId, String below, String from, String exactType, String typePattern,
+      java.time.Instant since, java.time.Instant until, String endpointId, String status, int limit,
+      boolean withPayload, String idempotencyKey) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.tuple().addString(tenantId).addString(below).addString(from)
+          .addString(exactType).addString(typePattern).addOffsetDateTime(io.countersign.gateway.support.Wire.utc(since))
+          .addOffsetDateTime(io.countersign.gateway.support.Wire.utc(until)).addString(endpointId).addString(status)
+          .addInteger(limit).addBoolean(withPayload).addString(idempotencyKey);
+    }
+  }
+
+  /** The parameters of {@link #ATTEMPTS}, in its order. */
+  record AttemptParams(String tenantId, String endpointId, java.time.OffsetDateTime beforeAt, String beforeEvent,
+      int beforeNo, String statusClass, int limit) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(beforeAt)
+          .addString(beforeEvent).addInteger(beforeNo).addString(statusClass).addInteger(limit);
+    }
+  }
+
   static final String LIST = listSql(false);
   static final String LIST_BY_KEY = listSql(true);
 

@@ -1,5 +1,6 @@
 package io.countersign.gateway.replay;
 
+import io.countersign.gateway.support.Rows;
 import static io.countersign.gateway.support.Wire.utc;
 
 import io.countersign.gateway.endpoints.EndpointRoutes;
@@ -80,10 +81,6 @@ public final class ReplayService {
       String afterEndpoint, int limit) {
     Tuple params = Tuple.tuple().addString(tenantId).addString(status).addString(endpointId)
         .addOffsetDateTime(utc(since)).addString(afterEvent).addString(afterEndpoint).addInteger(limit);
-    return pool.preparedQuery(ReplaySql.list(status)).execute(params).map(rows -> {
-      List<Row> all = new ArrayList<>(rows.size());
-      rows.forEach(all::add);
-      return new Page(all);
-    });
+    return pool.preparedQuery(ReplaySql.list(status)).execute(params).map(rows -> new Page(Rows.list(rows)));
   }
 }

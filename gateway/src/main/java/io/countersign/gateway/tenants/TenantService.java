@@ -1,5 +1,6 @@
 package io.countersign.gateway.tenants;
 
+import io.countersign.gateway.support.Rows;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.support.Ids;
@@ -78,11 +79,7 @@ public final class TenantService {
 
   /** The tenant's tokens, revoked ones too, without values. */
   public Future<List<Row>> tokens(String tenantId) {
-    return pool.preparedQuery(TenantSql.LIST_TOKENS).execute(Tuple.of(tenantId)).map(rows -> {
-      List<Row> all = new ArrayList<>(rows.size());
-      rows.forEach(all::add);
-      return all;
-    });
+    return pool.preparedQuery(TenantSql.LIST_TOKENS).execute(Tuple.of(tenantId)).map(Rows::list);
   }
 
   /** Revokes an active token, audited; 404 {@code token_not_found} if there is none by that id. */
