@@ -118,13 +118,16 @@ final class ApiVerticle extends VerticleBase {
         .handler(new TenantAccess(shared.tenants(), shared.adminToken(), tokenUsage));
     new TenantRoutes(new io.countersign.gateway.tenants.TenantService(shared.pool(), shared.tenants(), shared.raceAlerts()), shared.adminToken()).mount(router, jsonBody);
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken().required()).mount(router);
-    new IngestRoutes(shared.pool(), dispatcher, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes(), config.ingest().maxBatch(),
-        config.ingest().maxConcurrentBatches(), delivery.leaseDuration()).mount(router);
+    io.countersign.gateway.ingest.ClaimBatcher claims = new io.countersign.gateway.ingest.ClaimBatcher(shared.pool(),
+        dispatcher, IngestRoutes.batching(config.ingest().maxBatch(), config.ingest().maxConcurrentBatches(),
+            delivery.leaseDuration()), shared.metrics());
+    new IngestRoutes(claims, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes()).mount(router);
     new EventRoutes(new io.countersign.gateway.ingest.EventLog(shared.pool())).mount(router);
     EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow(),
         config.secrets().remindBefore());
-    new EndpointRoutes(shared.pool(), endpoints, shared.cipher(), guard, shared.clock(), delivery.maxCustomHeaders(),
-        delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
+    new EndpointRoutes(new io.countersign.gateway.endpoints.EndpointService(endpoints,
+        new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), shared.cipher(), shared.clock()),
+        endpoints, shared.cipher(), guard, delivery.maxCustomHeaders(), delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
     new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
         shared.raceAlerts()).mount(router, jsonBody);
     new AuditRoutes(new io.countersign.gateway.audit.AuditLog(shared.pool())).mount(router);

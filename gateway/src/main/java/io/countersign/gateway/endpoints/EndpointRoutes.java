@@ -22,12 +22,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 import java.net.URI;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,24 +38,22 @@ public final class EndpointRoutes {
   private static final Pattern EVENT_TYPE = IngestRoutes.EVENT_TYPE;
   private static final int MAX_EVENT_TYPES = 100;
 
+  private final EndpointService endpoints;
   private final EndpointStore store;
   private final SecretCipher cipher;
   private final DestinationGuard guard;
-  private final Clock clock;
-  private final OperatorRequests requests;
 
   private final int maxHeaders;
   private final int maxHeaderBytes;
 
-  public EndpointRoutes(Pool pool, EndpointStore store, SecretCipher cipher, DestinationGuard guard, Clock clock,
+  public EndpointRoutes(EndpointService endpoints, EndpointStore store, SecretCipher cipher, DestinationGuard guard,
       int maxHeaders, int maxHeaderBytes) {
+    this.endpoints = endpoints;
     this.maxHeaders = maxHeaders;
     this.maxHeaderBytes = maxHeaderBytes;
     this.store = store;
     this.cipher = cipher;
     this.guard = guard;
-    this.clock = clock;
-    this.requests = new OperatorRequests(pool);
   }
 
   public void mount(Router router, Handler<RoutingContext> jsonBody) {
@@ -85,8 +79,8 @@ public final class EndpointRoutes {
     boolean forwardTraceparent = Boolean.TRUE.equals(forwardTraceparent(body.getValue("forwardTraceparent")));
     Map<String, String> headers = CustomHeaders.parse(body.getValue("headers"), maxHeaders, maxHeaderBytes);
     guard.resolve(uri)
-        .compose(checked -> requests.once(key, client -> insert(client, principal, issued, url, eventTypes, rateLimit,
-            headers, forwardTraceparent)))
+        .compose(checked -> endpoints.create(key, principal, issued,
+            new EndpointService.NewEndpoint(url, eventTypes, rateLimit, headers, forwardTraceparent)))
         .compose(answer -> withSecret(answer, issued, store, cipher, principal.tenantId()))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
@@ -119,35 +113,6 @@ public final class EndpointRoutes {
       return Future.succeededFuture(new Answer(answer.status(), answer.body().copy()
           .put("secret", WebhookSecret.ofKey(key).reveal()), answer.endpointId(), answer.secretId(), true));
     });
-  }
-
-  private Future<Answer> insert(SqlClient client, Principal principal, IssuedKey issued, String url,
-      List<String> eventTypes, Integer rateLimit, Map<String, String> headers, boolean forwardTraceparent) {
-    String tenantId = principal.tenantId();
-    String endpointId = Ids.endpoint();
-    Sealed sealedHeaders = seal(tenantId, endpointId, headers);
-    String secretId = Ids.secret();
-    byte[] sealed = cipher.encrypt(issued.material(), SecretCipher.binding(tenantId, endpointId, secretId));
-    EndpointSql.InsertParams params = new EndpointSql.InsertParams(tenantId, endpointId, url,
-        eventTypes.toArray(String[]::new), issued.entry(secretId, cipher.primaryKeyId(), sealed, clock.instant()),
-        rateLimit, sealedHeaders.bytes(), sealedHeaders.keyId(), sealedHeaders.hints(), forwardTraceparent,
-        principal.actorId());
-    // the stored answer holds the secret's id, never its value; the first answer carries the value
-    return client.preparedQuery(EndpointSql.INSERT).execute(params.tuple())
-        .map(rows -> new Answer(201, issued.supplied() ? store.view(rows.iterator().next()).put("secretSupplied", true)
-            : store.view(rows.iterator().next()), endpointId, secretId));
-  }
-
-  /** Sealed custom headers and their masked hints; all null when there are none. */
-  private record Sealed(Buffer bytes, String keyId, String hints) {}
-
-  private Sealed seal(String tenantId, String endpointId, Map<String, String> headers) {
-    if (headers.isEmpty()) {
-      return new Sealed(null, null, null);
-    }
-    byte[] sealed = cipher.encrypt(CustomHeaders.encode(headers), SecretCipher.binding(tenantId, endpointId,
-        SecretCipher.CUSTOM_HEADERS));
-    return new Sealed(Buffer.buffer(sealed), cipher.primaryKeyId(), CustomHeaders.masked(headers).encode());
   }
 
   private void list(RoutingContext ctx) {
@@ -209,7 +174,6 @@ public final class EndpointRoutes {
     Integer rateLimit = rateLimit(body.getValue("rateLimitPerSecond"));
     boolean changeHeaders = body.containsKey("headers");
     Map<String, String> headers = CustomHeaders.parse(body.getValue("headers"), maxHeaders, maxHeaderBytes);
-    Sealed sealed = seal(principal.tenantId(), endpointId, headers);
     Future<?> checked = url == null ? Future.succeededFuture() : guard.resolve(DestinationGuard.parse(url));
     JsonObject detail = new JsonObject();
     body.fieldNames().stream()
@@ -220,16 +184,11 @@ public final class EndpointRoutes {
       // names only: a value may be a credential
       detail.put("headers", new JsonArray(new ArrayList<>(headers.keySet())));
     }
-    Tuple params = Tuple.tuple().addString(principal.tenantId()).addString(endpointId).addString(url)
-        .addArrayOfString(types).addBoolean((Boolean) enabled).addString(principal.actorId()).addString(detail.encode())
-        .addBoolean(body.containsKey("rateLimitPerSecond")).addInteger(rateLimit).addLong(expected)
-        .addBoolean(changeHeaders).addBuffer(sealed.bytes()).addString(sealed.keyId()).addString(sealed.hints())
-        .addBoolean(Boolean.TRUE.equals(releaseHeld)).addBoolean(forwardTraceparent);
+    EndpointService.Change change = new EndpointService.Change(url, types, (Boolean) enabled,
+        body.containsKey("rateLimitPerSecond"), rateLimit, changeHeaders ? headers : null,
+        Boolean.TRUE.equals(releaseHeld), forwardTraceparent, detail);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    checked.compose(ok -> requests.once(key, client -> client.preparedQuery(EndpointSql.UPDATE).execute(params)
-            .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "update", expected)
-                : store.find(client, principal.tenantId(), endpointId))
-            .map(row -> new Answer(200, store.view(row), endpointId, null))))
+    checked.compose(ok -> endpoints.update(key, principal, endpointId, expected, change))
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
   }
@@ -239,18 +198,9 @@ public final class EndpointRoutes {
     String endpointId = ctx.pathParam("endpoint");
     long expected = IfMatch.require(ctx);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    requests.once(key, client -> client.preparedQuery(EndpointSql.DELETE)
-            .execute(Tuple.of(principal.tenantId(), endpointId, principal.actorId(), expected))
-            .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "delete", expected)
-                : Future.succeededFuture(new Answer(204, new JsonObject(), endpointId, null))))
+    endpoints.delete(key, principal, endpointId, expected)
         .onSuccess(answer -> OperatorRequests.reply(ctx, answer))
         .onFailure(ctx::fail);
-  }
-
-  /** Zero rows changed: the endpoint is gone (404) or another change landed first (409, audited). */
-  private <T> Future<T> lost(Principal principal, String endpointId, String action, long expected) {
-    return store.conflict(principal, endpointId, action, expected, null, false, () -> {})
-        .compose(Future::failedFuture);
   }
 
   /** Absent (null) or a boolean: whether attempts carry a W3C traceparent header to the receiver. */

@@ -152,6 +152,22 @@ final class EndpointSql {
       RETURNING endpoint_id""";
 
   /**
+   * The parameters of {@link #UPDATE}, by placeholder number ($10, the expected version, is used first, in the row
+   * lock; $8/$9 and $11-$14 are a "set this" flag and its value).
+   */
+  record UpdateParams(String tenantId, String endpointId, String url, String[] eventTypes, Boolean enabled,
+      String actor, String auditDetail, boolean setRateLimit, Integer rateLimitPerSecond, long expectedVersion,
+      boolean setHeaders, Buffer sealedHeaders, String headersKeyId, String headerHints, boolean releaseHeld,
+      Boolean forwardTraceparent) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addString(url).addArrayOfString(eventTypes)
+          .addBoolean(enabled).addString(actor).addString(auditDetail).addBoolean(setRateLimit)
+          .addInteger(rateLimitPerSecond).addLong(expectedVersion).addBoolean(setHeaders).addBuffer(sealedHeaders)
+          .addString(headersKeyId).addString(headerHints).addBoolean(releaseHeld).addBoolean(forwardTraceparent);
+    }
+  }
+
+  /**
    * Soft delete if the endpoint is still at version $4, so past deliveries keep their endpoint; pending work to it is
    * closed in the same statement. Zero rows back: another change landed first, or it is gone.
    */

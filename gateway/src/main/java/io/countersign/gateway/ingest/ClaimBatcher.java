@@ -27,15 +27,16 @@ import java.util.Map;
  * of one overlaps the work of the next without splitting load into small, costly batches.
  *
  * <pre>{@code
- * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics);   // one per event loop
+ * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics);   // one per event loop, the
+ *                                                                                  // service behind IngestRoutes
  * batcher.claim(tenant, eventId, key, type, sha256, body).onSuccess(result -> ...);
  * }</pre>
  *
  * <p>The claim is still {@code INSERT ... ON CONFLICT DO NOTHING RETURNING}, with one row per request; every
  * request learns whether it won, and nothing is answered before its statement commits.
  */
-final class ClaimBatcher {
-  record Settings(int maxBatch, int maxConcurrentBatches, int maxQueued, Duration leaseDuration) {}
+public final class ClaimBatcher {
+  public record Settings(int maxBatch, int maxConcurrentBatches, int maxQueued, Duration leaseDuration) {}
 
   /** {@code traceContext}: the W3C traceparent the event keeps (null: none). */
   private record Claim(String tenantId, String eventId, String key, String eventType, Buffer bodySha256, Buffer payload,
@@ -48,7 +49,7 @@ final class ClaimBatcher {
   private final ArrayDeque<Claim> queue = new ArrayDeque<>();
   private int batchesInFlight;
 
-  ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics) {
+  public ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics) {
     this.pool = pool;
     this.dispatcher = dispatcher;
     this.settings = settings;

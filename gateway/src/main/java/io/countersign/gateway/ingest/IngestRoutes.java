@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import io.countersign.gateway.support.Ids;
 import io.countersign.gateway.support.Wire;
-import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.http.Principal;
@@ -21,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -47,14 +45,17 @@ public final class IngestRoutes {
   private final Metrics metrics;
   private final Tracing tracing;
 
-  public IngestRoutes(Pool pool, Dispatcher dispatcher, Metrics metrics, Tracing tracing, int maxBodyBytes, int maxBatch,
-      int maxConcurrentBatches, Duration leaseDuration) {
-    this.batcher = new ClaimBatcher(pool, dispatcher,
-        new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8, leaseDuration),
-        metrics);
+  public IngestRoutes(ClaimBatcher batcher, Metrics metrics, Tracing tracing, int maxBodyBytes) {
+    this.batcher = batcher;
     this.maxBodyBytes = maxBodyBytes;
     this.metrics = metrics;
     this.tracing = tracing;
+  }
+
+  /** The settings of one loop's batcher: its batches, how many in flight, its queue bound and the lease it gives. */
+  public static ClaimBatcher.Settings batching(int maxBatch, int maxConcurrentBatches, Duration leaseDuration) {
+    return new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8,
+        leaseDuration);
   }
 
   public void mount(Router router) {
