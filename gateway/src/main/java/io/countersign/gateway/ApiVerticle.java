@@ -128,8 +128,9 @@ final class ApiVerticle extends VerticleBase {
     new EndpointRoutes(new io.countersign.gateway.endpoints.EndpointService(endpoints,
         new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), shared.cipher(), shared.clock()),
         endpoints, shared.cipher(), guard, delivery.maxCustomHeaders(), delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
-    new SecretRoutes(shared.pool(), endpoints, shared.cipher(), sender, config.secrets(), shared.clock(),
-        shared.raceAlerts()).mount(router, jsonBody);
+    new SecretRoutes(endpoints, new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()),
+        new io.countersign.gateway.secrets.SecretService(shared.pool()), shared.raceAlerts(), shared.cipher(), sender,
+        config.secrets(), shared.clock()).mount(router, jsonBody);
     new AuditRoutes(new io.countersign.gateway.audit.AuditLog(shared.pool())).mount(router);
     new ReplayRoutes(new io.countersign.gateway.replay.ReplayService(shared.pool()), new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), dispatcher).mount(router, jsonBody);
     router.get("/openapi.json").handler(ctx -> Responses.json(ctx.response(), OPENAPI));

@@ -29,10 +29,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,27 +47,23 @@ import java.util.List;
  */
 public final class SecretRoutes {
 
-  private final Pool pool;
+  private final SecretChanges changes;
   private final EndpointStore store;
+  private final SecretService secrets;
   private final SecretCipher cipher;
   private final Sender sender;
   private final GatewayConfig.Secrets config;
   private final Clock clock;
-  private final RaceAlerts alerts;
-  private final OperatorRequests requests;
-  private final SecretService secrets;
 
-  public SecretRoutes(Pool pool, EndpointStore store, SecretCipher cipher, Sender sender, GatewayConfig.Secrets config,
-      Clock clock, RaceAlerts alerts) {
-    this.pool = pool;
+  public SecretRoutes(EndpointStore store, OperatorRequests requests, SecretService secrets, RaceAlerts alerts,
+      SecretCipher cipher, Sender sender, GatewayConfig.Secrets config, Clock clock) {
+    this.changes = new SecretChanges(store, requests, secrets, alerts, clock);
     this.store = store;
+    this.secrets = secrets;
     this.cipher = cipher;
     this.sender = sender;
     this.config = config;
     this.clock = clock;
-    this.alerts = alerts;
-    this.requests = new OperatorRequests(pool);
-    this.secrets = new SecretService(pool);
   }
 
   public void mount(Router router, Handler<RoutingContext> jsonBody) {
@@ -100,15 +93,14 @@ public final class SecretRoutes {
     // issued and sealed before the compare-and-set (the scheme defaults to the state it reads), revealed only after
     // it succeeded
     IssuedKey[] issued = new IssuedKey[1];
-    requests.once(key, client -> apply(client, principal, endpointId, expected, "rotate", (state, now) -> {
+    changes.apply(key, principal, endpointId, expected, "rotate", (state, now) -> {
               issued[0] = request.issue(state.current().scheme());
               byte[] sealed = cipher.encrypt(issued[0].material(),
                   SecretCipher.binding(principal.tenantId(), endpointId, secretId));
               return SecretTransitions.rotate(state, issued[0].entry(secretId, cipher.primaryKeyId(), sealed, now), now,
                   overlap, dropPrevious);
-            })
-            .map(applied -> new Answer(200, issued[0].supplied() ? rotated(applied).put("secretSupplied", true)
-                : rotated(applied), endpointId, secretId)))
+            }, false, applied -> new Answer(200, issued[0].supplied() ? rotated(applied).put("secretSupplied", true)
+                : rotated(applied), endpointId, secretId))
         .compose(answer -> EndpointRoutes.withSecret(answer, issued[0], store, cipher, principal.tenantId()))
         .onSuccess(answer -> {
           // ids and versions only: the new secret id and scheme are not secret, the value never goes near a span
@@ -136,10 +128,10 @@ public final class SecretRoutes {
   }
 
   /** A rotation's answer, without the secret (added only to the answer that goes out); public keys are shown. */
-  private static JsonObject rotated(Applied applied) {
-    SecretState s = applied.changed.state();
+  private static JsonObject rotated(SecretChanges.Applied applied) {
+    SecretState s = applied.changed().state();
     return new JsonObject()
-        .put("version", applied.version)
+        .put("version", applied.version())
         .put("signatureScheme", s.current().scheme().wireName())
         .put("current", slot(s.current()).put("createdAt", s.current().createdAt().toString()))
         .put("previous", slot(s.previous()).put("expiresAt", s.previous().expiresAt().toString()))
@@ -166,65 +158,18 @@ public final class SecretRoutes {
     applyAndShow(ctx, IfMatch.require(ctx), "rollback", (state, now) -> SecretTransitions.rollback(state, now, config.rollbackOverlap()));
   }
 
-  @FunctionalInterface
-  private interface Transition {
-    SecretTransitions.Outcome apply(SecretState state, Instant now);
-  }
-
-  private record Applied(SecretTransitions.Changed changed, long version) {}
-
-  private void applyAndShow(RoutingContext ctx, long expected, String action, Transition transition) {
+  private void applyAndShow(RoutingContext ctx, long expected, String action, SecretChanges.Transition transition) {
     Principal principal = Principal.of(ctx);
     String endpointId = ctx.pathParam("endpoint");
     Span span = traced(ctx, action, endpointId, expected);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    requests.once(key, client -> apply(client, principal, endpointId, expected, action, transition)
-            .compose(applied -> store.find(client, principal.tenantId(), endpointId))
-            .map(row -> new Answer(200, store.view(row), endpointId, null)))
+    changes.apply(key, principal, endpointId, expected, action, transition, true,
+            applied -> new Answer(200, applied.view(), endpointId, null))
         .onSuccess(answer -> {
           span.setAttribute(VERSION_AFTER, answer.body().getLong("version", -1L));
           OperatorRequests.reply(ctx, answer);
         })
         .onFailure(ctx::fail);
-  }
-
-  private Future<Applied> apply(SqlClient client, Principal principal, String endpointId, long expected, String action,
-      Transition transition) {
-    // whole milliseconds, so the times shown to the operator are exactly the stored ones
-    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    return store.find(client, principal.tenantId(), endpointId).compose(row -> {
-      if (row == null) {
-        return Future.failedFuture(EndpointRoutes.notFound(endpointId));
-      }
-      long version = row.getLong("version");
-      if (version != expected) {
-        return lost(principal, endpointId, action, expected, version);
-      }
-      SecretState before = EndpointStore.state(row);
-      SecretTransitions.Outcome outcome = transition.apply(before, now);
-      if (outcome instanceof SecretTransitions.Refused refused) {
-        return Future.failedFuture(new ApiError(refused.status(), refused.code(), refused.detail())
-            .with(new JsonObject().put("currentVersion", version)));
-      }
-      SecretTransitions.Changed changed = (SecretTransitions.Changed) outcome;
-      return write(client, principal, endpointId, expected, before, changed, now)
-          .compose(newVersion -> newVersion == null
-              ? lost(principal, endpointId, action, expected, null)
-              : Future.succeededFuture(new Applied(changed, newVersion)));
-    });
-  }
-
-  /** The compare-and-set; null when zero rows changed. */
-  private Future<Long> write(SqlClient client, Principal principal, String endpointId, long expected,
-      SecretState before, SecretTransitions.Changed changed, Instant now) {
-    return secrets.write(client, principal.tenantId(), endpointId, expected, before, changed, principal.actorId(), now);
-  }
-
-  /** A lost compare-and-set: 409 naming the winner; a rotation race is audited and counted for the tenant. */
-  private <T> Future<T> lost(Principal principal, String endpointId, String action, long expected, Long current) {
-    return store.conflict(principal, endpointId, action, expected, current, true,
-            () -> alerts.raceRecorded(principal.tenantId()))
-        .compose(Future::failedFuture);
   }
 
   /**
@@ -237,10 +182,7 @@ public final class SecretRoutes {
     Long expected = IfMatch.optional(ctx);
     traced(ctx, "probe", endpointId, expected);
     OperatorRequests.Key key = OperatorRequests.key(ctx, principal.tenantId());
-    requests.once(key, client -> store.find(client, principal.tenantId(), endpointId).compose(row -> {
-      if (row == null) {
-        return Future.failedFuture(EndpointRoutes.notFound(endpointId));
-      }
+    changes.withEndpoint(key, principal, endpointId, row -> {
       long version = row.getLong("version");
       if (expected != null && expected != version) {
         return Future.failedFuture(ApiError.conflict("stale_version", "the endpoint is at version " + version
@@ -249,7 +191,7 @@ public final class SecretRoutes {
             .with(new JsonObject().put("currentVersion", version)));
       }
       return probe(principal.tenantId(), endpointId, row).map(result -> new Answer(200, result, endpointId, null));
-    })).onSuccess(answer -> OperatorRequests.reply(ctx, answer)).onFailure(ctx::fail);
+    }).onSuccess(answer -> OperatorRequests.reply(ctx, answer)).onFailure(ctx::fail);
   }
 
   /** Sends a test event signed with the current secret only, and records what the receiver said. */
