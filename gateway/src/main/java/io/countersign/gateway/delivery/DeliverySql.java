@@ -41,7 +41,7 @@ public final class DeliverySql {
    * Leases up to $2 due deliveries, oldest first, to endpoints whose circuit is closed, except those in $4 (whose
    * lanes in this process are full); SKIP LOCKED lets several processes poll at once without waiting on each other.
    */
-  static final String CLAIM_DUE = """
+  static final String LEASE_DUE = """
       WITH due AS (
         SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
         JOIN endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
@@ -58,7 +58,7 @@ public final class DeliverySql {
    * probe (for $3 ms, like a lease) and leases the endpoint's oldest waiting delivery, whatever its due time. Only
    * that one attempt is sent: a 2xx closes the circuit and releases the rest, a failure opens it again.
    */
-  static final String CLAIM_PROBES = """
+  static final String LEASE_PROBES = """
       WITH probe AS (
         UPDATE endpoints e SET circuit_probe_until = now() + $3::bigint * interval '1 millisecond'
         WHERE (e.tenant_id, e.endpoint_id) IN (
@@ -149,7 +149,7 @@ public final class DeliverySql {
    * Deletes the fan-outs of {@code cte}'s rows (tenant, event, one row per delivery row written) whose every
    * endpoint now has a deliveries row, if still leased to $owner. Rows written beside this statement and not yet
    * committed are not counted: such a fan-out stays until its lease lapses, and a poll then deletes it with nothing
-   * owed ({@link #CLAIM_FANOUTS}).
+   * owed ({@link #LEASE_FANOUTS}).
    */
   private static String finishFanouts(String cte, String owner) {
     return """
@@ -261,6 +261,16 @@ public final class DeliverySql {
       )
       SELECT count(*) FROM m""";
 
+  /**
+   * Runs {@link #MATERIALIZE} for {@code inFanouts} through {@code client}: the one place it runs, whether a failure
+   * is about to be recorded (on the outcome pool, lease kept) or a lease is given back (on the main pool).
+   */
+  static io.vertx.core.Future<Void> materialize(io.vertx.sqlclient.SqlClient client, List<DeliveryTask> inFanouts,
+      String leaseOwner, boolean keepLease) {
+    return client.preparedQuery(MATERIALIZE).execute(FanoutParams.of(inFanouts, leaseOwner, keepLease).tuple())
+        .mapEmpty();
+  }
+
   /** The parameters of {@link #MATERIALIZE}, in its order: one array element per delivery, then owner and lease. */
   record FanoutParams(String[] tenantIds, String[] eventIds, String[] endpointIds, String leaseOwner,
       boolean keepLease) {
@@ -283,7 +293,7 @@ public final class DeliverySql {
    * one. A fan-out with nothing left to send is deleted. SKIP LOCKED lets every process poll at once; an owner whose
    * lease lapsed finds its fan-out leased to another and records nothing, as with a row's lease.
    */
-  static final String CLAIM_FANOUTS = """
+  static final String LEASE_FANOUTS = """
       WITH pick AS (
         SELECT f.ctid AS row_id, f.tenant_id, f.event_id, f.endpoints, f.created_at FROM fanouts f
         WHERE f.lease_until < now()

@@ -173,12 +173,12 @@ public final class Dispatcher {
     }
     polling = true;
     int asked = capacity();
-    return lease(DeliverySql.CLAIM_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
+    return lease(DeliverySql.LEASE_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
         .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
-            : lease(DeliverySql.CLAIM_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
+            : lease(DeliverySql.LEASE_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
         .onSuccess(leased -> backlogWaiting = leased >= asked)
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
-            : lease(DeliverySql.CLAIM_PROBES, capacity(), null, false).map(probes -> leased + probes))
+            : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> leased + probes))
         .onComplete(ar -> polling = false);
   }
 
@@ -232,8 +232,7 @@ public final class Dispatcher {
 
   /** Gives fan-out deliveries rows of their own ({@link DeliverySql#MATERIALIZE}), keeping the lease or not. */
   private Future<Void> materialize(List<DeliveryTask> inFanouts, boolean keepLease) {
-    return pool.preparedQuery(DeliverySql.MATERIALIZE)
-        .execute(DeliverySql.FanoutParams.of(inFanouts, settings.nodeId(), keepLease).tuple()).mapEmpty();
+    return DeliverySql.materialize(pool, inFanouts, settings.nodeId(), keepLease);
   }
 
   /**

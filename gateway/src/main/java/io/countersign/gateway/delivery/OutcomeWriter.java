@@ -152,9 +152,8 @@ final class OutcomeWriter {
     if (inFanouts.isEmpty()) {
       return recordFailures(batch);
     }
-    return pool.preparedQuery(DeliverySql.MATERIALIZE)
-        .execute(DeliverySql.FanoutParams.of(inFanouts, settings.nodeId(), true).tuple())
-        .compose(rows -> recordFailures(batch), e -> {
+    return DeliverySql.materialize(pool, inFanouts, settings.nodeId(), true)
+        .compose(v -> recordFailures(batch), e -> {
           results.notRecorded(batch.size(), e);
           return Future.succeededFuture();
         });

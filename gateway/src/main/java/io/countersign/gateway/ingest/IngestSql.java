@@ -12,7 +12,7 @@ final class IngestSql {
    * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those that can be sent now
    * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($8) for $9 ms, or, when
    * $8 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
-   * ({@link DeliverySql#CLAIM_FANOUTS}). The others get a deliveries row as before: 'held' for a disabled endpoint
+   * ({@link DeliverySql#LEASE_FANOUTS}). The others get a deliveries row as before: 'held' for a disabled endpoint
    * (recorded, never sent while it is disabled, replayable), unleased for endpoints in $10 (whose lanes in this
    * process are full: any process's poller takes those), and parked for endpoints whose circuit breaker is open or
    * half-open (until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing

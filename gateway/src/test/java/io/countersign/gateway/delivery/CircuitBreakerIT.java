@@ -116,18 +116,18 @@ class CircuitBreakerIT {
       assertEquals("half_open", gateway.endpoint("acme", token, endpoint).getJsonObject("circuit").getString("state"));
 
       // a poll first takes the fan-outs nobody holds: behind a circuit that is not closed they become parked rows
-      assertEquals(0, TestDatabases.query(gateway.databaseUrl(), DeliverySql.CLAIM_FANOUTS.replace("$4", "'{}'")
+      assertEquals(0, TestDatabases.query(gateway.databaseUrl(), DeliverySql.LEASE_FANOUTS.replace("$4", "'{}'")
           .replace("$3", "60000").replace("$2", "100").replace("$1", "'node-a'")).size(), "nothing sent past it");
       assertEquals(1, TestDatabases.query(gateway.databaseUrl(), probes("node-a")).size(), "one probe for the first");
       assertEquals(0, TestDatabases.query(gateway.databaseUrl(), probes("node-b")).size(), "none for the second");
-      assertEquals(0, TestDatabases.query(gateway.databaseUrl(), DeliverySql.CLAIM_DUE.replace("$4", "'{}'")
+      assertEquals(0, TestDatabases.query(gateway.databaseUrl(), DeliverySql.LEASE_DUE.replace("$4", "'{}'")
           .replace("$3", "60000").replace("$2", "100").replace("$1", "'node-b'")).size(),
           "the rest waits for the probe's outcome");
     }
   }
 
   private static String probes(String node) {
-    return DeliverySql.CLAIM_PROBES.replace("$3", "60000").replace("$2", "100").replace("$1", "'" + node + "'");
+    return DeliverySql.LEASE_PROBES.replace("$3", "60000").replace("$2", "100").replace("$1", "'" + node + "'");
   }
 
   /** The circuit's openUntil while it is open (not half-open or closed), else null. */

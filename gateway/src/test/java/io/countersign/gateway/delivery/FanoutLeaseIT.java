@@ -146,7 +146,7 @@ class FanoutLeaseIT {
 
   /** A poll's fan-out statement as {@code owner} would run it: the endpoints it leased to send. */
   private List<String> poll(String owner) throws Exception {
-    RowSet<Row> rows = pool.preparedQuery(DeliverySql.CLAIM_FANOUTS)
+    RowSet<Row> rows = pool.preparedQuery(DeliverySql.LEASE_FANOUTS)
         .execute(Tuple.of(owner, 100, 60_000L).addArrayOfString(new String[0]))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     List<String> leased = new java.util.ArrayList<>();
