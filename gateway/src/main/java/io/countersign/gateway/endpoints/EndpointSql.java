@@ -102,6 +102,13 @@ final class EndpointSql {
       + "WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
 
   /**
+   * The endpoint row alone, without the activity the view adds (five LATERAL reads of deliveries and attempts):
+   * what a secret change's compare-and-set and a probe need.
+   */
+  static final String GET_ROW = "SELECT " + BASE_COLUMNS
+      + " FROM endpoints e WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.deleted_at IS NULL";
+
+  /**
    * Changes url, event types, enabled, the rate limit or (when $11) the custom headers (null keeps a field) if the
    * endpoint is still at version $10,
    * bumping it, with one audit row naming the change: zero rows back means another change landed first (or the

@@ -51,6 +51,15 @@ public final class EndpointStore {
     return find(pool, tenantId, endpointId);
   }
 
+  /**
+   * The endpoint row without the view's activity columns, through {@code client} (a transaction): its secret state,
+   * version, URL and signing columns. Not for {@link #view}'s adoption and activity fields.
+   */
+  public Future<Row> findRow(SqlClient client, String tenantId, String endpointId) {
+    return client.preparedQuery(EndpointSql.GET_ROW).execute(Tuple.of(tenantId, endpointId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+
   /** The same, through {@code client}: a transaction's connection sees its own uncommitted change. */
   public Future<Row> find(SqlClient client, String tenantId, String endpointId) {
     return client.preparedQuery(EndpointSql.GET).execute(Tuple.of(tenantId, endpointId))

@@ -69,7 +69,7 @@ final class SecretChanges {
   /** Reads the endpoint once per key and lets {@code then} answer from it (a probe); 404 if it is gone. */
   Future<Answer> withEndpoint(OperatorRequests.Key key, Principal principal, String endpointId,
       Function<Row, Future<Answer>> then) {
-    return requests.once(key, client -> store.find(client, principal.tenantId(), endpointId).compose(row -> row == null
+    return requests.once(key, client -> store.findRow(client, principal.tenantId(), endpointId).compose(row -> row == null
         ? Future.failedFuture(EndpointRoutes.notFound(endpointId)) : then.apply(row)));
   }
 
@@ -77,7 +77,8 @@ final class SecretChanges {
       Transition transition) {
     // whole milliseconds, so the times shown to the operator are exactly the stored ones
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    return store.find(client, principal.tenantId(), endpointId).compose(row -> {
+    // the row alone: the compare-and-set needs the version and the secret slots, not the view's activity reads
+    return store.findRow(client, principal.tenantId(), endpointId).compose(row -> {
       if (row == null) {
         return Future.failedFuture(EndpointRoutes.notFound(endpointId));
       }
