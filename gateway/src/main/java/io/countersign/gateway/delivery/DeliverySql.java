@@ -2,6 +2,7 @@ package io.countersign.gateway.delivery;
 
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import io.countersign.gateway.support.Columns;
 import java.util.List;
 
 /** SQL of the delivery feature. Leases make sure one process at a time owns a delivery's next attempt. */
@@ -449,14 +450,8 @@ public final class DeliverySql {
   /** The parameters of {@link #RELEASE_MANY}, in its order: one array element per delivery, then the lease owner. */
   record ReleaseParams(String[] tenantIds, String[] eventIds, String[] endpointIds, String leaseOwner) {
     static ReleaseParams of(List<DeliveryTask> tasks, String leaseOwner) {
-      int n = tasks.size();
-      ReleaseParams params = new ReleaseParams(new String[n], new String[n], new String[n], leaseOwner);
-      for (int i = 0; i < n; i++) {
-        params.tenantIds[i] = tasks.get(i).tenantId();
-        params.eventIds[i] = tasks.get(i).eventId();
-        params.endpointIds[i] = tasks.get(i).endpointId();
-      }
-      return params;
+      return new ReleaseParams(Columns.strings(tasks, DeliveryTask::tenantId), Columns.strings(tasks,
+          DeliveryTask::eventId), Columns.strings(tasks, DeliveryTask::endpointId), leaseOwner);
     }
 
     Tuple tuple() {

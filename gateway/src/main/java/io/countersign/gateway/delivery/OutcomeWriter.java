@@ -1,6 +1,7 @@
 package io.countersign.gateway.delivery;
 
 import io.countersign.gateway.metrics.Metrics;
+import io.countersign.gateway.support.Columns;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
@@ -119,19 +120,12 @@ final class OutcomeWriter {
       return Future.succeededFuture();
     }
     int n = batch.size();
-    DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(new String[n], new String[n], new String[n],
-        new Integer[n], new OffsetDateTime[n], new Integer[n], new String[n], new Boolean[n], settings.nodeId());
-    for (int i = 0; i < n; i++) {
-      Outcome o = batch.get(i);
-      params.tenantIds()[i] = o.task().tenantId();
-      params.eventIds()[i] = o.task().eventId();
-      params.endpointIds()[i] = o.task().endpointId();
-      params.statusCodes()[i] = o.statusCode();
-      params.attemptedAt()[i] = o.attemptedAt();
-      params.latenciesMs()[i] = o.latencyMs();
-      params.responseBodies()[i] = o.responseBody();
-      params.inFanout()[i] = o.task().inFanout();
-    }
+    DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(
+        Columns.strings(batch, o -> o.task().tenantId()), Columns.strings(batch, o -> o.task().eventId()),
+        Columns.strings(batch, o -> o.task().endpointId()), Columns.integers(batch, Outcome::statusCode),
+        Columns.times(batch, Outcome::attemptedAt), Columns.integers(batch, Outcome::latencyMs),
+        Columns.strings(batch, Outcome::responseBody), Columns.booleans(batch, o -> o.task().inFanout()),
+        settings.nodeId());
     return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple())
         .onSuccess(rows -> results.delivered(batch, rows))
         .onFailure(e -> results.notRecorded(n, e))

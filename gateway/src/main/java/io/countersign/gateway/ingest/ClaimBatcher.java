@@ -5,6 +5,7 @@ import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.DatabaseErrors;
 import io.countersign.gateway.metrics.Metrics;
+import io.countersign.gateway.support.Columns;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -87,32 +88,13 @@ public final class ClaimBatcher {
     // fresh deliveries are leased to this process only if it has room to send them now; otherwise any process's
     // poller picks them up
     String leaseOwner = dispatcher.capacity() > 0 ? dispatcher.nodeId() : null;
-    int n = batch.size();
-    String[] tenants = new String[n];
-    String[] eventIds = new String[n];
-    String[] keys = new String[n];
-    String[] types = new String[n];
-    Buffer[] hashes = new Buffer[n];
-    Buffer[] payloads = new Buffer[n];
-    String[] traceContexts = null;
-    for (int i = 0; i < n; i++) {
-      Claim c = batch.get(i);
-      tenants[i] = c.tenantId;
-      eventIds[i] = c.eventId;
-      keys[i] = c.key;
-      types[i] = c.eventType;
-      hashes[i] = c.bodySha256;
-      payloads[i] = c.payload;
-      if (c.traceContext != null) {
-        // only batches that carry trace context pay for the array; a null array binds as no values at all
-        if (traceContexts == null) {
-          traceContexts = new String[n];
-        }
-        traceContexts[i] = c.traceContext;
-      }
-    }
-    Tuple params = new IngestSql.ClaimParams(tenants, eventIds, keys, types, hashes, payloads, traceContexts,
-        leaseOwner, settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
+    // only batches that carry trace context pay for that array; a null array binds as no values at all
+    String[] traceContexts = batch.stream().anyMatch(c -> c.traceContext != null)
+        ? Columns.strings(batch, Claim::traceContext) : null;
+    Tuple params = new IngestSql.ClaimParams(Columns.strings(batch, Claim::tenantId),
+        Columns.strings(batch, Claim::eventId), Columns.strings(batch, Claim::key), Columns.strings(batch, Claim::eventType),
+        Columns.buffers(batch, Claim::bodySha256), Columns.buffers(batch, Claim::payload), traceContexts, leaseOwner,
+        settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(IngestSql.CLAIM).execute(params)
         .compose(rows -> settle(batch, rows), failure -> retryAlone(batch, failure));
