@@ -450,8 +450,9 @@ public final class DeliverySql {
   /** The parameters of {@link #RELEASE_MANY}, in its order: one array element per delivery, then the lease owner. */
   record ReleaseParams(String[] tenantIds, String[] eventIds, String[] endpointIds, String leaseOwner) {
     static ReleaseParams of(List<DeliveryTask> tasks, String leaseOwner) {
-      return new ReleaseParams(Columns.strings(tasks, DeliveryTask::tenantId), Columns.strings(tasks,
-          DeliveryTask::eventId), Columns.strings(tasks, DeliveryTask::endpointId), leaseOwner);
+      return new ReleaseParams(Columns.of(tasks, DeliveryTask::tenantId, String[]::new),
+          Columns.of(tasks, DeliveryTask::eventId, String[]::new),
+          Columns.of(tasks, DeliveryTask::endpointId, String[]::new), leaseOwner);
     }
 
     Tuple tuple() {

@@ -121,10 +121,14 @@ final class OutcomeWriter {
     }
     int n = batch.size();
     DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(
-        Columns.strings(batch, o -> o.task().tenantId()), Columns.strings(batch, o -> o.task().eventId()),
-        Columns.strings(batch, o -> o.task().endpointId()), Columns.integers(batch, Outcome::statusCode),
-        Columns.times(batch, Outcome::attemptedAt), Columns.integers(batch, Outcome::latencyMs),
-        Columns.strings(batch, Outcome::responseBody), Columns.booleans(batch, o -> o.task().inFanout()),
+        Columns.of(batch, o -> o.task().tenantId(), String[]::new),
+        Columns.of(batch, o -> o.task().eventId(), String[]::new),
+        Columns.of(batch, o -> o.task().endpointId(), String[]::new),
+        Columns.of(batch, Outcome::statusCode, Integer[]::new),
+        Columns.of(batch, Outcome::attemptedAt, OffsetDateTime[]::new),
+        Columns.of(batch, Outcome::latencyMs, Integer[]::new),
+        Columns.of(batch, Outcome::responseBody, String[]::new),
+        Columns.of(batch, o -> o.task().inFanout(), Boolean[]::new),
         settings.nodeId());
     return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple())
         .onSuccess(rows -> results.delivered(batch, rows))

@@ -90,11 +90,15 @@ public final class ClaimBatcher {
     String leaseOwner = dispatcher.capacity() > 0 ? dispatcher.nodeId() : null;
     // only batches that carry trace context pay for that array; a null array binds as no values at all
     String[] traceContexts = batch.stream().anyMatch(c -> c.traceContext != null)
-        ? Columns.strings(batch, Claim::traceContext) : null;
-    Tuple params = new IngestSql.ClaimParams(Columns.strings(batch, Claim::tenantId),
-        Columns.strings(batch, Claim::eventId), Columns.strings(batch, Claim::key), Columns.strings(batch, Claim::eventType),
-        Columns.buffers(batch, Claim::bodySha256), Columns.buffers(batch, Claim::payload), traceContexts, leaseOwner,
-        settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
+        ? Columns.of(batch, Claim::traceContext, String[]::new) : null;
+    Tuple params = new IngestSql.ClaimParams(
+        Columns.of(batch, Claim::tenantId, String[]::new),
+        Columns.of(batch, Claim::eventId, String[]::new),
+        Columns.of(batch, Claim::key, String[]::new),
+        Columns.of(batch, Claim::eventType, String[]::new),
+        Columns.of(batch, Claim::bodySha256, Buffer[]::new),
+        Columns.of(batch, Claim::payload, Buffer[]::new),
+        traceContexts, leaseOwner, settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(IngestSql.CLAIM).execute(params)
         .compose(rows -> settle(batch, rows), failure -> retryAlone(batch, failure));
