@@ -476,5 +476,60 @@ public final class DeliverySql {
                         (SELECT created_at FROM fanouts ORDER BY lease_until LIMIT 1))),
                       0)::bigint AS oldest_seconds""";
 
+  /**
+   * Raises the burst if none is on and at least $5 deliveries were answered 401/403 since the later of the window's
+   * start ($3 - $4 ms) and the end of the last burst. The audit detail carries the counts, the secrets that were
+   * signing and the time since the last rotation, expiry or rollback.
+   */
+  static final String RAISE = """
+      WITH w AS (
+        SELECT count(*) AS rejections, min(a.attempted_at) AS first_at, max(a.attempted_at) AS last_at
+        FROM endpoints e JOIN delivery_attempts a ON a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id
+        WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.rejection_burst_at IS NULL
+          AND a.status_code IN (401, 403)
+          AND a.attempted_at > greatest($3::timestamptz - $4::bigint * interval '1 millisecond',
+                                        coalesce(e.rejection_burst_ended_at, '-infinity'))
+      ), raised AS (
+        UPDATE endpoints e SET rejection_burst_at = $3
+        FROM w
+        WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.rejection_burst_at IS NULL AND w.rejections >= $5
+        RETURNING e.version, e.current_secret_id, e.current_hint, e.previous_secret_id, e.previous_hint,
+                  e.previous_expires_at
+      ), change AS (
+        SELECT kind, created_at FROM audit_log
+        WHERE tenant_id = $1 AND endpoint_id = $2
+          AND kind IN ('secret_rotated', 'previous_dropped', 'previous_expired', 'secret_rolled_back')
+        ORDER BY created_at DESC LIMIT 1
+      ), detail AS (
+        SELECT r.version, jsonb_build_object(
+                 'endpointId', $2::text, 'rejections', w.rejections, 'threshold', $5::int,
+                 'windowSeconds', $4::bigint / 1000, 'firstAt', w.first_at, 'lastAt', w.last_at,
+                 'version', r.version,
+                 'signingSecrets', CASE WHEN r.previous_expires_at > $3
+                   THEN jsonb_build_array(
+                          jsonb_build_object('id', r.current_secret_id, 'hint', r.current_hint, 'state', 'current'),
+                          jsonb_build_object('id', r.previous_secret_id, 'hint', r.previous_hint, 'state', 'previous',
+                                             'expiresAt', r.previous_expires_at))
+                   ELSE jsonb_build_array(
+                          jsonb_build_object('id', r.current_secret_id, 'hint', r.current_hint, 'state', 'current')) END,
+                 'overlapActive', coalesce(r.previous_expires_at > $3, false),
+                 'lastSecretChange', c.kind, 'lastSecretChangeAt', c.created_at,
+                 'secondsSinceLastSecretChange', extract(epoch FROM $3 - c.created_at)::bigint) AS d
+        FROM raised r CROSS JOIN w LEFT JOIN change c ON true
+      ), audit AS (
+        INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+        SELECT $1, $2, 'signature_rejections_burst', 'gateway', version, version, d, $3 FROM detail
+      )
+      SELECT d::text AS detail FROM detail""";
+
+  /** Audits the end of a burst that {@link DeliverySql#RECORD_DELIVERED} cleared at $3. */
+  static final String RECOVERED = """
+      INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
+      SELECT tenant_id, endpoint_id, 'signature_rejections_recovered', 'gateway', version, version,
+             jsonb_build_object('endpointId', endpoint_id, 'burstStartedAt', $3::timestamptz,
+                                'recoveredAt', rejection_burst_ended_at), rejection_burst_ended_at
+      FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2
+      RETURNING detail::text AS detail""";
+
   private DeliverySql() {}
 }

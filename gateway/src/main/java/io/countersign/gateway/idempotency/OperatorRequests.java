@@ -34,19 +34,6 @@ import java.util.function.Function;
  */
 public final class OperatorRequests {
 
-  private static final String CLAIM = """
-      INSERT INTO operator_requests (tenant_id, idempotency_key, request_sha256) VALUES ($1, $2, $3)
-      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-      RETURNING tenant_id""";
-
-  private static final String EXISTING = """
-      SELECT request_sha256, status_code, response::text AS response, endpoint_id, secret_id
-      FROM operator_requests WHERE tenant_id = $1 AND idempotency_key = $2""";
-
-  private static final String RECORD = """
-      UPDATE operator_requests SET status_code = $3, response = $4::text::jsonb, endpoint_id = $5, secret_id = $6
-      WHERE tenant_id = $1 AND idempotency_key = $2""";
-
   /** A request's key and the hash of what the client sent: method, path, If-Match and the JSON body. */
   public record Key(String tenantId, String value, byte[] requestHash) {}
 
@@ -87,17 +74,17 @@ public final class OperatorRequests {
     if (key == null) {
       return work.apply(pool);
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(CLAIM)
+    return pool.withTransaction(conn -> conn.preparedQuery(OperatorRequestSql.CLAIM)
         .execute(Tuple.of(key.tenantId(), key.value(), Buffer.buffer(key.requestHash())))
         .compose(claimed -> claimed.size() == 0 ? earlier(conn, key)
-            : work.apply(conn).compose(answer -> conn.preparedQuery(RECORD)
+            : work.apply(conn).compose(answer -> conn.preparedQuery(OperatorRequestSql.RECORD)
                 .execute(Tuple.of(key.tenantId(), key.value(), answer.status(), answer.body().encode(),
                     answer.endpointId(), answer.secretId()))
                 .map(answer))));
   }
 
   private static Future<Answer> earlier(SqlClient client, Key key) {
-    return client.preparedQuery(EXISTING).execute(Tuple.of(key.tenantId(), key.value())).map(rows -> {
+    return client.preparedQuery(OperatorRequestSql.EXISTING).execute(Tuple.of(key.tenantId(), key.value())).map(rows -> {
       Row row = rows.iterator().next();
       if (!MessageDigest.isEqual(row.getBuffer("request_sha256").getBytes(), key.requestHash())) {
         throw new ApiError(422, "idempotency_key_reused", "Idempotency-Key " + key.value()

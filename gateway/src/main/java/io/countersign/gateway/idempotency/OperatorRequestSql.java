@@ -1,0 +1,19 @@
+package io.countersign.gateway.idempotency;
+
+/** The statements of {@link OperatorRequests}: claim a key, record its answer, read an earlier answer. */
+final class OperatorRequestSql {
+  static final String CLAIM = """
+      INSERT INTO operator_requests (tenant_id, idempotency_key, request_sha256) VALUES ($1, $2, $3)
+      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+      RETURNING tenant_id""";
+
+  static final String EXISTING = """
+      SELECT request_sha256, status_code, response::text AS response, endpoint_id, secret_id
+      FROM operator_requests WHERE tenant_id = $1 AND idempotency_key = $2""";
+
+  static final String RECORD = """
+      UPDATE operator_requests SET status_code = $3, response = $4::text::jsonb, endpoint_id = $5, secret_id = $6
+      WHERE tenant_id = $1 AND idempotency_key = $2""";
+
+  private OperatorRequestSql() {}
+}
