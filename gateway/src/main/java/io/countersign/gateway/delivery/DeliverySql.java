@@ -39,6 +39,24 @@ public final class DeliverySql {
       JOIN endpoints ep ON ep.tenant_id = l.tenant_id AND ep.endpoint_id = l.endpoint_id""";
 
   /**
+   * The parameters of the leasing statements ({@link #LEASE_DUE}, {@link #LEASE_FANOUTS}; {@link #LEASE_PROBES}
+   * has no $4), in their order: who leases, at most how many, for how long, and the endpoints not to lease for.
+   */
+  record LeaseParams(String leaseOwner, int limit, long leaseMillis, String[] saturatedEndpoints) {
+    Tuple tuple() {
+      Tuple t = Tuple.of(leaseOwner, limit, leaseMillis);
+      return saturatedEndpoints == null ? t : t.addArrayOfString(saturatedEndpoints);
+    }
+  }
+
+  /** One leased delivery and its holder: the parameters of {@link #DEFER_FOR_RATE} and the single-row statements. */
+  record LeasedDelivery(String tenantId, String eventId, String endpointId, String leaseOwner) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, eventId, endpointId, leaseOwner);
+    }
+  }
+
+  /**
    * Leases up to $2 due deliveries, oldest first, to endpoints whose circuit is closed, except those in $4 (whose
    * lanes in this process are full); SKIP LOCKED lets several processes poll at once without waiting on each other.
    */

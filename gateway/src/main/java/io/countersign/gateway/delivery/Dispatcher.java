@@ -190,11 +190,9 @@ public final class Dispatcher {
 
   /** Runs one leasing statement for up to {@code limit} rows and admits (or gives back) what it leased. */
   private Future<Integer> lease(String sql, int limit, String[] saturatedEndpoints, boolean inFanout) {
-    Tuple params = Tuple.of(settings.nodeId(), limit, settings.leaseDuration().toMillis());
-    if (saturatedEndpoints != null) {
-      params.addArrayOfString(saturatedEndpoints);
-    }
-    return pool.preparedQuery(sql).execute(params).map(rows -> {
+    DeliverySql.LeaseParams params = new DeliverySql.LeaseParams(settings.nodeId(), limit,
+        settings.leaseDuration().toMillis(), saturatedEndpoints);
+    return pool.preparedQuery(sql).execute(params.tuple()).map(rows -> {
       List<DeliveryTask> refused = new ArrayList<>();
       for (Row row : rows) {
         DeliveryTask task = fromRow(row, inFanout);
@@ -288,7 +286,8 @@ public final class Dispatcher {
           lanes.done(laneKey(task));
           (task.inFanout() ? materialize(List.of(task), true) : Future.<Void>succeededFuture())
               .compose(v -> pool.preparedQuery(DeliverySql.DEFER_FOR_RATE)
-                  .execute(Tuple.of(task.tenantId(), task.eventId(), task.endpointId(), settings.nodeId())))
+                  .execute(new DeliverySql.LeasedDelivery(task.tenantId(), task.eventId(), task.endpointId(),
+                      settings.nodeId()).tuple()))
               .onFailure(e -> LOG.debug("rate deferral of {} failed; its lease will lapse", task.eventId()));
           startWaiting();
         });

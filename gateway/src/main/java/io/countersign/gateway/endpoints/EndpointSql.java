@@ -29,6 +29,8 @@ final class EndpointSql {
              last.last_status_code, last.last_error, last.last_attempt_at, held.held_deliveries
       FROM endpoints e
       LEFT JOIN LATERAL (
+        -- "status <> 'delivered'" restates the predicate of the partial index deliveries_endpoint_status_idx
+        -- (delivered rows left out): a generic plan uses it only if the text says so; likewise below
         SELECT count(*) AS held_deliveries FROM deliveries h
         WHERE h.tenant_id = e.tenant_id AND h.endpoint_id = e.endpoint_id AND h.status = 'held' AND h.status <> 'delivered'
       ) held ON true
