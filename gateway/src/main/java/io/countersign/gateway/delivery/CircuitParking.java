@@ -3,7 +3,6 @@ package io.countersign.gateway.delivery;
 import io.vertx.core.Context;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.function.BooleanSupplier;
@@ -32,7 +31,7 @@ final class CircuitParking {
 
   /** Parks an open circuit's waiting deliveries until all are parked or it has closed. */
   void park(String tenantId, String endpointId, OffsetDateTime openUntil) {
-    inChunks(DeliverySql.PARK_FOR_CIRCUIT, Tuple.of(tenantId, endpointId, openUntil, CHUNK), null);
+    inChunks(DeliverySql.PARK_FOR_CIRCUIT, new DeliverySql.ParkChunk(tenantId, endpointId, openUntil, CHUNK, null));
   }
 
   /**
@@ -42,34 +41,30 @@ final class CircuitParking {
   void release(String tenantId, String endpointId) {
     LOG.atInfo().addKeyValue("tenant", tenantId).addKeyValue("endpoint", endpointId)
         .log("circuit breaker closed after a successful probe; the endpoint's waiting deliveries are due");
-    Tuple params = Tuple.of(tenantId, endpointId, CHUNK);
-    inChunks(DeliverySql.UNPARK, params, null);
-    context.owner().setTimer(RELEASE_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, params, null));
+    DeliverySql.UnparkChunk first = new DeliverySql.UnparkChunk(tenantId, endpointId, CHUNK, null);
+    inChunks(DeliverySql.UNPARK, first);
+    context.owner().setTimer(RELEASE_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, first));
   }
 
   /**
-   * Runs a statement that moves at most a chunk of rows ({@link #CHUNK}, the last of {@code params}) from
-   * {@code from} on, in creation order, until one moves fewer. A row a chunk skipped because another statement held
-   * it is behind the next chunk's start: the second pass of {@link #release}, from the beginning, catches it (and
-   * parking needs none: a row it misses is leased, and fails or succeeds on its own).
+   * Runs a statement that moves at most a chunk of rows ({@link #CHUNK}) from the chunk's start on, in creation
+   * order, until one moves fewer. A row a chunk skipped because another statement held it is behind the next
+   * chunk's start: the second pass of {@link #release}, from the beginning, catches it (and parking needs none: a
+   * row it misses is leased, and fails or succeeds on its own).
    */
-  private void inChunks(String sql, Tuple params, OffsetDateTime from) {
+  private void inChunks(String sql, DeliverySql.Chunk chunk) {
     if (stopped.getAsBoolean()) {
       return;
     }
-    Tuple chunk = Tuple.tuple();
-    for (int i = 0; i < params.size(); i++) {
-      chunk.addValue(params.getValue(i));
-    }
-    pool.preparedQuery(sql).execute(chunk.addOffsetDateTime(from))
+    pool.preparedQuery(sql).execute(chunk.tuple())
         .onSuccess(rows -> {
           Row row = rows.iterator().next();
-          if (row.getLong("moved") >= CHUNK) {
+          if (row.getLong("moved") >= chunk.limit()) {
             OffsetDateTime upto = row.getOffsetDateTime("upto");
-            context.runOnContext(v -> inChunks(sql, params, upto));
+            context.runOnContext(v -> inChunks(sql, chunk.after(upto)));
           }
         })
-        .onFailure(e -> LOG.warn("moving endpoint {}'s waiting deliveries failed: {}", params.getString(1),
+        .onFailure(e -> LOG.warn("moving endpoint {}'s waiting deliveries failed: {}", chunk.endpointId(),
             e.toString()));
   }
 }

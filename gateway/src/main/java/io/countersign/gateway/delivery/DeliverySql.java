@@ -414,6 +414,53 @@ public final class DeliverySql {
       )
       SELECT count(*) AS moved, max(created_at) AS upto FROM moved""";
 
+  /** A chunk of {@link #PARK_FOR_CIRCUIT} or {@link #UNPARK}: its parameters, and the next chunk's from a cursor. */
+  sealed interface Chunk permits ParkChunk, UnparkChunk {
+    Tuple tuple();
+
+    Chunk after(OffsetDateTime upto);
+
+    String endpointId();
+
+    int limit();
+  }
+
+  /** The parameters of {@link #PARK_FOR_CIRCUIT}, in its order ({@code from} null: from the oldest row). */
+  record ParkChunk(String tenantId, String endpointId, OffsetDateTime openUntil, int limit, OffsetDateTime from)
+      implements Chunk {
+    @Override
+    public Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(openUntil).addInteger(limit)
+          .addOffsetDateTime(from);
+    }
+
+    @Override
+    public ParkChunk after(OffsetDateTime upto) {
+      return new ParkChunk(tenantId, endpointId, openUntil, limit, upto);
+    }
+  }
+
+  /** The parameters of {@link #UNPARK}, in its order ({@code from} null: from the oldest row). */
+  record UnparkChunk(String tenantId, String endpointId, int limit, OffsetDateTime from) implements Chunk {
+    @Override
+    public Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addInteger(limit).addOffsetDateTime(from);
+    }
+
+    @Override
+    public UnparkChunk after(OffsetDateTime upto) {
+      return new UnparkChunk(tenantId, endpointId, limit, upto);
+    }
+  }
+
+  /** The parameters of {@link #RAISE}, in its order. */
+  record BurstParams(String tenantId, String endpointId, OffsetDateTime now, long windowMillis, int threshold) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(now).addLong(windowMillis)
+          .addInteger(threshold);
+    }
+  }
+
   /**
    * Takes one send from a rate-limited endpoint's budget for the current one-second window, shared by all
    * processes through the endpoint row. No row back: the budget is spent until {@code rate_window_start + 1s}.

@@ -50,7 +50,7 @@ public final class RejectionBursts {
   public Future<Boolean> rejected(String tenantId, String endpointId) {
     OffsetDateTime now = Wire.utc(clock.instant());
     return pool.preparedQuery(DeliverySql.RAISE)
-        .execute(Tuple.of(tenantId, endpointId, now, window.toMillis(), threshold))
+        .execute(new DeliverySql.BurstParams(tenantId, endpointId, now, window.toMillis(), threshold).tuple())
         .map(rows -> {
           if (rows.size() == 0) {
             return false;

@@ -15,5 +15,12 @@ final class OperatorRequestSql {
       UPDATE operator_requests SET status_code = $3, response = $4::text::jsonb, endpoint_id = $5, secret_id = $6
       WHERE tenant_id = $1 AND idempotency_key = $2""";
 
+  /** The parameters of {@link #RECORD}, in its order: the key, then the answer kept (never a secret value). */
+  record RecordParams(String tenantId, String key, int status, String response, String endpointId, String secretId) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, key, status, response, endpointId, secretId);
+    }
+  }
+
   private OperatorRequestSql() {}
 }

@@ -78,8 +78,8 @@ public final class OperatorRequests {
         .execute(Tuple.of(key.tenantId(), key.value(), Buffer.buffer(key.requestHash())))
         .compose(claimed -> claimed.size() == 0 ? earlier(conn, key)
             : work.apply(conn).compose(answer -> conn.preparedQuery(OperatorRequestSql.RECORD)
-                .execute(Tuple.of(key.tenantId(), key.value(), answer.status(), answer.body().encode(),
-                    answer.endpointId(), answer.secretId()))
+                .execute(new OperatorRequestSql.RecordParams(key.tenantId(), key.value(), answer.status(),
+                    answer.body().encode(), answer.endpointId(), answer.secretId()).tuple())
                 .map(answer))));
   }
 

@@ -80,9 +80,8 @@ public final class Rekey {
               SecretCipher.CUSTOM_HEADERS);
           byte[] old = row.getBuffer("custom_headers").getBytes();
           byte[] plain = cipher.decrypt(keyId, old, binding);
-          updates.add(Tuple.tuple().addString(row.getString("tenant_id")).addString(row.getString("endpoint_id"))
-              .addBuffer(Buffer.buffer(old)).addBuffer(Buffer.buffer(cipher.encrypt(plain, binding)))
-              .addString(cipher.primaryKeyId()));
+          updates.add(new SecretSql.ResealHeadersParams(row.getString("tenant_id"), row.getString("endpoint_id"),
+              old, cipher.encrypt(plain, binding), cipher.primaryKeyId()).tuple());
           java.util.Arrays.fill(plain, (byte) 0);
         }
       }
@@ -113,12 +112,11 @@ public final class Rekey {
     if (!cipher.canDecrypt(currentKey) || (previousId != null && !cipher.canDecrypt(previousKey))) {
       return null;
     }
-    Buffer current = Buffer.buffer(resealOne(tenantId, endpointId, currentId, currentKey,
-        row.getBuffer("current_secret").getBytes()));
-    Buffer previous = previousId == null ? null : Buffer.buffer(resealOne(tenantId, endpointId, previousId,
-        previousKey, row.getBuffer("previous_secret").getBytes()));
-    return Tuple.tuple().addString(tenantId).addString(endpointId).addString(currentId).addBuffer(current)
-        .addString(previousId).addBuffer(previous).addString(cipher.primaryKeyId());
+    byte[] current = resealOne(tenantId, endpointId, currentId, currentKey, row.getBuffer("current_secret").getBytes());
+    byte[] previous = previousId == null ? null : resealOne(tenantId, endpointId, previousId, previousKey,
+        row.getBuffer("previous_secret").getBytes());
+    return new SecretSql.ResealParams(tenantId, endpointId, currentId, current, previousId, previous,
+        cipher.primaryKeyId()).tuple();
   }
 
   private byte[] resealOne(String tenantId, String endpointId, String secretId, String keyId, byte[] sealed) {

@@ -124,6 +124,14 @@ final class SecretSql {
       UPDATE endpoints SET custom_headers = $4, custom_headers_key_id = $5
       WHERE tenant_id = $1 AND endpoint_id = $2 AND custom_headers = $3""";
 
+  /** The parameters of {@link #RESEAL_HEADERS}, in its order: the endpoint, the value read, the new value and key. */
+  record ResealHeadersParams(String tenantId, String endpointId, byte[] old, byte[] resealed, String keyId) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addBuffer(Buffer.buffer(old))
+          .addBuffer(Buffer.buffer(resealed)).addString(keyId);
+    }
+  }
+
   /** Secrets not yet sealed under the primary master key, for re-encryption. */
   static final String NOT_UNDER_KEY = """
       SELECT tenant_id, endpoint_id, current_secret_id, current_key_id, current_secret,
@@ -142,6 +150,16 @@ final class SecretSql {
         previous_secret = CASE WHEN previous_secret_id = $5 THEN $6 ELSE previous_secret END,
         previous_key_id = CASE WHEN previous_secret_id = $5 THEN $7 ELSE previous_key_id END
       WHERE tenant_id = $1 AND endpoint_id = $2""";
+
+  /** The parameters of {@link #RESEAL}, in its order: each slot's id and new sealed value (previous may be null). */
+  record ResealParams(String tenantId, String endpointId, String currentId, byte[] current, String previousId,
+      byte[] previous, String keyId) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addString(currentId)
+          .addBuffer(Buffer.buffer(current)).addString(previousId).addBuffer(previous == null ? null
+              : Buffer.buffer(previous)).addString(keyId);
+    }
+  }
 
   /** A tenant's lost rotation races in the last 24 hours and the first of them (the race-pattern flag). */
   static final String RACE_WINDOW = """
