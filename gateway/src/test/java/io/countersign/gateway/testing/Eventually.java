@@ -28,28 +28,4 @@ public final class Eventually {
     }
     return last;
   }
-
-  /**
-   * Waits until {@code state} has given the same value for {@code quiet} (at most {@code timeout}), and returns it:
-   * "nothing else happened" checked as a state that stopped changing over a window longer than the gap between the
-   * events it watches (a retry interval, a poll interval), never as a fixed sleep before one look.
-   */
-  public static <T> T settled(Duration timeout, Duration quiet, String what, Supplier<T> state)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    T last = state.get();
-    long since = System.nanoTime();
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(25);
-      T now = state.get();
-      if (!java.util.Objects.equals(now, last)) {
-        last = now;
-        since = System.nanoTime();
-      } else if (System.nanoTime() - since >= quiet.toNanos()) {
-        return now;
-      }
-    }
-    throw new AssertionError("timed out after " + timeout + " waiting for " + what + " to stop changing (last " + last
-        + ")");
-  }
 }
