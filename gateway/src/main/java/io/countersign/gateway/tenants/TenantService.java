@@ -42,16 +42,25 @@ public final class TenantService {
 
   /** A new tenant with an initial token holding every scope; 409 {@code tenant_exists} if the id is taken. */
   public Future<Issued> create(String id, String name) {
-    String token = Tokens.newToken();
-    String tokenId = Ids.tokenId();
-    String hint = token.substring(token.length() - 4);
+    NewToken t = NewToken.mint();
     return pool.preparedQuery(TenantSql.INSERT)
-        .execute(new TenantSql.InsertParams(id, name, tokenId, Tokens.hash(token), hint).tuple())
+        .execute(new TenantSql.InsertParams(id, name, t.id(), Tokens.hash(t.value()), t.hint()).tuple())
         .compose(rows -> rows.size() == 0
             ? Future.failedFuture(ApiError.conflict("tenant_exists", "tenant " + id + " already exists"))
-            : Future.succeededFuture(new Issued(tokenId, token, hint,
-                rows.iterator().next().getOffsetDateTime("created_at").toInstant())))
+            : Future.succeededFuture(t.issued(rows.iterator().next())))
         .onSuccess(issued -> directory.forget(id));
+  }
+
+  /** A token's value, id and hint (its last four characters), before it is stored as a hash. */
+  private record NewToken(String value, String id, String hint) {
+    static NewToken mint() {
+      String value = Tokens.newToken();
+      return new NewToken(value, Ids.tokenId(), value.substring(value.length() - 4));
+    }
+
+    Issued issued(Row stored) {
+      return new Issued(id, value, hint, stored.getOffsetDateTime("created_at").toInstant());
+    }
   }
 
   public Future<Tenant> get(String tenantId) {
@@ -67,13 +76,10 @@ public final class TenantService {
   /** A new token with {@code scopes}, audited; valid in every process within the directory's staleness. */
   public Future<Issued> createToken(String tenantId, String name, Set<String> scopes, Instant expiresAt,
       String actor) {
-    String token = Tokens.newToken();
-    String tokenId = Ids.tokenId();
-    String hint = token.substring(token.length() - 4);
-    return pool.preparedQuery(TenantSql.CREATE_TOKEN).execute(new TenantSql.TokenParams(tenantId, tokenId, name,
-            Tokens.hash(token), hint, scopes.toArray(String[]::new), expiresAt, actor).tuple())
-        .map(rows -> new Issued(tokenId, token, hint,
-            rows.iterator().next().getOffsetDateTime("created_at").toInstant()))
+    NewToken t = NewToken.mint();
+    return pool.preparedQuery(TenantSql.CREATE_TOKEN).execute(new TenantSql.TokenParams(tenantId, t.id(), name,
+            Tokens.hash(t.value()), t.hint(), scopes.toArray(String[]::new), expiresAt, actor).tuple())
+        .map(rows -> t.issued(rows.iterator().next()))
         .onSuccess(issued -> directory.forget(tenantId));
   }
 
