@@ -14,6 +14,9 @@ public enum SignatureScheme {
   HMAC_SHA256("hmac-sha256", "v1"),
   ED25519("ed25519", "v1a");
 
+  /** {@code values()} copies its array on every call. */
+  private static final SignatureScheme[] ALL = values();
+
   private final String wireName;
   private final String version;
 
@@ -32,13 +35,13 @@ public enum SignatureScheme {
     return version;
   }
 
-  /** The scheme with this wire name (case-insensitive), or null. */
+  /** The scheme with this wire name (case-insensitive), or null. Read with every delivery: no allocation. */
   public static SignatureScheme fromWireName(String name) {
     if (name == null) {
       return null;
     }
     String n = name.toLowerCase(Locale.ROOT);
-    for (SignatureScheme s : values()) {
+    for (SignatureScheme s : ALL) {
       if (s.wireName.equals(n)) {
         return s;
       }
