@@ -16,7 +16,11 @@ public final class IfMatch {
   }
 
   public static Long optional(RoutingContext ctx) {
-    String header = ctx.request().getHeader("If-Match");
+    return parse(ctx.request().getHeader("If-Match"));
+  }
+
+  /** The version in an {@code If-Match} value, or null when there is none. */
+  static Long parse(String header) {
     if (header == null || header.isBlank()) {
       return null;
     }

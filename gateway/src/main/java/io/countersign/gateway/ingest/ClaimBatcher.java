@@ -14,7 +14,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,41 +46,28 @@ public final class ClaimBatcher {
   private final Dispatcher dispatcher;
   private final Settings settings;
   private final Metrics metrics;
-  private final ArrayDeque<Claim> queue = new ArrayDeque<>();
-  private int batchesInFlight;
+  private final ClaimPipeline<Claim> pipeline;
 
   public ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics) {
     this.pool = pool;
     this.dispatcher = dispatcher;
     this.settings = settings;
     this.metrics = metrics;
+    this.pipeline = new ClaimPipeline<>(settings, batch -> {
+      metrics.ingestBatch(batch.size());
+      return run(batch);
+    });
   }
 
   Future<ClaimResult> claim(String tenantId, String eventId, String key, String eventType, byte[] bodySha256,
       Buffer payload, String traceContext) {
-    if (queue.size() >= settings.maxQueued()) {
+    Promise<ClaimResult> promise = Promise.promise();
+    if (!pipeline.offer(new Claim(tenantId, eventId, key, eventType, Buffer.buffer(bodySha256), payload, traceContext,
+        promise))) {
       return Future.failedFuture(ApiError.unavailable("overloaded",
           "ingest is at capacity; nothing was accepted, retry later", 1));
     }
-    Promise<ClaimResult> promise = Promise.promise();
-    queue.add(new Claim(tenantId, eventId, key, eventType, Buffer.buffer(bodySha256), payload, traceContext, promise));
-    drain();
     return promise.future();
-  }
-
-  private void drain() {
-    while (!queue.isEmpty() && ClaimPipeline.startBatch(batchesInFlight, queue.size(), settings)) {
-      List<Claim> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
-      while (batch.size() < settings.maxBatch() && !queue.isEmpty()) {
-        batch.add(queue.poll());
-      }
-      batchesInFlight++;
-      metrics.ingestBatch(batch.size());
-      run(batch).onComplete(ar -> {
-        batchesInFlight--;
-        drain();
-      });
-    }
   }
 
   private Future<Void> run(List<Claim> batch) {
