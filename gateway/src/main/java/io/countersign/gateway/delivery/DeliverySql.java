@@ -6,21 +6,9 @@ import io.countersign.gateway.support.Columns;
 import java.util.List;
 
 /** SQL of the delivery feature. Leases make sure one process at a time owns a delivery's next attempt. */
-public final class DeliverySql {
-  /** Endpoint columns every delivery query returns for signing. */
-  public static final String SIGNING_COLUMNS = """
-      ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret, ep.current_scheme,
-      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_scheme, ep.previous_expires_at,
-      ep.rate_limit_per_second, ep.forward_traceparent,
-      ep.custom_headers, ep.custom_headers_key_id""";
-
-  /**
-   * How far ahead an open circuit's deliveries are parked: past any open period, so the pollers' scan of due work
-   * never walks a stalled endpoint's backlog, and a backlog is rewritten about once an hour at most. A successful
-   * probe brings them back at once ({@link #UNPARK}); this bound only matters if that never runs (the process that
-   * recorded the probe died), and then they are an hour late, not lost.
-   */
-  public static final String PARKED_FOR = "interval '1 hour'";
+final class DeliverySql {
+  private static final String SIGNING_COLUMNS = DeliveryTask.COLUMNS;
+  private static final String PARKED_FOR = DeliveryTask.PARKED_FOR;
 
   /** Leases the rows of {@code due} to $1 for $3 ms and loads what sending them needs. */
   private static final String LEASE_AND_LOAD = """
@@ -495,6 +483,13 @@ public final class DeliverySql {
              jsonb_build_object('reason', 'receiver answered 410 Gone')
       FROM e""";
 
+  /** One endpoint of a tenant: {@link #TAKE_RATE_TOKEN}, {@link #DISABLE_GONE}. */
+  record EndpointKey(String tenantId, String endpointId) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, endpointId);
+    }
+  }
+
   /** Gives back leases this process will not use (shutdown, or fresh work beyond its capacity). */
   static final String RELEASE_ALL = """
       UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
@@ -595,6 +590,13 @@ public final class DeliverySql {
                                 'recoveredAt', rejection_burst_ended_at), rejection_burst_ended_at
       FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2
       RETURNING detail::text AS detail""";
+
+  /** {@link #RECOVERED}: the burst that started at {@code burstAt} is over. */
+  record RecoveredParams(String tenantId, String endpointId, OffsetDateTime burstAt) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(burstAt);
+    }
+  }
 
   private DeliverySql() {}
 }

@@ -12,7 +12,7 @@ import java.time.OffsetDateTime;
  * attempt count when the delivery was last replayed: the retry schedule counts from there. A non-null
  * {@code rateLimitPerSecond} means each attempt first takes a token from the endpoint's shared budget.
  * {@code inFanout}: leased at claim time as part of its event's fan-out, with no deliveries row yet (V16); anything
- * but a success first gives it one ({@link DeliverySql#MATERIALIZE}).
+ * but a success first gives it one ({@code DeliverySql.MATERIALIZE}).
  * {@code traceContext}: the event's W3C traceparent (V18), the parent of every attempt's span; {@code forwardTraceparent}:
  * the endpoint wants a traceparent header on each attempt.
  */
@@ -21,8 +21,28 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
     boolean inFanout, String traceContext, boolean forwardTraceparent) {
 
   /**
+   * The endpoint columns (of {@code endpoints ep}) a task is built from ({@link #of}): the contract between this
+   * record and every statement that hands out tasks, delivery's leases and ingest's claim alike. It is published
+   * here, beside the code that reads it, so that no package reaches into another's SQL class.
+   */
+  public static final String COLUMNS = """
+      ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret, ep.current_scheme,
+      ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_scheme, ep.previous_expires_at,
+      ep.rate_limit_per_second, ep.forward_traceparent,
+      ep.custom_headers, ep.custom_headers_key_id""";
+
+  /**
+   * How far ahead a delivery behind an open circuit is parked, by whichever statement creates or meets it (the
+   * claim, the lease): past any open period, so the pollers' scan of due work never walks a stalled endpoint's
+   * backlog, and a backlog is rewritten about once an hour at most. A successful probe brings them back at once
+   * ({@code DeliverySql.UNPARK}); this bound only matters if that never runs (the process that recorded the probe
+   * died), and then they are an hour late, not lost.
+   */
+  public static final String PARKED_FOR = "interval '1 hour'";
+
+  /**
    * The task for a row of a query that leases deliveries: its {@code endpoint_id}, {@code event_created_at} and
-   * {@link DeliverySql#SIGNING_COLUMNS}; the rest (the trace context too) comes from the caller, who may know it without reading it back.
+   * {@link #COLUMNS}; the rest (the trace context too) comes from the caller, who may know it without reading it back.
    */
   public static DeliveryTask of(Row row, String tenantId, String eventId, int attemptsSoFar, int retryBase,
       Buffer payload, boolean inFanout, String traceContext) {

@@ -276,7 +276,7 @@ public final class Dispatcher {
       attempt(task);
       return;
     }
-    pool.preparedQuery(DeliverySql.TAKE_RATE_TOKEN).execute(Tuple.of(task.tenantId(), task.endpointId()))
+    pool.preparedQuery(DeliverySql.TAKE_RATE_TOKEN).execute(new DeliverySql.EndpointKey(task.tenantId(), task.endpointId()).tuple())
         .onComplete(ar -> {
           if (ar.succeeded() && ar.result().rowCount() > 0) {
             attempt(task);
@@ -471,7 +471,7 @@ public final class Dispatcher {
   private void disableGone(DeliveryTask task) {
     // the attempt's span, current when this is called, stays current for the log line below
     io.opentelemetry.context.Context traced = io.opentelemetry.context.Context.current();
-    pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(Tuple.of(task.tenantId(), task.endpointId()))
+    pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(new DeliverySql.EndpointKey(task.tenantId(), task.endpointId()).tuple())
         .onSuccess(rows -> {
           try (Scope ignored = traced.makeCurrent()) {
             if (rows.rowCount() > 0) {

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -72,7 +71,7 @@ public final class RejectionBursts {
 
   /** After a 2xx ended the endpoint's burst (started at {@code burstAt}): the recovery notice. Best effort. */
   public void recovered(String tenantId, String endpointId, OffsetDateTime burstAt) {
-    pool.preparedQuery(DeliverySql.RECOVERED).execute(Tuple.of(tenantId, endpointId, burstAt))
+    pool.preparedQuery(DeliverySql.RECOVERED).execute(new DeliverySql.RecoveredParams(tenantId, endpointId, burstAt).tuple())
         .onSuccess(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
           JsonObject detail = row == null ? new JsonObject().put("endpointId", endpointId)

@@ -4,7 +4,6 @@ import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.support.PeriodicVerticle;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -54,7 +53,7 @@ public final class RetentionPruner extends PeriodicVerticle {
 
   /** Held deliveries past retention.heldFor; the statement answers its count rather than a row count. */
   private Future<Integer> heldBatch(OffsetDateTime cutoff, int total) {
-    return pool.preparedQuery(RetentionSql.PRUNE_HELD).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
+    return pool.preparedQuery(RetentionSql.PRUNE_HELD).execute(new RetentionSql.PruneParams(cutoff, BATCH).tuple()).compose(rows -> {
       int deleted = (int) (long) rows.iterator().next().getLong(0);
       if (deleted > 0) {
         LOG.atInfo().addKeyValue("deliveries", deleted).log("pruned held deliveries past retention.heldFor");
@@ -64,7 +63,7 @@ public final class RetentionPruner extends PeriodicVerticle {
   }
 
   private Future<Integer> batch(String sql, OffsetDateTime cutoff, int total) {
-    return pool.preparedQuery(sql).execute(Tuple.of(cutoff, BATCH)).compose(rows -> {
+    return pool.preparedQuery(sql).execute(new RetentionSql.PruneParams(cutoff, BATCH).tuple()).compose(rows -> {
       int deleted = rows.rowCount();
       return deleted < BATCH ? Future.succeededFuture(total + deleted) : batch(sql, cutoff, total + deleted);
     });

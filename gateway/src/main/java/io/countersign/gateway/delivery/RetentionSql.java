@@ -1,5 +1,7 @@
 package io.countersign.gateway.delivery;
 
+import io.vertx.sqlclient.Tuple;
+
 /** The retention pruner's statements ({@link RetentionPruner}), each a bounded batch per run. */
 final class RetentionSql {
   static final String PRUNE = """
@@ -40,6 +42,13 @@ final class RetentionSql {
         FROM gone GROUP BY tenant_id, endpoint_id
       )
       SELECT count(*) FROM gone""";
+
+  /** {@link #PRUNE}, {@link #PRUNE_HELD}, {@link #PRUNE_OPERATOR_REQUESTS}: up to {@code batch} rows older than {@code cutoff}. */
+  record PruneParams(java.time.OffsetDateTime cutoff, int batch) {
+    Tuple tuple() {
+      return Tuple.tuple().addOffsetDateTime(cutoff).addInteger(batch);
+    }
+  }
 
   static final String PRUNE_OPERATOR_REQUESTS = """
       DELETE FROM operator_requests WHERE ctid = ANY(ARRAY(

@@ -9,7 +9,6 @@ import io.countersign.gateway.support.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +83,7 @@ public final class EndpointService {
   /** Deletes the endpoint, if it is still at {@code expected}; its pending deliveries are closed as failed. */
   public Future<Answer> delete(OperatorRequests.Key key, Principal principal, String endpointId, long expected) {
     return requests.once(key, client -> client.preparedQuery(EndpointSql.DELETE)
-        .execute(Tuple.of(principal.tenantId(), endpointId, principal.actorId(), expected))
+        .execute(new EndpointSql.DeleteParams(principal.tenantId(), endpointId, principal.actorId(), expected).tuple())
         .compose(rows -> rows.size() == 0 ? lost(principal, endpointId, "delete", expected)
             : Future.succeededFuture(new Answer(204, new JsonObject(), endpointId, null))));
   }

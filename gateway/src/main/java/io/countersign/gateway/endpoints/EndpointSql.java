@@ -195,6 +195,19 @@ final class EndpointSql {
       )
       SELECT endpoint_id FROM ep""";
 
+  record DeleteParams(String tenantId, String endpointId, String actor, long expectedVersion) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, endpointId, actor, expectedVersion);
+    }
+  }
+
+  /** One endpoint of a tenant: {@link #GET}, {@link #GET_ROW}, {@link #CURRENT_VERSION}. */
+  record Key(String tenantId, String endpointId) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, endpointId);
+    }
+  }
+
   static final String CURRENT_VERSION = """
       SELECT version FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
 
@@ -211,9 +224,24 @@ final class EndpointSql {
         AND kind NOT IN ('rotation_race_detected', 'concurrent_change_detected')
       ORDER BY audit_id DESC LIMIT 50""";
 
+  record WinnersParams(String tenantId, String endpointId, long expectedVersion, long currentVersion) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, endpointId, expectedVersion, currentVersion);
+    }
+  }
+
   static final String AUDIT = """
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, version_before, version_after, detail, created_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)""";
+
+  /** A lost compare-and-set's audit row: {@code kind} is rotation_race_detected or concurrent_change_detected. */
+  record AuditParams(String tenantId, String endpointId, String kind, String actor, long versionBefore,
+      long versionAfter, String detailJson, java.time.OffsetDateTime createdAt) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addString(kind).addString(actor)
+          .addLong(versionBefore).addLong(versionAfter).addString(detailJson).addOffsetDateTime(createdAt);
+    }
+  }
 
   private EndpointSql() {}
 }

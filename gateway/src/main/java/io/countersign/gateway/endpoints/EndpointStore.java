@@ -56,13 +56,13 @@ public final class EndpointStore {
    * version, URL and signing columns. Not for {@link #view}'s adoption and activity fields.
    */
   public Future<Row> findRow(SqlClient client, String tenantId, String endpointId) {
-    return client.preparedQuery(EndpointSql.GET_ROW).execute(Tuple.of(tenantId, endpointId))
+    return client.preparedQuery(EndpointSql.GET_ROW).execute(new EndpointSql.Key(tenantId, endpointId).tuple())
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
   }
 
   /** The same, through {@code client}: a transaction's connection sees its own uncommitted change. */
   public Future<Row> find(SqlClient client, String tenantId, String endpointId) {
-    return client.preparedQuery(EndpointSql.GET).execute(Tuple.of(tenantId, endpointId))
+    return client.preparedQuery(EndpointSql.GET).execute(new EndpointSql.Key(tenantId, endpointId).tuple())
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
   }
 
@@ -76,10 +76,10 @@ public final class EndpointStore {
       boolean secretAction, Runnable onRaceAudited) {
     String tenantId = principal.tenantId();
     Future<Long> version = current != null ? Future.succeededFuture(current)
-        : pool.preparedQuery(EndpointSql.CURRENT_VERSION).execute(Tuple.of(tenantId, endpointId))
+        : pool.preparedQuery(EndpointSql.CURRENT_VERSION).execute(new EndpointSql.Key(tenantId, endpointId).tuple())
             .compose(rows -> rows.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
                 : Future.succeededFuture(rows.iterator().next().getLong("version")));
-    return version.compose(v -> pool.preparedQuery(EndpointSql.WINNERS).execute(Tuple.of(tenantId, endpointId, expected, v))
+    return version.compose(v -> pool.preparedQuery(EndpointSql.WINNERS).execute(new EndpointSql.WinnersParams(tenantId, endpointId, expected, v).tuple())
         .map(rows -> {
           List<Conflicts.Winner> since = new ArrayList<>();
           for (Row w : rows) {
@@ -90,10 +90,9 @@ public final class EndpointStore {
           boolean race = Conflicts.isRotationRace(secretAction, winner.change());
           JsonObject detail = new JsonObject().put("action", action).put("ifMatch", expected).put("currentVersion", v)
               .put("winnerChange", winner.change()).put("winnerActor", winner.actor());
-          pool.preparedQuery(EndpointSql.AUDIT).execute(Tuple.tuple().addString(tenantId).addString(endpointId)
-                  .addString(race ? "rotation_race_detected" : "concurrent_change_detected")
-                  .addString(principal.actorId()).addLong(expected).addLong(v).addString(detail.encode())
-                  .addOffsetDateTime(Wire.utc(clock.instant())))
+          pool.preparedQuery(EndpointSql.AUDIT).execute(new EndpointSql.AuditParams(tenantId, endpointId,
+                  race ? "rotation_race_detected" : "concurrent_change_detected", principal.actorId(), expected, v,
+                  detail.encode(), Wire.utc(clock.instant())).tuple())
               .onSuccess(r -> {
                 if (race) {
                   onRaceAudited.run();

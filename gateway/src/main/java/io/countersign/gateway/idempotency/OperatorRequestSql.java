@@ -7,9 +7,21 @@ final class OperatorRequestSql {
       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
       RETURNING tenant_id""";
 
+  record ClaimParams(String tenantId, String key, byte[] requestSha256) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, key, io.vertx.core.buffer.Buffer.buffer(requestSha256));
+    }
+  }
+
   static final String EXISTING = """
       SELECT request_sha256, status_code, response::text AS response, endpoint_id, secret_id
       FROM operator_requests WHERE tenant_id = $1 AND idempotency_key = $2""";
+
+  record Key(String tenantId, String key) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, key);
+    }
+  }
 
   static final String RECORD = """
       UPDATE operator_requests SET status_code = $3, response = $4::text::jsonb, endpoint_id = $5, secret_id = $6

@@ -13,7 +13,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 import java.security.MessageDigest;
 import java.util.function.Function;
 
@@ -75,7 +74,7 @@ public final class OperatorRequests {
       return work.apply(pool);
     }
     return pool.withTransaction(conn -> conn.preparedQuery(OperatorRequestSql.CLAIM)
-        .execute(Tuple.of(key.tenantId(), key.value(), Buffer.buffer(key.requestHash())))
+        .execute(new OperatorRequestSql.ClaimParams(key.tenantId(), key.value(), key.requestHash()).tuple())
         .compose(claimed -> claimed.size() == 0 ? earlier(conn, key)
             : work.apply(conn).compose(answer -> conn.preparedQuery(OperatorRequestSql.RECORD)
                 .execute(new OperatorRequestSql.RecordParams(key.tenantId(), key.value(), answer.status(),
@@ -84,7 +83,7 @@ public final class OperatorRequests {
   }
 
   private static Future<Answer> earlier(SqlClient client, Key key) {
-    return client.preparedQuery(OperatorRequestSql.EXISTING).execute(Tuple.of(key.tenantId(), key.value())).map(rows -> {
+    return client.preparedQuery(OperatorRequestSql.EXISTING).execute(new OperatorRequestSql.Key(key.tenantId(), key.value()).tuple()).map(rows -> {
       Row row = rows.iterator().next();
       if (!MessageDigest.isEqual(row.getBuffer("request_sha256").getBytes(), key.requestHash())) {
         throw new ApiError(422, "idempotency_key_reused", "Idempotency-Key " + key.value()

@@ -137,7 +137,7 @@ public final class ClaimBatcher {
     }
     List<Tuple> lookups = new ArrayList<>(losers.size());
     for (Claim c : losers) {
-      lookups.add(Tuple.of(c.tenantId, c.key));
+      lookups.add(new IngestSql.ClaimKey(c.tenantId, c.key).tuple());
     }
     return pool.preparedQuery(IngestSql.EXISTING).executeBatch(lookups).onComplete(ar -> {
       if (ar.failed()) {

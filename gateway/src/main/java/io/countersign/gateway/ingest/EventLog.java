@@ -36,7 +36,7 @@ public final class EventLog {
   /** The endpoint's attempts, newest first; 404 {@code endpoint_not_found} when it has none because it is not there. */
   Future<List<Row>> attempts(EventSql.AttemptParams params) {
     Future<RowSet<Row>> exists = pool.preparedQuery(EventSql.ENDPOINT_EXISTS)
-        .execute(Tuple.of(params.tenantId(), params.endpointId()));
+        .execute(new EventSql.EndpointKey(params.tenantId(), params.endpointId()).tuple());
     Future<RowSet<Row>> attempts = pool.preparedQuery(EventSql.ATTEMPTS).execute(params.tuple());
     return Future.all(exists, attempts).compose(all -> exists.result().size() == 0
         ? Future.failedFuture(ApiError.notFound("endpoint_not_found", "no endpoint " + params.endpointId()
@@ -46,7 +46,7 @@ public final class EventLog {
 
   /** The event with its deliveries and attempts; 404 {@code event_not_found}. */
   public Future<Event> event(String tenantId, String eventId) {
-    Tuple key = Tuple.of(tenantId, eventId);
+    Tuple key = new IngestSql.EventKey(tenantId, eventId).tuple();
     Future<RowSet<Row>> event = pool.preparedQuery(IngestSql.EVENT).execute(key);
     Future<RowSet<Row>> deliveries = pool.preparedQuery(IngestSql.EVENT_DELIVERIES).execute(key);
     Future<RowSet<Row>> attempts = pool.preparedQuery(IngestSql.EVENT_ATTEMPTS).execute(key);

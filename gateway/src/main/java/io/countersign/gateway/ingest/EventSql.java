@@ -61,6 +61,12 @@ final class EventSql {
   static final String ENDPOINT_EXISTS = """
       SELECT 1 FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
 
+  record EndpointKey(String tenantId, String endpointId) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, endpointId);
+    }
+  }
+
   /** The parameters of {@link #LIST} and {@link #LIST_BY_KEY}, in their order ($12 is null for {@code LIST}). */
   record ListParams(String tenantId, String below, String from, String exactType, String typePattern,
       java.time.Instant since, java.time.Instant until, String endpointId, String status, int limit,

@@ -1,6 +1,6 @@
 package io.countersign.gateway.ingest;
 
-import io.countersign.gateway.delivery.DeliverySql;
+import io.countersign.gateway.delivery.DeliveryTask;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Tuple;
 
@@ -12,10 +12,10 @@ final class IngestSql {
    * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those that can be sent now
    * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($8) for $9 ms, or, when
    * $8 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
-   * ({@link DeliverySql#LEASE_FANOUTS}). The others get a deliveries row as before: 'held' for a disabled endpoint
+   * ({@code DeliverySql.LEASE_FANOUTS}). The others get a deliveries row as before: 'held' for a disabled endpoint
    * (recorded, never sent while it is disabled, replayable), unleased for endpoints in $10 (whose lanes in this
    * process are full: any process's poller takes those), and parked for endpoints whose circuit breaker is open or
-   * half-open (until a probe succeeds: see {@link DeliverySql#PARK_FOR_CIRCUIT}). A claim whose event id is missing
+   * half-open (until a probe succeeds: see {@code DeliverySql.PARK_FOR_CIRCUIT}). A claim whose event id is missing
    * from the answer lost: its key was already taken (also by an earlier claim in the same batch). With LEFT JOINs a
    * claimed event with no subscribers still returns one row (with a null endpoint). The gateway's own operator
    * events (type {@code countersign.*}) go only to endpoints that name them, never to catch-all endpoints.
@@ -42,7 +42,7 @@ final class IngestSql {
         SELECT c.tenant_id, c.event_id, c.created_at AS event_created_at, ep.endpoint_id, ep.enabled,
                ep.circuit_open_until, ep.circuit_open_until IS NULL AS circuit_closed,
                ep.enabled AND ep.circuit_open_until IS NULL AND NOT (ep.endpoint_id = ANY($10::text[])) AS sendable,
-      """ + DeliverySql.SIGNING_COLUMNS + """
+      """ + DeliveryTask.COLUMNS + """
 
         FROM claimed c
         LEFT JOIN endpoints ep ON ep.tenant_id = c.tenant_id AND ep.deleted_at IS NULL
@@ -58,7 +58,7 @@ final class IngestSql {
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at)
         SELECT tenant_id, event_id, endpoint_id, CASE WHEN enabled THEN 'pending' ELSE 'held' END,
                CASE WHEN circuit_closed THEN now()
-                    ELSE greatest(circuit_open_until, now()) + """ + DeliverySql.PARKED_FOR + """
+                    ELSE greatest(circuit_open_until, now()) + """ + DeliveryTask.PARKED_FOR + """
                END
         FROM matched WHERE endpoint_id IS NOT NULL AND NOT sendable
       )
@@ -83,9 +83,23 @@ final class IngestSql {
   static final String EXISTING = """
       SELECT event_id, body_sha256, delivery_count FROM events WHERE tenant_id = $1 AND idempotency_key = $2""";
 
+  /** A claim's key: {@link #EXISTING}. */
+  record ClaimKey(String tenantId, String idempotencyKey) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, idempotencyKey);
+    }
+  }
+
   static final String EVENT = """
       SELECT event_id, event_type, idempotency_key, payload, delivery_count, created_at
       FROM events WHERE tenant_id = $1 AND event_id = $2""";
+
+  /** One event of a tenant: {@link #EVENT}, {@link #EVENT_DELIVERIES}, {@link #EVENT_ATTEMPTS}. */
+  record EventKey(String tenantId, String eventId) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, eventId);
+    }
+  }
 
   static final String EVENT_DELIVERIES = """
       SELECT endpoint_id, status, attempt_count, next_attempt_at, delivered_at, last_status_code, last_error

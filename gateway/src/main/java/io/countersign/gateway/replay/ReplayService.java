@@ -1,7 +1,6 @@
 package io.countersign.gateway.replay;
 
 import io.countersign.gateway.support.Rows;
-import static io.countersign.gateway.support.Wire.utc;
 
 import io.countersign.gateway.endpoints.EndpointRoutes;
 import io.countersign.gateway.http.ApiError;
@@ -46,11 +45,11 @@ public final class ReplayService {
    * answers the endpoints re-queued: none when every one is in flight or its endpoint is deleted.
    */
   public Future<List<String>> redeliver(String tenantId, String eventId, String endpointId) {
-    return pool.preparedQuery(ReplaySql.EVENT_EXISTS).execute(Tuple.of(tenantId, eventId)).compose(found -> {
+    return pool.preparedQuery(ReplaySql.EVENT_EXISTS).execute(new ReplaySql.Key(tenantId, eventId).tuple()).compose(found -> {
       if (found.size() == 0) {
         return Future.failedFuture(ApiError.notFound("event_not_found", "no event " + eventId + " in this tenant"));
       }
-      return pool.preparedQuery(ReplaySql.REDELIVER).execute(Tuple.of(tenantId, eventId, endpointId));
+      return pool.preparedQuery(ReplaySql.REDELIVER).execute(new ReplaySql.RedeliverParams(tenantId, eventId, endpointId).tuple());
     }).map(rows -> {
       List<String> endpoints = new ArrayList<>(rows.size());
       rows.forEach(r -> endpoints.add(r.getString("endpoint_id")));
@@ -64,14 +63,14 @@ public final class ReplayService {
    */
   public Future<Requeued> requeueWindow(SqlClient client, String tenantId, String endpointId, String status,
       Instant since, Instant until, String actor) {
-    return client.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(Tuple.of(tenantId, endpointId))
+    return client.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(new ReplaySql.Key(tenantId, endpointId).tuple())
         .compose(found -> found.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
-            : client.preparedQuery(ReplaySql.requeueWindow(status)).execute(Tuple.tuple().addString(tenantId)
-                .addString(endpointId).addString(status).addOffsetDateTime(utc(since)).addOffsetDateTime(utc(until))))
+            : client.preparedQuery(ReplaySql.requeueWindow(status)).execute(new ReplaySql.RequeueParams(tenantId, endpointId, status, since, until).tuple()))
         .compose(updated -> {
           Requeued requeued = new Requeued(endpointId, updated.rowCount(), since, until, status);
           return client.preparedQuery(ReplaySql.AUDIT)
-              .execute(Tuple.of(tenantId, endpointId, actor, requeued.toJson().put("count", requeued.count()).encode()))
+              .execute(new ReplaySql.AuditParams(tenantId, endpointId, actor,
+                  requeued.toJson().put("count", requeued.count()).encode()).tuple())
               .map(x -> requeued);
         });
   }
@@ -79,8 +78,8 @@ public final class ReplayService {
   /** Deliveries with {@code status}, oldest first, after the cursor ({@code afterEvent}, {@code afterEndpoint}). */
   public Future<Page> list(String tenantId, String status, String endpointId, Instant since, String afterEvent,
       String afterEndpoint, int limit) {
-    Tuple params = Tuple.tuple().addString(tenantId).addString(status).addString(endpointId)
-        .addOffsetDateTime(utc(since)).addString(afterEvent).addString(afterEndpoint).addInteger(limit);
+    Tuple params = new ReplaySql.ListParams(tenantId, status, endpointId, since, afterEvent, afterEndpoint, limit)
+        .tuple();
     return pool.preparedQuery(ReplaySql.list(status)).execute(params).map(rows -> new Page(Rows.list(rows)));
   }
 }

@@ -1,5 +1,10 @@
 package io.countersign.gateway.replay;
 
+import static io.countersign.gateway.support.Wire.utc;
+
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+
 final class ReplaySql {
   /**
    * The status indexes leave delivered rows out, and the gateway's plans are generic (made once, without the
@@ -37,6 +42,20 @@ final class ReplaySql {
       WHERE d.tenant_id = t.tenant_id AND d.event_id = t.event_id AND d.endpoint_id = t.endpoint_id
       RETURNING d.endpoint_id""";
 
+  /** {@link #REDELIVER}'s parameters; {@code endpointId} null: every endpoint of the event. */
+  record RedeliverParams(String tenantId, String eventId, String endpointId) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, eventId, endpointId);
+    }
+  }
+
+  /** An event or an endpoint of a tenant, for the existence checks. */
+  record Key(String tenantId, String id) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, id);
+    }
+  }
+
   static final String EVENT_EXISTS = "SELECT 1 FROM events WHERE tenant_id = $1 AND event_id = $2";
 
   /**
@@ -64,9 +83,23 @@ final class ReplaySql {
     return "delivered".equals(status) ? REQUEUE_DELIVERED : REQUEUE_UNDELIVERED;
   }
 
+  /** {@link #requeueWindow}'s parameters: created in [since, until). */
+  record RequeueParams(String tenantId, String endpointId, String status, Instant since, Instant until) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addString(status).addOffsetDateTime(utc(since))
+          .addOffsetDateTime(utc(until));
+    }
+  }
+
   static final String AUDIT = """
       INSERT INTO audit_log (tenant_id, endpoint_id, kind, actor, detail) VALUES ($1, $2, 'deliveries_replayed', $3,
              $4::text::jsonb)""";
+
+  record AuditParams(String tenantId, String endpointId, String actor, String detailJson) {
+    Tuple tuple() {
+      return Tuple.of(tenantId, endpointId, actor, detailJson);
+    }
+  }
 
   static final String ENDPOINT_EXISTS = """
       SELECT 1 FROM endpoints WHERE tenant_id = $1 AND endpoint_id = $2 AND deleted_at IS NULL""";
@@ -91,6 +124,16 @@ final class ReplaySql {
 
   static String list(String status) {
     return "delivered".equals(status) ? LIST_DELIVERED : LIST_UNDELIVERED;
+  }
+
+  /** {@link #list}'s parameters: null {@code endpointId} or {@code since} filters nothing; the cursor is exclusive. */
+  record ListParams(String tenantId, String status, String endpointId, Instant since, String afterEvent,
+      String afterEndpoint, int limit) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(status).addString(endpointId)
+          .addOffsetDateTime(utc(since)).addString(afterEvent).addString(afterEndpoint)
+          .addInteger(limit);
+    }
   }
 
   private ReplaySql() {}

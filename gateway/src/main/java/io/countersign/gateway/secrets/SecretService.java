@@ -2,7 +2,6 @@ package io.countersign.gateway.secrets;
 
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.Tuple;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,7 +47,7 @@ public final class SecretService {
     if (sql == null) {
       return Future.succeededFuture();
     }
-    return pool.preparedQuery(sql).execute(Tuple.of(tenantId, endpointId, secretId,
-        io.countersign.gateway.support.Wire.utc(at))).mapEmpty();
+    return pool.preparedQuery(sql).execute(new SecretSql.ProbeParams(tenantId, endpointId, secretId,
+        io.countersign.gateway.support.Wire.utc(at)).tuple()).mapEmpty();
   }
 }

@@ -63,6 +63,13 @@ final class SecretSql {
       UPDATE endpoints SET current_rejected_at = $4
       WHERE tenant_id = $1 AND endpoint_id = $2 AND current_secret_id = $3""";
 
+  /** {@link #PROBE_CONFIRMED} and {@link #PROBE_REJECTED}: the probe of secret {@code secretId} at {@code at}. */
+  record ProbeParams(String tenantId, String endpointId, String secretId, java.time.OffsetDateTime at) {
+    Tuple tuple() {
+      return Tuple.tuple().addString(tenantId).addString(endpointId).addString(secretId).addOffsetDateTime(at);
+    }
+  }
+
   /**
    * Removes previous secrets whose expiry has passed, a bounded batch at a time, bumping the version and auditing
    * each removal. SKIP LOCKED keeps concurrent sweepers (several processes) from waiting on each other.
@@ -113,6 +120,13 @@ final class SecretSql {
         SELECT tenant_id, endpoint_id, 'overlap_ending_unconfirmed', 'gateway', version, version, detail, $1 FROM upd
       )
       SELECT tenant_id, endpoint_id, detail::text AS detail FROM upd""";
+
+  /** {@link #REMIND}: overlaps ending within {@code remindBeforeMillis} of {@code now}. */
+  record RemindParams(java.time.OffsetDateTime now, long remindBeforeMillis) {
+    Tuple tuple() {
+      return Tuple.tuple().addOffsetDateTime(now).addLong(remindBeforeMillis);
+    }
+  }
 
   /** Custom headers not yet sealed under the primary master key $1. */
   static final String HEADERS_NOT_UNDER_KEY = """

@@ -44,7 +44,7 @@ public final class SecretSweeper extends PeriodicVerticle {
   }
 
   private Future<Void> remind(OffsetDateTime now) {
-    return pool.preparedQuery(SecretSql.REMIND).execute(Tuple.of(now, remindBefore.toMillis()))
+    return pool.preparedQuery(SecretSql.REMIND).execute(new SecretSql.RemindParams(now, remindBefore.toMillis()).tuple())
         .onSuccess(rows -> rows.forEach(row -> {
           JsonObject detail = new JsonObject(row.getString("detail"));
           operatorEvents.emit(row.getString("tenant_id"), "overlap_ending_unconfirmed",

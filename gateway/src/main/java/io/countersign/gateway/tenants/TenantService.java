@@ -90,7 +90,7 @@ public final class TenantService {
 
   /** Revokes an active token, audited; 404 {@code token_not_found} if there is none by that id. */
   public Future<Void> revokeToken(String tenantId, String tokenId, String actor) {
-    return pool.preparedQuery(TenantSql.REVOKE_TOKEN).execute(Tuple.of(tenantId, tokenId, actor))
+    return pool.preparedQuery(TenantSql.REVOKE_TOKEN).execute(new TenantSql.RevokeParams(tenantId, tokenId, actor).tuple())
         .compose(rows -> rows.size() == 0
             ? Future.<Void>failedFuture(ApiError.notFound("token_not_found", "no active token " + tokenId
                 + " in this tenant"))

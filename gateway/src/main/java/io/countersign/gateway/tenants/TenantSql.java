@@ -67,8 +67,20 @@ final class TenantSql {
       )
       SELECT token_id FROM k""";
 
+  record RevokeParams(String tenantId, String tokenId, String actor) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, tokenId, actor);
+    }
+  }
+
   /** Best effort, at most once a minute per token and process. */
   static final String TOUCH = "UPDATE api_tokens SET last_used_at = now() WHERE tenant_id = $1 AND token_id = $2";
+
+  record TokenKey(String tenantId, String tokenId) {
+    io.vertx.sqlclient.Tuple tuple() {
+      return io.vertx.sqlclient.Tuple.of(tenantId, tokenId);
+    }
+  }
 
   private TenantSql() {}
 }

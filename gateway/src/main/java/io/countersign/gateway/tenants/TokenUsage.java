@@ -1,7 +1,6 @@
 package io.countersign.gateway.tenants;
 
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,7 +28,7 @@ public final class TokenUsage {
       return;
     }
     written.put(tokenId, now);
-    pool.preparedQuery(TenantSql.TOUCH).execute(Tuple.of(tenantId, tokenId))
+    pool.preparedQuery(TenantSql.TOUCH).execute(new TenantSql.TokenKey(tenantId, tokenId).tuple())
         .onFailure(e -> LOG.debug("recording a token's last use failed: {}", e.toString()));
   }
 }
