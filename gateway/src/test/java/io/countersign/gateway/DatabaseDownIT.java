@@ -23,7 +23,8 @@ class DatabaseDownIT {
     DatabaseTarget real = DatabaseTarget.fromUrl(url);
     try (TcpProxy proxy = TcpProxy.start(real.host(), real.port());
          FakeReceiver receiver = FakeReceiver.start()) {
-      String viaProxy = "postgresql://" + real.user() + "@127.0.0.1:" + proxy.port() + "/" + real.database();
+      // the password too: without COUNTERSIGN_TEST_DB_URL the tests share an embedded PostgreSQL that is locked down
+      String viaProxy = new DatabaseTarget("127.0.0.1", proxy.port(), real.database(), real.user(), real.password()).url();
       try (TestGateway gateway = TestGateway.start(viaProxy, Map.of("database.connectTimeout", "1s"))) {
         String token = gateway.createTenant("acme");
         gateway.createEndpoint("acme", token, receiver.url("/hook"));
@@ -64,7 +65,8 @@ class DatabaseDownIT {
     DatabaseTarget real = DatabaseTarget.fromUrl(url);
     try (TcpProxy proxy = TcpProxy.start(real.host(), real.port());
          FakeReceiver receiver = FakeReceiver.start()) {
-      String viaProxy = "postgresql://" + real.user() + "@127.0.0.1:" + proxy.port() + "/" + real.database();
+      // the password too: without COUNTERSIGN_TEST_DB_URL the tests share an embedded PostgreSQL that is locked down
+      String viaProxy = new DatabaseTarget("127.0.0.1", proxy.port(), real.database(), real.user(), real.password()).url();
       try (TestGateway gateway = TestGateway.start(viaProxy, Map.of("database.connectTimeout", "1s",
           "delivery.retrySchedule", "500ms,1s,1s,1s,1s,1s,1s,1s"))) {
         String token = gateway.createTenant("acme");

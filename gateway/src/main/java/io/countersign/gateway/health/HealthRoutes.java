@@ -29,9 +29,8 @@ public final class HealthRoutes {
 
   private void ready(RoutingContext ctx) {
     if ("restarting".equals(databaseState.get())) {
-      ctx.fail(ApiError.unavailable("database_unavailable", "the embedded database is being restarted", 1)
-          .with(new JsonObject().put("database", "restarting")));
-      return;
+      throw ApiError.unavailable("database_unavailable", "the embedded database is being restarted", 1)
+          .with(new JsonObject().put("database", "restarting"));
     }
     database.answers().onComplete(ar -> {
       if (ar.succeeded()) {

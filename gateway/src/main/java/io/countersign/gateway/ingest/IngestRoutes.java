@@ -67,31 +67,22 @@ public final class IngestRoutes {
   }
 
   private void checkHeaders(RoutingContext ctx) {
-    try {
-      IdempotencyKeys.parse(ctx.request().getHeader(IdempotencyKeys.HEADER),
-          "mint one per event and send the same one on every retry");
-    } catch (ApiError e) {
-      ctx.fail(e);
-      return;
-    }
+    IdempotencyKeys.parse(ctx.request().getHeader(IdempotencyKeys.HEADER),
+        "mint one per event and send the same one on every retry");
     String type = ctx.request().getHeader("Event-Type");
     if (type == null || type.isEmpty()) {
-      ctx.fail(ApiError.badRequest("missing_event_type", "Event-Type header is required"));
-      return;
+      throw ApiError.badRequest("missing_event_type", "Event-Type header is required");
     }
     if (!EVENT_TYPE.matcher(type).matches()) {
-      ctx.fail(ApiError.badRequest("invalid_event_type", "Event-Type must match " + EVENT_TYPE.pattern()));
-      return;
+      throw ApiError.badRequest("invalid_event_type", "Event-Type must match " + EVENT_TYPE.pattern());
     }
     if (type.startsWith(OperatorEvents.TYPE_PREFIX)) {
-      ctx.fail(ApiError.badRequest("reserved_event_type",
-          "event types starting with " + OperatorEvents.TYPE_PREFIX + " are reserved for the gateway's operator events"));
-      return;
+      throw ApiError.badRequest("reserved_event_type",
+          "event types starting with " + OperatorEvents.TYPE_PREFIX + " are reserved for the gateway's operator events");
     }
     String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (!isJson(contentType)) {
-      ctx.fail(new ApiError(415, "unsupported_media_type", "the event body must be sent as Content-Type: application/json"));
-      return;
+      throw new ApiError(415, "unsupported_media_type", "the event body must be sent as Content-Type: application/json");
     }
     ctx.next();
   }
@@ -99,13 +90,11 @@ public final class IngestRoutes {
   private void ingest(RoutingContext ctx) {
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
-      ctx.fail(ApiError.badRequest("empty_body", "the event body must be a JSON document"));
-      return;
+      throw ApiError.badRequest("empty_body", "the event body must be a JSON document");
     }
     byte[] bytes = body.getBytes();
     if (!isWellFormedJson(bytes)) {
-      ctx.fail(ApiError.badRequest("invalid_json", "the event body is not well-formed JSON"));
-      return;
+      throw ApiError.badRequest("invalid_json", "the event body is not well-formed JSON");
     }
     String tenantId = Principal.of(ctx).tenantId();
     String key = ctx.request().getHeader(IdempotencyKeys.HEADER);

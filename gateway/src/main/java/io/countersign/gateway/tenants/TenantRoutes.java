@@ -100,12 +100,10 @@ public final class TenantRoutes {
     String id = body.getValue("id") instanceof String s ? s : null;
     String name = body.getValue("name") instanceof String s ? s : id;
     if (id == null || !TenantAccess.TENANT_ID.matcher(id).matches()) {
-      ctx.fail(ApiError.badRequest("invalid_tenant_id", "id must match [a-z0-9][a-z0-9_-]{0,62}"));
-      return;
+      throw ApiError.badRequest("invalid_tenant_id", "id must match [a-z0-9][a-z0-9_-]{0,62}");
     }
     if (name == null || name.isBlank() || name.length() > 200) {
-      ctx.fail(ApiError.badRequest("invalid_name", "name must be 1-200 characters"));
-      return;
+      throw ApiError.badRequest("invalid_name", "name must be 1-200 characters");
     }
     tenants.create(id, name)
         .onSuccess(issued -> {
