@@ -38,7 +38,12 @@ public record DatabaseTarget(String host, int port, String database, String user
         .addProperty("plan_cache_mode", "force_generic_plan")
         .addProperty("enable_seqscan", "off")
         .addProperty("enable_hashjoin", "off")
-        .addProperty("enable_mergejoin", "off");
+        .addProperty("enable_mergejoin", "off")
+        // Ruling a plan out adds 1e10 to its cost, so a statement with no index path (the backlog's count of
+        // fan-outs) is costed far past jit_above_cost and was compiled by LLVM on every execution: 330-800 ms of a
+        // drain's backlog check was JIT, the query itself 0.1 ms (auto_explain, docs/performance.md). JIT never pays
+        // off for these short statements.
+        .addProperty("jit", "off");
     if (password != null) {
       o.setPassword(password);
     }

@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves an endpoint's waiting deliveries aside while its circuit is open ({@link DeliverySql#PARK_FOR_CIRCUIT}) and
- * back when a probe closes it ({@link DeliverySql#UNPARK}), a chunk at a time so that no single statement holds up
- * the commits behind it.
+ * Moves an endpoint's waiting deliveries aside while its circuit is open ({@link DeliverySql#PARK_FOR_CIRCUIT}), a
+ * chunk at a time so that no single statement holds up the commits behind it. They are not moved back: the
+ * statement that records the probe's success marks the endpoint as releasing, and the pollers lease its backlog
+ * from where it lies ({@link DeliverySql#LEASE_RELEASED}); this class only takes the second look.
  */
 final class CircuitParking {
   private static final Logger LOG = LoggerFactory.getLogger(CircuitParking.class);
@@ -35,24 +36,28 @@ final class CircuitParking {
   }
 
   /**
-   * A probe closed the circuit: the parked backlog is due now. Twice: a claim or a parking chunk that read the
-   * circuit as open just before it closed may commit parked rows after the first pass; the second catches them.
+   * A probe closed the circuit, and the same statement marked the endpoint as releasing. A claim or a parking chunk
+   * that read the circuit as open just before it closed may commit parked rows after the pollers found nothing left
+   * and cleared the mark; a few seconds later it is set again, so they are leased too.
    */
   void release(String tenantId, String endpointId) {
     LOG.atInfo().addKeyValue("tenant", tenantId).addKeyValue("endpoint", endpointId)
         .log("circuit breaker closed after a successful probe; the endpoint's waiting deliveries are due");
-    DeliverySql.UnparkChunk first = new DeliverySql.UnparkChunk(tenantId, endpointId, CHUNK, null);
-    inChunks(DeliverySql.UNPARK, first);
-    context.owner().setTimer(RELEASE_AGAIN_AFTER.toMillis(), t -> inChunks(DeliverySql.UNPARK, first));
+    context.owner().setTimer(RELEASE_AGAIN_AFTER.toMillis(), t -> {
+      if (!stopped.getAsBoolean()) {
+        pool.preparedQuery(DeliverySql.RELEASE_AGAIN).execute(new DeliverySql.EndpointKey(tenantId, endpointId).tuple())
+            .onFailure(e -> LOG.warn("releasing endpoint {}'s late parked deliveries failed: {}", endpointId,
+                e.toString()));
+      }
+    });
   }
 
   /**
-   * Runs a statement that moves at most a chunk of rows ({@link #CHUNK}) from the chunk's start on, in creation
-   * order, until one moves fewer. A row a chunk skipped because another statement held it is behind the next
-   * chunk's start: the second pass of {@link #release}, from the beginning, catches it (and parking needs none: a
-   * row it misses is leased, and fails or succeeds on its own).
+   * Parks at most a chunk of rows ({@link #CHUNK}) from the chunk's start on, in creation order, until one moves
+   * fewer. A row a chunk skipped because another statement held it needs no second pass: it is leased, and fails or
+   * succeeds on its own.
    */
-  private void inChunks(String sql, DeliverySql.Chunk chunk) {
+  private void inChunks(String sql, DeliverySql.ParkChunk chunk) {
     if (stopped.getAsBoolean()) {
       return;
     }

@@ -47,6 +47,8 @@ final class DeliverySql {
   /**
    * Leases up to $2 due deliveries, oldest first, to endpoints whose circuit is closed, except those in $4 (whose
    * lanes in this process are full); SKIP LOCKED lets several processes poll at once without waiting on each other.
+   * Index: {@code deliveries_due_idx (next_attempt_at) WHERE status = 'pending'} gives the rows in due order, so the
+   * scan stops after $2 due rows; parked rows sit far in the future at its end and are never walked.
    */
   static final String LEASE_DUE = """
       WITH due AS (
@@ -215,6 +217,8 @@ final class DeliverySql {
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,
+               -- a probe closed the circuit: the parked backlog is leased from where it lies (LEASE_RELEASED)
+               releasing = e.releasing OR e.circuit_open_until IS NOT NULL,
                rejection_burst_ended_at = CASE WHEN e.rejection_burst_at IS NULL THEN e.rejection_burst_ended_at
                                                ELSE now() END
         FROM (SELECT DISTINCT tenant_id, endpoint_id FROM recorded) h,
@@ -299,6 +303,8 @@ final class DeliverySql {
    * for a disabled endpoint (it waits to be re-enabled) or one in $4 (its lane here is full), closed for a deleted
    * one. A fan-out with nothing left to send is deleted. SKIP LOCKED lets every process poll at once; an owner whose
    * lease lapsed finds its fan-out leased to another and records nothing, as with a row's lease.
+   * Index: {@code fanouts_lease_idx (lease_until)}, oldest lapsed first; a fan-out leased at claim time is only
+   * visited once its lease has lapsed.
    */
   static final String LEASE_FANOUTS = """
       WITH pick AS (
@@ -360,6 +366,8 @@ final class DeliverySql {
    * would hold up every commit behind its WAL. Rows already parked past $3 are left alone, and nothing is parked
    * once the circuit has closed. Chunks walk the endpoint's rows in creation order from $5 (the previous chunk's
    * {@code upto}; null for the first): without it every chunk rescanned the rows the ones before it had moved.
+   * Index: {@code deliveries_endpoint_status_idx (tenant_id, endpoint_id, status, created_at) WHERE status <>
+   * 'delivered'} (status = 'pending' implies its predicate, so generic plans may use it), in the cursor's order.
    */
   static final String PARK_FOR_CIRCUIT = """
       WITH moved AS (
@@ -378,66 +386,69 @@ final class DeliverySql {
       SELECT count(*) AS moved, max(created_at) AS upto FROM moved""";
 
   /**
-   * After a probe closed an endpoint's circuit: its waiting deliveries are due now, $3 rows per statement, walking
-   * them in creation order from $4 (the previous chunk's {@code upto}, null for the first) as
-   * {@link #PARK_FOR_CIRCUIT} does: each chunk rescanning the rows already made due (and the dead entries of those
-   * delivered since) took 436 ms a chunk in a 440 000-delivery drain, and was most of the database's time.
-   * That includes retries that were waiting out a backoff: the receiver has just answered 2xx. Each falls due at its
-   * own creation time, so the backlog keeps its order and interleaves with other endpoints' by age: set to now(), the
-   * rows of the endpoint released first came first, a poll leased hundreds for one lane that could queue 160, and
-   * gave the rest back (54 470 releases for 67 846 deliveries, a drain at 200 deliveries/s with the machine idle).
+   * After a probe closed an endpoint's circuit (which set {@code releasing}, migration V19): up to $2 of the waiting
+   * deliveries of releasing endpoints, oldest first, at most $5 per endpoint (what one lane holds) and an even share
+   * of $2 when several release at once, leased to $1 for $3 ms from where they lie, whatever their due time. That
+   * includes retries that were waiting out a backoff: the receiver has just answered 2xx. An endpoint that had fewer
+   * left than its share is done: its flag is cleared in the same statement. SKIP LOCKED lets every process release at
+   * once without sending a delivery twice.
+   *
+   * <p>Until V19 the backlog was first rewritten as due (an UPDATE of next_attempt_at, 1 000 rows a statement) and
+   * then leased by {@link #LEASE_DUE}: two writes per row, the first touching five indexes. Leasing in place writes
+   * only the lease columns, which no index holds. Index: {@code endpoints_releasing_idx}, then
+   * {@code deliveries_endpoint_status_idx} in creation order.
    */
-  static final String UNPARK = """
-      WITH moved AS (
-        UPDATE deliveries SET next_attempt_at = least(created_at, now())
-        WHERE ctid = ANY(ARRAY(
-          SELECT w.ctid FROM deliveries w
-          WHERE w.tenant_id = $1 AND w.endpoint_id = $2 AND w.status = 'pending' AND w.lease_owner IS NULL
-            AND w.next_attempt_at > now() AND w.created_at >= coalesce($4::timestamptz, '-infinity')
-          ORDER BY w.created_at
-          LIMIT $3 FOR UPDATE SKIP LOCKED))
-          AND EXISTS (SELECT 1 FROM endpoints e
-                      WHERE e.tenant_id = $1 AND e.endpoint_id = $2 AND e.circuit_open_until IS NULL)
-        RETURNING created_at
-      )
-      SELECT count(*) AS moved, max(created_at) AS upto FROM moved""";
+  static final String LEASE_RELEASED = """
+      WITH ep AS (
+        SELECT e.tenant_id, e.endpoint_id FROM endpoints e
+        WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
+          AND NOT (e.endpoint_id = ANY($4::text[]))
+      ), share AS (
+        SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM ep
+      ), due AS (
+        SELECT w.tenant_id, w.event_id, w.endpoint_id FROM ep
+        CROSS JOIN LATERAL (
+          SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
+          WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status = 'pending'
+            AND d.next_attempt_at > now() AND (d.lease_until IS NULL OR d.lease_until < now())
+          ORDER BY d.created_at
+          LIMIT (SELECT n FROM share)
+          FOR UPDATE OF d SKIP LOCKED) w
+      ), done AS (
+        UPDATE endpoints e SET releasing = false FROM ep
+        WHERE e.tenant_id = ep.tenant_id AND e.endpoint_id = ep.endpoint_id
+          AND (SELECT count(*) FROM due WHERE due.tenant_id = ep.tenant_id AND due.endpoint_id = ep.endpoint_id)
+              < (SELECT n FROM share)
+      )""" + LEASE_AND_LOAD;
 
-  /** A chunk of {@link #PARK_FOR_CIRCUIT} or {@link #UNPARK}: its parameters, and the next chunk's from a cursor. */
-  sealed interface Chunk permits ParkChunk, UnparkChunk {
-    Tuple tuple();
-
-    Chunk after(OffsetDateTime upto);
-
-    String endpointId();
-
-    int limit();
+  /** {@link #LEASE_RELEASED}'s parameters: {@link LeaseParams}' four, then the most one endpoint's lane takes. */
+  record ReleasedLeaseParams(String leaseOwner, int limit, long leaseMillis, String[] saturatedEndpoints,
+      int perEndpoint) {
+    Tuple tuple() {
+      return Tuple.of(leaseOwner, limit, leaseMillis).addArrayOfString(saturatedEndpoints).addInteger(perEndpoint);
+    }
   }
 
-  /** The parameters of {@link #PARK_FOR_CIRCUIT}, in its order ({@code from} null: from the oldest row). */
-  record ParkChunk(String tenantId, String endpointId, OffsetDateTime openUntil, int limit, OffsetDateTime from)
-      implements Chunk {
-    @Override
-    public Tuple tuple() {
+  /**
+   * A second look, a few seconds after a probe closed the circuit: a claim or a parking chunk that read the circuit
+   * as open just before it closed may have committed parked rows after the first release was done.
+   */
+  static final String RELEASE_AGAIN = """
+      UPDATE endpoints SET releasing = true
+      WHERE tenant_id = $1 AND endpoint_id = $2 AND circuit_open_until IS NULL AND NOT releasing""";
+
+  /**
+   * The parameters of {@link #PARK_FOR_CIRCUIT}, in its order ({@code from} null: from the oldest row), and the next
+   * chunk's from the cursor.
+   */
+  record ParkChunk(String tenantId, String endpointId, OffsetDateTime openUntil, int limit, OffsetDateTime from) {
+    Tuple tuple() {
       return Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(openUntil).addInteger(limit)
           .addOffsetDateTime(from);
     }
 
-    @Override
-    public ParkChunk after(OffsetDateTime upto) {
+    ParkChunk after(OffsetDateTime upto) {
       return new ParkChunk(tenantId, endpointId, openUntil, limit, upto);
-    }
-  }
-
-  /** The parameters of {@link #UNPARK}, in its order ({@code from} null: from the oldest row). */
-  record UnparkChunk(String tenantId, String endpointId, int limit, OffsetDateTime from) implements Chunk {
-    @Override
-    public Tuple tuple() {
-      return Tuple.tuple().addString(tenantId).addString(endpointId).addInteger(limit).addOffsetDateTime(from);
-    }
-
-    @Override
-    public UnparkChunk after(OffsetDateTime upto) {
-      return new UnparkChunk(tenantId, endpointId, limit, upto);
     }
   }
 

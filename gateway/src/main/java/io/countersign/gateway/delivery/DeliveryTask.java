@@ -34,9 +34,9 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
   /**
    * How far ahead a delivery behind an open circuit is parked, by whichever statement creates or meets it (the
    * claim, the lease): past any open period, so the pollers' scan of due work never walks a stalled endpoint's
-   * backlog, and a backlog is rewritten about once an hour at most. A successful probe brings them back at once
-   * ({@code DeliverySql.UNPARK}); this bound only matters if that never runs (the process that recorded the probe
-   * died), and then they are an hour late, not lost.
+   * backlog, and a backlog is rewritten about once an hour at most. A successful probe has them leased at once
+   * from where they lie ({@code DeliverySql.LEASE_RELEASED}); this bound only matters if that never happens, and
+   * then they are an hour late, not lost.
    */
   public static final String PARKED_FOR = "interval '1 hour'";
 

@@ -161,8 +161,9 @@ public final class Dispatcher {
   }
 
   /**
-   * Leases fan-outs nobody holds (from an ingest-only process, given back, or lapsed) and due work up to the free
-   * capacity and sends it, then one probe per half-open circuit while there is room.
+   * Leases fan-outs nobody holds (from an ingest-only process, given back, or lapsed), due work and the backlog of
+   * circuits a probe just closed, up to the free capacity, and sends it; then one probe per half-open circuit while
+   * there is room.
    * At most one poll runs at a time per dispatcher. A poll that filled every free place means a backlog waits: the
    * next one starts as soon as half the places are free again (see {@link #pollAgainIfBacklog}), not a poll interval
    * later, which had held a drain to one dispatcher's capacity per second with the machine idle.
@@ -176,6 +177,10 @@ public final class Dispatcher {
     return lease(DeliverySql.LEASE_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
         .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
             : lease(DeliverySql.LEASE_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
+        .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
+            : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(settings.nodeId(), capacity(),
+                settings.leaseDuration().toMillis(), saturatedEndpoints(), laneHolds()).tuple(), false)
+                .map(released -> leased + released))
         .onSuccess(leased -> backlogWaiting = leased >= asked)
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
             : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> leased + probes))
@@ -190,9 +195,17 @@ public final class Dispatcher {
 
   /** Runs one leasing statement for up to {@code limit} rows and admits (or gives back) what it leased. */
   private Future<Integer> lease(String sql, int limit, String[] saturatedEndpoints, boolean inFanout) {
-    DeliverySql.LeaseParams params = new DeliverySql.LeaseParams(settings.nodeId(), limit,
-        settings.leaseDuration().toMillis(), saturatedEndpoints);
-    return pool.preparedQuery(sql).execute(params.tuple()).map(rows -> {
+    return lease(sql, new DeliverySql.LeaseParams(settings.nodeId(), limit, settings.leaseDuration().toMillis(),
+        saturatedEndpoints).tuple(), inFanout);
+  }
+
+  /** What one endpoint's lane takes: its places in flight and its queue. */
+  private int laneHolds() {
+    return settings.maxInFlightPerEndpoint() * (1 + LANE_QUEUE_FACTOR);
+  }
+
+  private Future<Integer> lease(String sql, Tuple params, boolean inFanout) {
+    return pool.preparedQuery(sql).execute(params).map(rows -> {
       List<DeliveryTask> refused = new ArrayList<>();
       for (Row row : rows) {
         DeliveryTask task = fromRow(row, inFanout);

@@ -9,6 +9,7 @@ import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +124,48 @@ class CircuitBreakerIT {
           .replace("$3", "60000").replace("$2", "100").replace("$1", "'node-b'")).size(),
           "the rest waits for the probe's outcome");
     }
+  }
+
+  @Test
+  void aClosedCircuitsParkedBacklogIsLeasedInPlaceOnceAcrossProcessesAndTheMarkClearsWhenNothingIsLeft()
+      throws Exception {
+    // ingest only: the test drives the pollers' statement itself, as three processes would
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
+      String token = gateway.createTenant("acme");
+      String endpoint = gateway.createEndpoint("acme", token, "http://127.0.0.1:9/hook", "order.created")
+          .getString("id");
+      for (int i = 0; i < 5; i++) {
+        gateway.postEvent("acme", token, "e" + i, "order.created", "{}");
+      }
+      // five deliveries parked an hour ahead, as behind an open circuit, and the probe's success marked the endpoint
+      TestDatabases.query(gateway.databaseUrl(), "WITH f AS (DELETE FROM fanouts RETURNING *), r AS ("
+          + " INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
+          + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', now() + interval '1 hour', f.created_at"
+          + " FROM f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id) RETURNING 1) SELECT count(*) FROM r");
+      TestDatabases.query(gateway.databaseUrl(), "UPDATE endpoints SET releasing = true RETURNING endpoint_id");
+
+      List<List<Object>> a = TestDatabases.query(gateway.databaseUrl(), released("node-a", 3));
+      List<List<Object>> b = TestDatabases.query(gateway.databaseUrl(), released("node-b", 3));
+      List<List<Object>> c = TestDatabases.query(gateway.databaseUrl(), released("node-c", 3));
+      assertEquals(3, a.size(), "one endpoint's share, oldest first, whatever their due time");
+      assertEquals(2, b.size(), "the rest, none of them the first process's");
+      assertEquals(0, c.size());
+      java.util.Set<Object> events = new java.util.HashSet<>();
+      a.forEach(r -> events.add(r.get(1)));
+      b.forEach(r -> events.add(r.get(1)));
+      assertEquals(5, events.size(), "no delivery leased twice");
+      assertEquals(List.of(List.of(false)), TestDatabases.query(gateway.databaseUrl(),
+          "SELECT releasing FROM endpoints WHERE endpoint_id = '" + endpoint + "'"),
+          "the lease that found fewer than its share cleared the mark");
+      assertEquals(List.of(List.of(5L)), TestDatabases.query(gateway.databaseUrl(),
+          "SELECT count(*) FROM deliveries WHERE next_attempt_at > now() + interval '50 minutes'"),
+          "leased in place: no row was rewritten as due");
+    }
+  }
+
+  private static String released(String node, int perEndpoint) {
+    return DeliverySql.LEASE_RELEASED.replace("$5", String.valueOf(perEndpoint)).replace("$4", "'{}'")
+        .replace("$3", "60000").replace("$2", "100").replace("$1", "'" + node + "'");
   }
 
   private static String probes(String node) {
