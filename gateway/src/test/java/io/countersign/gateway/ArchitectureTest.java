@@ -32,9 +32,14 @@ import org.junit.jupiter.api.Test;
  * The shape of the code, checked on every build with ArchUnit: dependencies between feature packages point one way
  * (no cycle, and none back to the root package that wires them), and HTTP route classes go through services,
  * never to the database themselves (each feature's service does: {@code SecretChanges}, {@code EndpointService},
- * {@code ReplayService}, {@code TenantService}, {@code EventLog}, {@code AuditLog}, {@code DatabaseCheck}).
+ * {@code ReplayService}, {@code TenantService}, {@code EventLog}, {@code AuditLog}, {@code DatabaseCheck}). The
+ * dependency table that opens docs/design.md is checked against the code both ways, and a feature type is public only
+ * when another package uses it.
  */
 class ArchitectureTest {
+  private static final String ROOT = "io.countersign.gateway";
+  private static final Pattern NAME = Pattern.compile("`?([a-z]+)`?");
+
   private static JavaClasses imported;
 
   @BeforeAll
@@ -84,9 +89,6 @@ class ArchitectureTest {
         })
         .check(imported);
   }
-
-  private static final String ROOT = "io.countersign.gateway";
-  private static final Pattern NAME = Pattern.compile("`?([a-z]+)`?");
 
   /**
    * docs/design.md opens with a table of the packages and what each depends on; this keeps it exact, both ways: a
