@@ -53,6 +53,16 @@
     return { status: response.status, ok: response.ok, json, replayed: response.headers.get('Idempotent-Replayed') === 'true' };
   }
 
+  // The second click of a double-click is never a new intent. Swallowed before any handler sees it: when the first
+  // click's change answers quickly, the card is redrawn between the two clicks and the second lands on a new button
+  // in the same place (Disable becomes Enable), which once() below cannot know is the same gesture.
+  document.addEventListener('click', (ev) => {
+    if (ev.detail > 1 && ev.target.closest && ev.target.closest('button')) {
+      ev.stopImmediatePropagation();
+      ev.preventDefault();
+    }
+  }, true);
+
   // Runs a state-changing action once: its button (and the card's other buttons) stay disabled until it answers.
   async function once(button, action) {
     if (button.dataset.busy === '1') return;
