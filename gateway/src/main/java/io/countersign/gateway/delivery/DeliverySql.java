@@ -219,6 +219,8 @@ final class DeliverySql {
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,
                -- a probe closed the circuit: the parked backlog is leased from where it lies (LEASE_RELEASED)
                releasing = e.releasing OR e.circuit_open_until IS NOT NULL,
+               release_after_at = CASE WHEN e.circuit_open_until IS NOT NULL THEN NULL ELSE e.release_after_at END,
+               release_after_event = CASE WHEN e.circuit_open_until IS NOT NULL THEN NULL ELSE e.release_after_event END,
                rejection_burst_ended_at = CASE WHEN e.rejection_burst_at IS NULL THEN e.rejection_burst_ended_at
                                                ELSE now() END
         FROM (SELECT DISTINCT tenant_id, endpoint_id FROM recorded) h,
@@ -389,9 +391,11 @@ final class DeliverySql {
    * After a probe closed an endpoint's circuit (which set {@code releasing}, migration V19): up to $2 of the waiting
    * deliveries of releasing endpoints, oldest first, at most $5 per endpoint (what one lane holds) and an even share
    * of $2 when several release at once, leased to $1 for $3 ms from where they lie, whatever their due time. That
-   * includes retries that were waiting out a backoff: the receiver has just answered 2xx. An endpoint that had fewer
-   * left than its share is done: its flag is cleared in the same statement. SKIP LOCKED lets every process release at
-   * once without sending a delivery twice.
+   * includes retries that were waiting out a backoff: the receiver has just answered 2xx. Each row is released once:
+   * the endpoint keeps a cursor (created_at, event_id) past the rows already released, so one that fails again
+   * follows its retry schedule instead of being leased again by the next poll. An endpoint that had fewer left than
+   * its share is done: its flag is cleared in the same statement. SKIP LOCKED lets every process release at once
+   * without sending a delivery twice.
    *
    * <p>Until V19 the backlog was first rewritten as due (an UPDATE of next_attempt_at, 1 000 rows a statement) and
    * then leased by {@link #LEASE_DUE}: two writes per row, the first touching five indexes. Leasing in place writes
@@ -400,25 +404,40 @@ final class DeliverySql {
    */
   static final String LEASE_RELEASED = """
       WITH ep AS (
-        SELECT e.tenant_id, e.endpoint_id FROM endpoints e
+        SELECT e.tenant_id, e.endpoint_id, coalesce(e.release_after_at, '-infinity') AS after_at,
+               coalesce(e.release_after_event, '') AS after_event
+        FROM endpoints e
         WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
           AND NOT (e.endpoint_id = ANY($4::text[]))
       ), share AS (
         SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM ep
       ), due AS (
-        SELECT w.tenant_id, w.event_id, w.endpoint_id FROM ep
+        SELECT w.tenant_id, w.event_id, w.endpoint_id, w.created_at FROM ep
         CROSS JOIN LATERAL (
-          SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
+          SELECT d.tenant_id, d.event_id, d.endpoint_id, d.created_at FROM deliveries d
           WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status = 'pending'
+            -- the first condition is the index's (it starts the scan at the cursor), the second breaks ties
+            AND d.created_at >= ep.after_at AND (d.created_at, d.event_id) > (ep.after_at, ep.after_event)
             AND d.next_attempt_at > now() AND (d.lease_until IS NULL OR d.lease_until < now())
-          ORDER BY d.created_at
+          ORDER BY d.created_at, d.event_id
           LIMIT (SELECT n FROM share)
           FOR UPDATE OF d SKIP LOCKED) w
+      ), last AS (
+        SELECT DISTINCT ON (tenant_id, endpoint_id) tenant_id, endpoint_id, created_at, event_id,
+               count(*) OVER (PARTITION BY tenant_id, endpoint_id) AS n
+        FROM due ORDER BY tenant_id, endpoint_id, created_at DESC, event_id DESC
       ), done AS (
-        UPDATE endpoints e SET releasing = false FROM ep
+        -- the cursor only moves forward (two processes may finish out of order); fewer than a share: released
+        UPDATE endpoints e SET
+               releasing = coalesce(l.n, 0) >= (SELECT n FROM share),
+               release_after_at = CASE WHEN l.n IS NOT NULL AND (l.created_at, l.event_id)
+                                         > (coalesce(e.release_after_at, '-infinity'), coalesce(e.release_after_event, ''))
+                                       THEN l.created_at ELSE e.release_after_at END,
+               release_after_event = CASE WHEN l.n IS NOT NULL AND (l.created_at, l.event_id)
+                                         > (coalesce(e.release_after_at, '-infinity'), coalesce(e.release_after_event, ''))
+                                          THEN l.event_id ELSE e.release_after_event END
+        FROM ep LEFT JOIN last l ON l.tenant_id = ep.tenant_id AND l.endpoint_id = ep.endpoint_id
         WHERE e.tenant_id = ep.tenant_id AND e.endpoint_id = ep.endpoint_id
-          AND (SELECT count(*) FROM due WHERE due.tenant_id = ep.tenant_id AND due.endpoint_id = ep.endpoint_id)
-              < (SELECT n FROM share)
       )""" + LEASE_AND_LOAD;
 
   /** {@link #LEASE_RELEASED}'s parameters: {@link LeaseParams}' four, then the most one endpoint's lane takes. */
@@ -434,7 +453,7 @@ final class DeliverySql {
    * as open just before it closed may have committed parked rows after the first release was done.
    */
   static final String RELEASE_AGAIN = """
-      UPDATE endpoints SET releasing = true
+      UPDATE endpoints SET releasing = true, release_after_at = NULL, release_after_event = NULL
       WHERE tenant_id = $1 AND endpoint_id = $2 AND circuit_open_until IS NULL AND NOT releasing""";
 
   /**
