@@ -4,9 +4,8 @@
 -- database's time (docs/performance.md). The flag is set in the statement that records the probe's success and
 -- cleared by the lease that finds nothing left.
 ALTER TABLE endpoints ADD COLUMN releasing boolean NOT NULL DEFAULT false;
--- how far the release has got, in (created_at, event_id) order: each parked row is released once, so one that fails
--- again follows its retry schedule instead of being leased again by the next poll
+-- how far the release has got, by creation time: each parked row is released once, so one that fails again follows
+-- its retry schedule instead of being leased again by the next poll
 ALTER TABLE endpoints ADD COLUMN release_after_at timestamptz;
-ALTER TABLE endpoints ADD COLUMN release_after_event text;
 -- the pollers look for releasing endpoints on every poll; there are few, so a partial index finds them at no cost
 CREATE INDEX endpoints_releasing_idx ON endpoints (tenant_id, endpoint_id) WHERE releasing;

@@ -220,7 +220,6 @@ final class DeliverySql {
                -- a probe closed the circuit: the parked backlog is leased from where it lies (LEASE_RELEASED)
                releasing = e.releasing OR e.circuit_open_until IS NOT NULL,
                release_after_at = CASE WHEN e.circuit_open_until IS NOT NULL THEN NULL ELSE e.release_after_at END,
-               release_after_event = CASE WHEN e.circuit_open_until IS NOT NULL THEN NULL ELSE e.release_after_event END,
                rejection_burst_ended_at = CASE WHEN e.rejection_burst_at IS NULL THEN e.rejection_burst_ended_at
                                                ELSE now() END
         FROM (SELECT DISTINCT tenant_id, endpoint_id FROM recorded) h,
@@ -392,8 +391,9 @@ final class DeliverySql {
    * deliveries of releasing endpoints, oldest first, at most $5 per endpoint (what one lane holds) and an even share
    * of $2 when several release at once, leased to $1 for $3 ms from where they lie, whatever their due time. That
    * includes retries that were waiting out a backoff: the receiver has just answered 2xx. Each row is released once:
-   * the endpoint keeps a cursor (created_at, event_id) past the rows already released, so one that fails again
-   * follows its retry schedule instead of being leased again by the next poll. An endpoint that had fewer left than
+   * the endpoint keeps a cursor (a creation time) past the rows already released, so one that fails again follows
+   * its retry schedule instead of being leased again by the next poll. The scan runs in the index's order, with no
+   * sort: ordering by a tie-breaker as well made the generic plan sort every waiting row of the endpoint per poll. An endpoint that had fewer left than
    * its share is done: its flag is cleared in the same statement. SKIP LOCKED lets every process release at once
    * without sending a delivery twice.
    *
@@ -403,41 +403,38 @@ final class DeliverySql {
    * {@code deliveries_endpoint_status_idx} in creation order.
    */
   static final String LEASE_RELEASED = """
-      WITH ep AS (
+      WITH share AS (
+        SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM endpoints e
+        WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
+          AND NOT (e.endpoint_id = ANY($4::text[]))
+      ), ep AS (
+        -- upto: the creation time of the share-th waiting row past the cursor (null: fewer are left). Rows up to it,
+        -- its whole group of equal times included, are this poll's: a claim batch's rows share one time, and cutting
+        -- a group would leave its rest behind the next cursor
         SELECT e.tenant_id, e.endpoint_id, coalesce(e.release_after_at, '-infinity') AS after_at,
-               coalesce(e.release_after_event, '') AS after_event
+               (SELECT b.created_at FROM deliveries b
+                WHERE b.tenant_id = e.tenant_id AND b.endpoint_id = e.endpoint_id AND b.status = 'pending'
+                  AND b.created_at > coalesce(e.release_after_at, '-infinity')
+                ORDER BY b.created_at OFFSET (SELECT n FROM share) - 1 LIMIT 1) AS upto
         FROM endpoints e
         WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
           AND NOT (e.endpoint_id = ANY($4::text[]))
-      ), share AS (
-        SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM ep
       ), due AS (
-        SELECT w.tenant_id, w.event_id, w.endpoint_id, w.created_at FROM ep
+        SELECT w.tenant_id, w.event_id, w.endpoint_id FROM ep
         CROSS JOIN LATERAL (
-          SELECT d.tenant_id, d.event_id, d.endpoint_id, d.created_at FROM deliveries d
+          SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
           WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status = 'pending'
-            -- the first condition is the index's (it starts the scan at the cursor), the second breaks ties
-            AND d.created_at >= ep.after_at AND (d.created_at, d.event_id) > (ep.after_at, ep.after_event)
+            AND d.created_at > ep.after_at AND d.created_at <= coalesce(ep.upto, 'infinity')
             AND d.next_attempt_at > now() AND (d.lease_until IS NULL OR d.lease_until < now())
-          ORDER BY d.created_at, d.event_id
-          LIMIT (SELECT n FROM share)
+          ORDER BY d.created_at
           FOR UPDATE OF d SKIP LOCKED) w
-      ), last AS (
-        SELECT DISTINCT ON (tenant_id, endpoint_id) tenant_id, endpoint_id, created_at, event_id,
-               count(*) OVER (PARTITION BY tenant_id, endpoint_id) AS n
-        FROM due ORDER BY tenant_id, endpoint_id, created_at DESC, event_id DESC
       ), done AS (
-        -- the cursor only moves forward (two processes may finish out of order); fewer than a share: released
-        UPDATE endpoints e SET
-               releasing = coalesce(l.n, 0) >= (SELECT n FROM share),
-               release_after_at = CASE WHEN l.n IS NOT NULL AND (l.created_at, l.event_id)
-                                         > (coalesce(e.release_after_at, '-infinity'), coalesce(e.release_after_event, ''))
-                                       THEN l.created_at ELSE e.release_after_at END,
-               release_after_event = CASE WHEN l.n IS NOT NULL AND (l.created_at, l.event_id)
-                                         > (coalesce(e.release_after_at, '-infinity'), coalesce(e.release_after_event, ''))
-                                          THEN l.event_id ELSE e.release_after_event END
-        FROM ep LEFT JOIN last l ON l.tenant_id = ep.tenant_id AND l.endpoint_id = ep.endpoint_id
-        WHERE e.tenant_id = ep.tenant_id AND e.endpoint_id = ep.endpoint_id
+        -- the cursor moves past this poll's rows (only forward: two processes may finish out of order); with fewer
+        -- than a share left, the release is over
+        UPDATE endpoints e SET releasing = ep.upto IS NOT NULL,
+               release_after_at = CASE WHEN ep.upto IS NULL THEN e.release_after_at
+                                       ELSE greatest(e.release_after_at, ep.upto) END
+        FROM ep WHERE e.tenant_id = ep.tenant_id AND e.endpoint_id = ep.endpoint_id
       )""" + LEASE_AND_LOAD;
 
   /** {@link #LEASE_RELEASED}'s parameters: {@link LeaseParams}' four, then the most one endpoint's lane takes. */
@@ -453,7 +450,7 @@ final class DeliverySql {
    * as open just before it closed may have committed parked rows after the first release was done.
    */
   static final String RELEASE_AGAIN = """
-      UPDATE endpoints SET releasing = true, release_after_at = NULL, release_after_event = NULL
+      UPDATE endpoints SET releasing = true, release_after_at = NULL
       WHERE tenant_id = $1 AND endpoint_id = $2 AND circuit_open_until IS NULL AND NOT releasing""";
 
   /**
