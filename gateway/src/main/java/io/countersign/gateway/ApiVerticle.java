@@ -1,5 +1,6 @@
 package io.countersign.gateway;
 
+import io.countersign.gateway.audit.AuditLog;
 import io.countersign.gateway.audit.AuditRoutes;
 import io.countersign.gateway.config.GatewayConfig;
 import io.countersign.gateway.delivery.Dispatcher;
@@ -8,7 +9,9 @@ import io.countersign.gateway.delivery.RetryPolicy;
 import io.countersign.gateway.outbound.Sender;
 import io.countersign.gateway.outbound.DestinationGuard;
 import io.countersign.gateway.endpoints.EndpointRoutes;
+import io.countersign.gateway.endpoints.EndpointService;
 import io.countersign.gateway.endpoints.EndpointStore;
+import io.countersign.gateway.health.DatabaseCheck;
 import io.countersign.gateway.health.HealthRoutes;
 import io.countersign.gateway.http.ClientErrors;
 import io.countersign.gateway.http.ConsoleHeaders;
@@ -16,6 +19,9 @@ import io.countersign.gateway.http.ErrorHandler;
 import io.countersign.gateway.http.HttpGuard;
 import io.countersign.gateway.http.JsonBodies;
 import io.countersign.gateway.http.Responses;
+import io.countersign.gateway.idempotency.OperatorRequests;
+import io.countersign.gateway.ingest.ClaimBatcher;
+import io.countersign.gateway.ingest.EventLog;
 import io.countersign.gateway.ingest.EventRoutes;
 import io.countersign.gateway.ingest.IngestRoutes;
 import io.countersign.gateway.ingest.OperatorEvents;
@@ -23,15 +29,18 @@ import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.http.ServerSpans;
 import io.countersign.gateway.tracing.Tracing;
 import io.countersign.gateway.replay.ReplayRoutes;
+import io.countersign.gateway.replay.ReplayService;
 import io.countersign.gateway.secrets.RaceAlerts;
 import io.countersign.gateway.secrets.Rekey;
 import io.countersign.gateway.secrets.SecretCipher;
+import io.countersign.gateway.secrets.SecretService;
 import io.countersign.gateway.endpoints.SecretRoutes;
 import io.countersign.gateway.outbound.SignerCache;
 import io.countersign.gateway.tenants.AdminToken;
 import io.countersign.gateway.tenants.TenantAccess;
 import io.countersign.gateway.tenants.TenantDirectory;
 import io.countersign.gateway.tenants.TenantRoutes;
+import io.countersign.gateway.tenants.TenantService;
 import io.countersign.gateway.tenants.TokenUsage;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -108,7 +117,7 @@ final class ApiVerticle extends VerticleBase {
     TokenUsage tokenUsage = new TokenUsage(shared.pool());
     Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
     // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints
-    new HealthRoutes(new io.countersign.gateway.health.DatabaseCheck(vertx, shared.pool()), shared.databaseState()).mount(router);
+    new HealthRoutes(new DatabaseCheck(vertx, shared.pool()), shared.databaseState()).mount(router);
     // the operator console: static files that use the public API only, and may not be framed or load anything else
     router.getWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
     router.get("/console/*").handler(ConsoleHeaders::add).handler(io.vertx.ext.web.handler.StaticHandler
@@ -116,23 +125,24 @@ final class ApiVerticle extends VerticleBase {
     // every tenant-scoped call is authenticated here first; nothing below runs for an unknown tenant
     router.routeWithRegex("^/v1/tenants/(?<tenant>[^/]+)(/.*)?$")
         .handler(new TenantAccess(shared.tenants(), shared.adminToken(), tokenUsage));
-    new TenantRoutes(new io.countersign.gateway.tenants.TenantService(shared.pool(), shared.tenants(), shared.raceAlerts()), shared.adminToken()).mount(router, jsonBody);
+    new TenantRoutes(new TenantService(shared.pool(), shared.tenants(), shared.raceAlerts()), shared.adminToken())
+        .mount(router, jsonBody);
     new Rekey(shared.pool(), shared.cipher(), shared.adminToken().required()).mount(router);
-    io.countersign.gateway.ingest.ClaimBatcher claims = new io.countersign.gateway.ingest.ClaimBatcher(shared.pool(),
+    ClaimBatcher claims = new ClaimBatcher(shared.pool(),
         dispatcher, IngestRoutes.batching(config.ingest().maxBatch(), config.ingest().maxConcurrentBatches(),
             delivery.leaseDuration()), shared.metrics());
     new IngestRoutes(claims, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes()).mount(router);
-    new EventRoutes(new io.countersign.gateway.ingest.EventLog(shared.pool())).mount(router);
+    new EventRoutes(new EventLog(shared.pool())).mount(router);
     EndpointStore endpoints = new EndpointStore(shared.pool(), shared.clock(), config.secrets().adoptionWindow(),
         config.secrets().remindBefore());
-    new EndpointRoutes(new io.countersign.gateway.endpoints.EndpointService(endpoints,
-        new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), shared.cipher(), shared.clock()),
-        endpoints, shared.cipher(), guard, delivery.maxCustomHeaders(), delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
-    new SecretRoutes(endpoints, new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()),
-        new io.countersign.gateway.secrets.SecretService(shared.pool()), shared.raceAlerts(), shared.cipher(), sender,
-        config.secrets(), shared.clock()).mount(router, jsonBody);
-    new AuditRoutes(new io.countersign.gateway.audit.AuditLog(shared.pool())).mount(router);
-    new ReplayRoutes(new io.countersign.gateway.replay.ReplayService(shared.pool()), new io.countersign.gateway.idempotency.OperatorRequests(shared.pool()), dispatcher).mount(router, jsonBody);
+    // operator calls of every feature are claimed once per Idempotency-Key through the same table
+    OperatorRequests requests = new OperatorRequests(shared.pool());
+    new EndpointRoutes(new EndpointService(endpoints, requests, shared.cipher(), shared.clock()), endpoints,
+        shared.cipher(), guard, delivery.maxCustomHeaders(), delivery.maxCustomHeaderBytes()).mount(router, jsonBody);
+    new SecretRoutes(endpoints, requests, new SecretService(shared.pool()), shared.raceAlerts(), shared.cipher(),
+        sender, config.secrets(), shared.clock()).mount(router, jsonBody);
+    new AuditRoutes(new AuditLog(shared.pool())).mount(router);
+    new ReplayRoutes(new ReplayService(shared.pool()), requests, dispatcher).mount(router, jsonBody);
     router.get("/openapi.json").handler(ctx -> Responses.json(ctx.response(), OPENAPI));
     new ErrorHandler(shared.clientErrors()).install(router);
     // what is mounted, as "METHOD /path/{param}", for the contract test against openapi.yaml

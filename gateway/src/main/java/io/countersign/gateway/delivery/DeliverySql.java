@@ -393,9 +393,9 @@ final class DeliverySql {
    * includes retries that were waiting out a backoff: the receiver has just answered 2xx. Each row is released once:
    * the endpoint keeps a cursor (a creation time) past the rows already released, so one that fails again follows
    * its retry schedule instead of being leased again by the next poll. The scan runs in the index's order, with no
-   * sort: ordering by a tie-breaker as well made the generic plan sort every waiting row of the endpoint per poll. An endpoint that had fewer left than
-   * its share is done: its flag is cleared in the same statement. SKIP LOCKED lets every process release at once
-   * without sending a delivery twice.
+   * sort: ordering by a tie-breaker as well made the generic plan sort every waiting row of the endpoint per poll.
+   * An endpoint that had fewer left than its share is done: its flag is cleared in the same statement. SKIP LOCKED
+   * lets every process release at once without sending a delivery twice.
    *
    * <p>Until V19 the backlog was first rewritten as due (an UPDATE of next_attempt_at, 1 000 rows a statement) and
    * then leased by {@link #LEASE_DUE}: two writes per row, the first touching five indexes. Leasing in place writes
@@ -403,10 +403,12 @@ final class DeliverySql {
    * {@code deliveries_endpoint_status_idx} in creation order.
    */
   static final String LEASE_RELEASED = """
-      WITH share AS (
-        SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM endpoints e
+      WITH releasing AS (
+        SELECT e.tenant_id, e.endpoint_id, e.release_after_at FROM endpoints e
         WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
           AND NOT (e.endpoint_id = ANY($4::text[]))
+      ), share AS (
+        SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM releasing
       ), ep AS (
         -- upto: the creation time of the share-th waiting row past the cursor (null: fewer are left). Rows up to it,
         -- its whole group of equal times included, are this poll's: a claim batch's rows share one time, and cutting
@@ -416,9 +418,7 @@ final class DeliverySql {
                 WHERE b.tenant_id = e.tenant_id AND b.endpoint_id = e.endpoint_id AND b.status = 'pending'
                   AND b.created_at > coalesce(e.release_after_at, '-infinity')
                 ORDER BY b.created_at OFFSET (SELECT n FROM share) - 1 LIMIT 1) AS upto
-        FROM endpoints e
-        WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
-          AND NOT (e.endpoint_id = ANY($4::text[]))
+        FROM releasing e
       ), due AS (
         SELECT w.tenant_id, w.event_id, w.endpoint_id FROM ep
         CROSS JOIN LATERAL (
@@ -437,11 +437,10 @@ final class DeliverySql {
         FROM ep WHERE e.tenant_id = ep.tenant_id AND e.endpoint_id = ep.endpoint_id
       )""" + LEASE_AND_LOAD;
 
-  /** {@link #LEASE_RELEASED}'s parameters: {@link LeaseParams}' four, then the most one endpoint's lane takes. */
-  record ReleasedLeaseParams(String leaseOwner, int limit, long leaseMillis, String[] saturatedEndpoints,
-      int perEndpoint) {
+  /** {@link #LEASE_RELEASED}'s parameters: a lease's four, then the most one endpoint's lane takes. */
+  record ReleasedLeaseParams(LeaseParams lease, int perEndpoint) {
     Tuple tuple() {
-      return Tuple.of(leaseOwner, limit, leaseMillis).addArrayOfString(saturatedEndpoints).addInteger(perEndpoint);
+      return lease.tuple().addInteger(perEndpoint);
     }
   }
 

@@ -178,8 +178,8 @@ public final class Dispatcher {
         .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
             : lease(DeliverySql.LEASE_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
-            : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(settings.nodeId(), capacity(),
-                settings.leaseDuration().toMillis(), saturatedEndpoints(), laneHolds()).tuple(), false)
+            : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
+                leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false)
                 .map(released -> leased + released))
         .onSuccess(leased -> backlogWaiting = leased >= asked)
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
@@ -195,8 +195,12 @@ public final class Dispatcher {
 
   /** Runs one leasing statement for up to {@code limit} rows and admits (or gives back) what it leased. */
   private Future<Integer> lease(String sql, int limit, String[] saturatedEndpoints, boolean inFanout) {
-    return lease(sql, new DeliverySql.LeaseParams(settings.nodeId(), limit, settings.leaseDuration().toMillis(),
-        saturatedEndpoints).tuple(), inFanout);
+    return lease(sql, leaseParams(limit, saturatedEndpoints).tuple(), inFanout);
+  }
+
+  private DeliverySql.LeaseParams leaseParams(int limit, String[] saturatedEndpoints) {
+    return new DeliverySql.LeaseParams(settings.nodeId(), limit, settings.leaseDuration().toMillis(),
+        saturatedEndpoints);
   }
 
   /** What one endpoint's lane takes: its places in flight and its queue. */
@@ -289,7 +293,8 @@ public final class Dispatcher {
       attempt(task);
       return;
     }
-    pool.preparedQuery(DeliverySql.TAKE_RATE_TOKEN).execute(new DeliverySql.EndpointKey(task.tenantId(), task.endpointId()).tuple())
+    pool.preparedQuery(DeliverySql.TAKE_RATE_TOKEN)
+        .execute(new DeliverySql.EndpointKey(task.tenantId(), task.endpointId()).tuple())
         .onComplete(ar -> {
           if (ar.succeeded() && ar.result().rowCount() > 0) {
             attempt(task);
@@ -484,7 +489,8 @@ public final class Dispatcher {
   private void disableGone(DeliveryTask task) {
     // the attempt's span, current when this is called, stays current for the log line below
     io.opentelemetry.context.Context traced = io.opentelemetry.context.Context.current();
-    pool.preparedQuery(DeliverySql.DISABLE_GONE).execute(new DeliverySql.EndpointKey(task.tenantId(), task.endpointId()).tuple())
+    pool.preparedQuery(DeliverySql.DISABLE_GONE)
+        .execute(new DeliverySql.EndpointKey(task.tenantId(), task.endpointId()).tuple())
         .onSuccess(rows -> {
           try (Scope ignored = traced.makeCurrent()) {
             if (rows.rowCount() > 0) {

@@ -71,7 +71,8 @@ public final class RejectionBursts {
 
   /** After a 2xx ended the endpoint's burst (started at {@code burstAt}): the recovery notice. Best effort. */
   public void recovered(String tenantId, String endpointId, OffsetDateTime burstAt) {
-    pool.preparedQuery(DeliverySql.RECOVERED).execute(new DeliverySql.RecoveredParams(tenantId, endpointId, burstAt).tuple())
+    pool.preparedQuery(DeliverySql.RECOVERED)
+        .execute(new DeliverySql.RecoveredParams(tenantId, endpointId, burstAt).tuple())
         .onSuccess(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
           JsonObject detail = row == null ? new JsonObject().put("endpointId", endpointId)

@@ -53,13 +53,14 @@ public final class RetentionPruner extends PeriodicVerticle {
 
   /** Held deliveries past retention.heldFor; the statement answers its count rather than a row count. */
   private Future<Integer> heldBatch(OffsetDateTime cutoff, int total) {
-    return pool.preparedQuery(RetentionSql.PRUNE_HELD).execute(new RetentionSql.PruneParams(cutoff, BATCH).tuple()).compose(rows -> {
-      int deleted = (int) (long) rows.iterator().next().getLong(0);
-      if (deleted > 0) {
-        LOG.atInfo().addKeyValue("deliveries", deleted).log("pruned held deliveries past retention.heldFor");
-      }
-      return deleted < BATCH ? Future.succeededFuture(total + deleted) : heldBatch(cutoff, total + deleted);
-    });
+    return pool.preparedQuery(RetentionSql.PRUNE_HELD).execute(new RetentionSql.PruneParams(cutoff, BATCH).tuple())
+        .compose(rows -> {
+          int deleted = (int) (long) rows.iterator().next().getLong(0);
+          if (deleted > 0) {
+            LOG.atInfo().addKeyValue("deliveries", deleted).log("pruned held deliveries past retention.heldFor");
+          }
+          return deleted < BATCH ? Future.succeededFuture(total + deleted) : heldBatch(cutoff, total + deleted);
+        });
   }
 
   private Future<Integer> batch(String sql, OffsetDateTime cutoff, int total) {

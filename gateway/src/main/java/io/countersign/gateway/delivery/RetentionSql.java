@@ -43,7 +43,10 @@ final class RetentionSql {
       )
       SELECT count(*) FROM gone""";
 
-  /** {@link #PRUNE}, {@link #PRUNE_HELD}, {@link #PRUNE_OPERATOR_REQUESTS}: up to {@code batch} rows older than {@code cutoff}. */
+  /**
+   * {@link #PRUNE}, {@link #PRUNE_HELD}, {@link #PRUNE_OPERATOR_REQUESTS}: up to {@code batch} rows older than
+   * {@code cutoff}.
+   */
   record PruneParams(java.time.OffsetDateTime cutoff, int batch) {
     Tuple tuple() {
       return Tuple.tuple().addOffsetDateTime(cutoff).addInteger(batch);

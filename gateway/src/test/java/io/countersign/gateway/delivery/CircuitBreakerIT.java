@@ -106,11 +106,7 @@ class CircuitBreakerIT {
     // ingest only: nothing sends, so the test drives the pollers' statements itself, as two processes would
     try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
       String token = gateway.createTenant("acme");
-      String endpoint = gateway.createEndpoint("acme", token, "http://127.0.0.1:9/hook", "order.created")
-          .getString("id");
-      for (int i = 0; i < 3; i++) {
-        gateway.postEvent("acme", token, "e" + i, "order.created", "{}");
-      }
+      String endpoint = endpointWithEvents(gateway, token, 3);
       TestDatabases.query(gateway.databaseUrl(), "UPDATE endpoints SET circuit_open_until = now() - interval '1 second',"
           + " consecutive_failures = 10 WHERE endpoint_id = '" + endpoint + "' RETURNING endpoint_id");
       assertEquals("half_open", gateway.endpoint("acme", token, endpoint).getJsonObject("circuit").getString("state"));
@@ -132,11 +128,7 @@ class CircuitBreakerIT {
     // ingest only: the test drives the pollers' statement itself, as three processes would
     try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
       String token = gateway.createTenant("acme");
-      String endpoint = gateway.createEndpoint("acme", token, "http://127.0.0.1:9/hook", "order.created")
-          .getString("id");
-      for (int i = 0; i < 5; i++) {
-        gateway.postEvent("acme", token, "e" + i, "order.created", "{}");
-      }
+      String endpoint = endpointWithEvents(gateway, token, 5);
       // five deliveries parked an hour ahead, as behind an open circuit, and the probe's success marked the endpoint
       TestDatabases.query(gateway.databaseUrl(), "WITH f AS (DELETE FROM fanouts RETURNING *), r AS ("
           + " INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
@@ -166,6 +158,16 @@ class CircuitBreakerIT {
           "SELECT count(*) FROM deliveries WHERE next_attempt_at > now() + interval '50 minutes'"),
           "the second process's two were leased in place: not rewritten as due");
     }
+  }
+
+  /** An endpoint nothing answers at, and {@code events} events for it, claimed by an ingest-only gateway. */
+  private static String endpointWithEvents(TestGateway gateway, String token, int events) throws Exception {
+    String endpoint = gateway.createEndpoint("acme", token, "http://127.0.0.1:9/hook", "order.created")
+        .getString("id");
+    for (int i = 0; i < events; i++) {
+      gateway.postEvent("acme", token, "e" + i, "order.created", "{}");
+    }
+    return endpoint;
   }
 
   private static String released(String node, int perEndpoint) {
