@@ -7,7 +7,9 @@
 # usage: [EXPLAIN=1] load-tests/drain-profile.sh [rate] [down] [admin postgres url]      (default 1500/s, 45s)
 # Needs a server that loads pg_stat_statements for the statement table:
 #   psql -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" and a restart; without it, only plans.
-# Output: perf-results/drain_profile/ (the load tool's summary.json, statements.txt); plans in the server's log.
+# GATEWAY_ENV="NAME=value ..." passes settings to the gateway (say COUNTERSIGN_DELIVERY_MAX_IN_FLIGHT=1024).
+# Output: perf-results/drain_profile/ (the load tool's summary.json, statements.txt, the gateway's metrics.txt at the
+# end: its poll durations and how much work it still held when a poll's rows arrived); plans in the server's log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
@@ -27,12 +29,14 @@ stats=$(psql "$db_url" -Atc "SELECT count(*) FROM pg_settings WHERE name = 'shar
 token="drain-$(date +%s)-admin"
 port=18097
 gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s \
-  COUNTERSIGN_DELIVERY_CIRCUIT_OPEN_FOR=10s)
+  COUNTERSIGN_DELIVERY_CIRCUIT_OPEN_FOR=10s COUNTERSIGN_MANAGEMENT_PORT=$((port + 1)) ${GATEWAY_ENV:-})
 trap 'kill $gw 2>/dev/null || true' EXIT
 wait_up $port
 echo "== $(date -u +%FT%TZ) $rate/s, every receiver down for $down, then the drain"
 java -jar "${LOAD_JAR:-load-tests/target/countersign-load.jar}" --target "http://127.0.0.1:$port" --admin-token "$token" \
   --gateway-pid "$gw" --rate "$rate" --duration 150s --receivers-down "$down" --drain-timeout 150s --out "$out" || true
+curl -sf "http://127.0.0.1:$((port + 1))/metrics" > "$out/metrics.txt" || true
+grep -E '^countersign_delivery_(poll|held_when_leased)_(count|sum|max|bucket)' "$out/metrics.txt" || true
 python3 - "$out/summary.json" <<'PY'
 import json, sys
 print("backlog drain:", json.dumps(json.load(open(sys.argv[1])).get("backlogDrain")))

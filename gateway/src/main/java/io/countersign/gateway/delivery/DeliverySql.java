@@ -516,19 +516,23 @@ final class DeliverySql {
     }
   }
 
-  /** Gives back leases this process will not use (shutdown, or fresh work beyond its capacity). */
+  /**
+   * Gives back every lease of $1 at shutdown. A given-back delivery is due: one leased from a released backlog
+   * ({@link #LEASE_RELEASED}) still carries its parked time, and its endpoint's release cursor is already past it,
+   * so kept as it was it would wait out the hour.
+   */
   static final String RELEASE_ALL = """
-      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
+      UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, next_attempt_at = least(next_attempt_at, now())
       WHERE lease_owner = $1 AND status = 'pending'""";
 
   /**
    * Gives back leases this process will not use ({@link ReleaseParams}): fresh or polled work no lane has room for,
-   * or a lane's queue when its circuit opens. Each waits a moment so pollers do not take it straight back to a full
-   * lane.
+   * or a lane's queue when its circuit opens. Each is due in a moment, so pollers do not take it straight back to a
+   * full lane; due, not parked, whatever it was leased with, for the reason given at {@link #RELEASE_ALL} (a drain
+   * left rows a full lane refused an hour late before this).
    */
   static final String RELEASE_MANY = """
-      UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL,
-             next_attempt_at = greatest(d.next_attempt_at, now() + interval '1 second')
+      UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, next_attempt_at = now() + interval '1 second'
       FROM unnest($1::text[], $2::text[], $3::text[]) AS r(tenant_id, event_id, endpoint_id)
       WHERE d.tenant_id = r.tenant_id AND d.event_id = r.event_id AND d.endpoint_id = r.endpoint_id
         AND d.lease_owner = $4""";

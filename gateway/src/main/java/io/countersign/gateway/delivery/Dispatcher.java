@@ -173,6 +173,7 @@ public final class Dispatcher {
       return Future.succeededFuture(0);
     }
     polling = true;
+    long started = System.nanoTime();
     int asked = capacity();
     return lease(DeliverySql.LEASE_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
         .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
@@ -184,7 +185,10 @@ public final class Dispatcher {
         .onSuccess(leased -> backlogWaiting = leased >= asked)
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
             : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> leased + probes))
-        .onComplete(ar -> polling = false);
+        .onComplete(ar -> {
+          polling = false;
+          metrics.poll(System.nanoTime() - started);
+        });
   }
 
   private void pollAgainIfBacklog() {
@@ -210,6 +214,9 @@ public final class Dispatcher {
 
   private Future<Integer> lease(String sql, Tuple params, boolean inFanout) {
     return pool.preparedQuery(sql).execute(params).map(rows -> {
+      if (rows.size() > 0) {
+        metrics.heldWhenLeased(settings.maxInFlight() - lanes.capacity());
+      }
       List<DeliveryTask> refused = new ArrayList<>();
       for (Row row : rows) {
         DeliveryTask task = fromRow(row, inFanout);

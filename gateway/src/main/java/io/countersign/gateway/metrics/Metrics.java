@@ -52,6 +52,14 @@ public final class Metrics {
       .serviceLevelObjectives(Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), ms(1),
           ms(2), ms(5), ms(10), ms(25), ms(50), ms(100))
       .register(registry);
+  private final Timer poll = Timer.builder("countersign_delivery_poll")
+      .description("one poll of the delivery pollers: every leasing statement, one after the other")
+      .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500)).register(registry);
+  private final DistributionSummary heldWhenLeased = DistributionSummary
+      .builder("countersign_delivery_held_when_leased")
+      .description("deliveries this process still had in flight or queued when a poll's leased rows arrived; near 0"
+          + " while a backlog waits means the attempts waited on the poll")
+      .serviceLevelObjectives(0, 16, 64, 128, 256, 512).register(registry);
   private final AtomicLong backlog = new AtomicLong();
   private final AtomicLong oldestPendingSeconds = new AtomicLong();
 
@@ -84,6 +92,16 @@ public final class Metrics {
 
   public void outcomeBatch(int size) {
     outcomeBatch.record(size);
+  }
+
+  /** A delivery poll took {@code nanos}. */
+  public void poll(long nanos) {
+    poll.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /** A leasing statement returned rows while this process still held {@code held} deliveries. */
+  public void heldWhenLeased(int held) {
+    heldWhenLeased.record(held);
   }
 
   public void backlog(long pending, long oldestSeconds) {

@@ -129,12 +129,7 @@ class CircuitBreakerIT {
     try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
       String token = gateway.createTenant("acme");
       String endpoint = endpointWithEvents(gateway, token, 5);
-      // five deliveries parked an hour ahead, as behind an open circuit, and the probe's success marked the endpoint
-      TestDatabases.query(gateway.databaseUrl(), "WITH f AS (DELETE FROM fanouts RETURNING *), r AS ("
-          + " INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
-          + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', now() + interval '1 hour', f.created_at"
-          + " FROM f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id) RETURNING 1) SELECT count(*) FROM r");
-      TestDatabases.query(gateway.databaseUrl(), "UPDATE endpoints SET releasing = true RETURNING endpoint_id");
+      parkAndMarkReleasing(gateway);
 
       List<List<Object>> a = TestDatabases.query(gateway.databaseUrl(), released("node-a", 3));
       // the first process's three fail again and wait out their backoff, unleased: released once, they must follow
@@ -158,6 +153,40 @@ class CircuitBreakerIT {
           "SELECT count(*) FROM deliveries WHERE next_attempt_at > now() + interval '50 minutes'"),
           "the second process's two were leased in place: not rewritten as due");
     }
+  }
+
+  @Test
+  void aReleasedDeliveryGivenBackIsDueNotParkedBehindTheCursor() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
+      String token = gateway.createTenant("acme");
+      endpointWithEvents(gateway, token, 4);
+      parkAndMarkReleasing(gateway);
+      assertEquals(4, TestDatabases.query(gateway.databaseUrl(), released("node-a", 4)).size());
+      // a full lane refuses two (RELEASE_MANY), and the process shuts down with the other two (RELEASE_ALL); the
+      // endpoint's cursor is past all four, so parked they would wait out the hour
+      TestDatabases.query(gateway.databaseUrl(), DeliverySql.RELEASE_MANY
+          .replace("$1::text[]", "(SELECT array_agg(tenant_id) FROM two)")
+          .replace("$2::text[]", "(SELECT array_agg(event_id) FROM two)")
+          .replace("$3::text[]", "(SELECT array_agg(endpoint_id) FROM two)").replace("$4", "'node-a'")
+          .replace("UPDATE deliveries d", "WITH two AS (SELECT tenant_id, event_id, endpoint_id FROM deliveries"
+              + " ORDER BY created_at, event_id LIMIT 2) UPDATE deliveries d") + " RETURNING 1");
+      TestDatabases.query(gateway.databaseUrl(), DeliverySql.RELEASE_ALL.replace("$1", "'node-a'") + " RETURNING 1");
+      assertEquals(List.of(List.of(4L, 0L)), TestDatabases.query(gateway.databaseUrl(),
+          "SELECT count(*) FILTER (WHERE next_attempt_at <= now() + interval '1 second'), count(lease_owner)"
+              + " FROM deliveries"), "all four given back and due within a second");
+    }
+  }
+
+  /**
+   * The claimed deliveries turned into rows parked an hour ahead, as behind an open circuit, and the endpoints
+   * marked releasing, as the probe's success does.
+   */
+  private static void parkAndMarkReleasing(TestGateway gateway) throws Exception {
+    TestDatabases.query(gateway.databaseUrl(), "WITH f AS (DELETE FROM fanouts RETURNING *), r AS ("
+        + " INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
+        + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', now() + interval '1 hour', f.created_at"
+        + " FROM f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id) RETURNING 1) SELECT count(*) FROM r");
+    TestDatabases.query(gateway.databaseUrl(), "UPDATE endpoints SET releasing = true RETURNING endpoint_id");
   }
 
   /** An endpoint nothing answers at, and {@code events} events for it, claimed by an ingest-only gateway. */
