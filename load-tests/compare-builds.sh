@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 jar_a=$1 jar_b=$2 rate=${3:-2500} duration=${4:-30s}
 admin_url="${5:-postgresql://postgres@127.0.0.1:5432/postgres}"
+autovacuum_as_in_production
 [ -f load-tests/target/countersign-load.jar ] || mvn -q -DskipTests package
 out=perf-results/compare
 mkdir -p "$out"

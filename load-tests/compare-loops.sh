@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+autovacuum_as_in_production
 rate="${2:-2500}"
 [ -f load-tests/target/countersign-load.jar ] || mvn -q -DskipTests package
 out=perf-results/loops

@@ -36,7 +36,7 @@ echo "== $(date -u +%FT%TZ) $rate/s, every receiver down for $down, then the dra
 java -jar "${LOAD_JAR:-load-tests/target/countersign-load.jar}" --target "http://127.0.0.1:$port" --admin-token "$token" \
   --gateway-pid "$gw" --rate "$rate" --duration 150s --receivers-down "$down" --drain-timeout 150s --out "$out" || true
 curl -sf "http://127.0.0.1:$((port + 1))/metrics" > "$out/metrics.txt" || true
-grep -E '^countersign_delivery_(poll|held_when_leased)_(count|sum|max|bucket)' "$out/metrics.txt" || true
+grep -E '^countersign_delivery_(poll_seconds|held_when_leased)_(count|sum|max|bucket)' "$out/metrics.txt" || true
 python3 - "$out/summary.json" <<'PY'
 import json, sys
 print("backlog drain:", json.dumps(json.load(open(sys.argv[1])).get("backlogDrain")))

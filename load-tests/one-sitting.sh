@@ -8,7 +8,9 @@
 # usage: load-tests/one-sitting.sh [admin postgres url]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
+autovacuum_as_in_production
 started=$(date -u +%FT%TZ)
 load-tests/perf-session.sh "$admin_url" 60s
 max=$(python3 -c "import json;print(int(json.load(open('perf-results/find-max/summary.json'))['maxSustainedRate']))")

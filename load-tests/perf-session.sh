@@ -22,6 +22,7 @@ exec > >(tee "$log") 2>&1
 [ -f gateway/target/countersign-gateway.jar ] && [ -f load-tests/target/countersign-load.jar ] \
   || mvn -q -DskipTests package
 psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_perf" -c "CREATE DATABASE countersign_perf"
+autovacuum_as_in_production
 
 token="perf-$(date +%s)-admin"
 port=18090

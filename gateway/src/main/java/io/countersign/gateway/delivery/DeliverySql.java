@@ -102,7 +102,8 @@ final class DeliverySql {
   static final String RECORD_FAILURE = """
       WITH d AS (
         UPDATE deliveries SET attempt_count = attempt_count + 1, status = $5, next_attempt_at = $6,
-               lease_owner = NULL, lease_until = NULL, last_status_code = $7, last_error = $8
+               lease_owner = NULL, lease_until = NULL, last_status_code = $7, last_error = $8,
+               last_attempted_at = now()
         WHERE tenant_id = $1 AND event_id = $2 AND endpoint_id = $3 AND lease_owner = $4
         RETURNING tenant_id, event_id, endpoint_id, attempt_count
       ), ep AS (
@@ -219,7 +220,7 @@ final class DeliverySql {
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,
                -- a probe closed the circuit: the parked backlog is leased from where it lies (LEASE_RELEASED)
                releasing = e.releasing OR e.circuit_open_until IS NOT NULL,
-               release_after_at = CASE WHEN e.circuit_open_until IS NOT NULL THEN NULL ELSE e.release_after_at END,
+               release_started_at = CASE WHEN e.circuit_open_until IS NOT NULL THEN now() ELSE e.release_started_at END,
                rejection_burst_ended_at = CASE WHEN e.rejection_burst_at IS NULL THEN e.rejection_burst_ended_at
                                                ELSE now() END
         FROM (SELECT DISTINCT tenant_id, endpoint_id FROM recorded) h,
@@ -387,54 +388,51 @@ final class DeliverySql {
       SELECT count(*) AS moved, max(created_at) AS upto FROM moved""";
 
   /**
-   * After a probe closed an endpoint's circuit (which set {@code releasing}, migration V19): up to $2 of the waiting
-   * deliveries of releasing endpoints, oldest first, at most $5 per endpoint (what one lane holds) and an even share
-   * of $2 when several release at once, leased to $1 for $3 ms from where they lie, whatever their due time. That
-   * includes retries that were waiting out a backoff: the receiver has just answered 2xx. Each row is released once:
-   * the endpoint keeps a cursor (a creation time) past the rows already released, so one that fails again follows
-   * its retry schedule instead of being leased again by the next poll. The scan runs in the index's order, with no
-   * sort: ordering by a tie-breaker as well made the generic plan sort every waiting row of the endpoint per poll.
-   * An endpoint that had fewer left than its share is done: its flag is cleared in the same statement. SKIP LOCKED
-   * lets every process release at once without sending a delivery twice.
+   * After a probe closed an endpoint's circuit (which set {@code releasing} and {@code release_started_at}): up to $2
+   * of the waiting deliveries of releasing endpoints, oldest first, at most $5 per endpoint (what one lane holds) and
+   * an even share of $2 when several release at once, leased to $1 for $3 ms from where they lie, whatever their due
+   * time. That includes retries that were waiting out a backoff: the receiver has just answered 2xx. A row attempted
+   * since the release began ({@code last_attempted_at}, set by {@link #RECORD_FAILURE}) is not taken again: it
+   * follows its retry schedule. Any other is, however it came back: given back by a full lane or a shutdown, or its
+   * process died and the lease lapsed. So the release is over only when no waiting row is left that it has not
+   * attempted, leased ones included, and the statement that finds that clears the flag; the endpoint row is written
+   * once per release, not per poll. SKIP LOCKED lets every process release at once without sending a delivery twice.
    *
    * <p>Until V19 the backlog was first rewritten as due (an UPDATE of next_attempt_at, 1 000 rows a statement) and
    * then leased by {@link #LEASE_DUE}: two writes per row, the first touching five indexes. Leasing in place writes
-   * only the lease columns, which no index holds. Index: {@code endpoints_releasing_idx}, then
-   * {@code deliveries_endpoint_status_idx} in creation order.
+   * only the lease columns, which no index holds. V19's release cursor (a creation time each row was released past)
+   * left a row behind it for an hour whenever its lease came back unused; V20 replaced it with the attempt time.
+   * Index: {@code endpoints_releasing_idx}, then {@code deliveries_endpoint_status_idx} in creation order, with no
+   * sort.
    */
   static final String LEASE_RELEASED = """
       WITH releasing AS (
-        SELECT e.tenant_id, e.endpoint_id, e.release_after_at FROM endpoints e
+        -- waiting: a row is left that this release has not attempted, leased ones included (evaluated per endpoint
+        -- row: written as an anti-join, a generic plan made on an empty table scanned every pending row per poll)
+        SELECT e.tenant_id, e.endpoint_id, e.release_started_at,
+               EXISTS (SELECT 1 FROM deliveries w
+                       WHERE w.tenant_id = e.tenant_id AND w.endpoint_id = e.endpoint_id AND w.status = 'pending'
+                         AND w.next_attempt_at > now()
+                         AND (w.last_attempted_at IS NULL OR w.last_attempted_at < e.release_started_at)) AS waiting
+        FROM endpoints e
         WHERE e.releasing AND e.circuit_open_until IS NULL AND e.enabled AND e.deleted_at IS NULL
           AND NOT (e.endpoint_id = ANY($4::text[]))
       ), share AS (
         SELECT greatest(1, least($5::int, $2::int / greatest(1, count(*))))::int AS n FROM releasing
-      ), ep AS (
-        -- upto: the creation time of the share-th waiting row past the cursor (null: fewer are left). Rows up to it,
-        -- its whole group of equal times included, are this poll's: a claim batch's rows share one time, and cutting
-        -- a group would leave its rest behind the next cursor
-        SELECT e.tenant_id, e.endpoint_id, coalesce(e.release_after_at, '-infinity') AS after_at,
-               (SELECT b.created_at FROM deliveries b
-                WHERE b.tenant_id = e.tenant_id AND b.endpoint_id = e.endpoint_id AND b.status = 'pending'
-                  AND b.created_at > coalesce(e.release_after_at, '-infinity')
-                ORDER BY b.created_at OFFSET (SELECT n FROM share) - 1 LIMIT 1) AS upto
-        FROM releasing e
       ), due AS (
-        SELECT w.tenant_id, w.event_id, w.endpoint_id FROM ep
+        SELECT w.tenant_id, w.event_id, w.endpoint_id FROM releasing r
         CROSS JOIN LATERAL (
           SELECT d.tenant_id, d.event_id, d.endpoint_id FROM deliveries d
-          WHERE d.tenant_id = ep.tenant_id AND d.endpoint_id = ep.endpoint_id AND d.status = 'pending'
-            AND d.created_at > ep.after_at AND d.created_at <= coalesce(ep.upto, 'infinity')
+          WHERE d.tenant_id = r.tenant_id AND d.endpoint_id = r.endpoint_id AND d.status = 'pending'
             AND d.next_attempt_at > now() AND (d.lease_until IS NULL OR d.lease_until < now())
+            AND (d.last_attempted_at IS NULL OR d.last_attempted_at < r.release_started_at)
           ORDER BY d.created_at
+          LIMIT (SELECT n FROM share)
           FOR UPDATE OF d SKIP LOCKED) w
       ), done AS (
-        -- the cursor moves past this poll's rows (only forward: two processes may finish out of order); with fewer
-        -- than a share left, the release is over
-        UPDATE endpoints e SET releasing = ep.upto IS NOT NULL,
-               release_after_at = CASE WHEN ep.upto IS NULL THEN e.release_after_at
-                                       ELSE greatest(e.release_after_at, ep.upto) END
-        FROM ep WHERE e.tenant_id = ep.tenant_id AND e.endpoint_id = ep.endpoint_id
+        UPDATE endpoints e SET releasing = false
+        FROM releasing r
+        WHERE e.tenant_id = r.tenant_id AND e.endpoint_id = r.endpoint_id AND NOT r.waiting
       )""" + LEASE_AND_LOAD;
 
   /** {@link #LEASE_RELEASED}'s parameters: a lease's four, then the most one endpoint's lane takes. */
@@ -446,10 +444,11 @@ final class DeliverySql {
 
   /**
    * A second look, a few seconds after a probe closed the circuit: a claim or a parking chunk that read the circuit
-   * as open just before it closed may have committed parked rows after the first release was done.
+   * as open just before it closed may have committed parked rows after the first release was done. The release keeps
+   * its start, so nothing it attempted is taken again.
    */
   static final String RELEASE_AGAIN = """
-      UPDATE endpoints SET releasing = true, release_after_at = NULL
+      UPDATE endpoints SET releasing = true
       WHERE tenant_id = $1 AND endpoint_id = $2 AND circuit_open_until IS NULL AND NOT releasing""";
 
   /**

@@ -77,6 +77,8 @@ public final class Dispatcher {
   private final OutcomeWriter outcomes;
   private final CircuitParking parking;
   private boolean polling;
+  /** The last poll's release leased rows: a closed circuit's backlog may still wait. */
+  private boolean releaseUnderway;
   /** The last poll found more due work than it had places for. */
   private boolean backlogWaiting;
   private boolean stopped;
@@ -164,9 +166,10 @@ public final class Dispatcher {
    * Leases fan-outs nobody holds (from an ingest-only process, given back, or lapsed), due work and the backlog of
    * circuits a probe just closed, up to the free capacity, and sends it; then one probe per half-open circuit while
    * there is room.
-   * At most one poll runs at a time per dispatcher. A poll that filled every free place means a backlog waits: the
-   * next one starts as soon as half the places are free again (see {@link #pollAgainIfBacklog}), not a poll interval
-   * later, which had held a drain to one dispatcher's capacity per second with the machine idle.
+   * At most one poll runs at a time per dispatcher. A poll that filled every free place, or released any of a
+   * closed circuit's backlog, means a backlog waits: the next one starts as soon as half the places are free again
+   * (see {@link #pollAgainIfBacklog}), not a poll interval later, which had held a drain to one dispatcher's capacity
+   * per second with the machine idle.
    */
   public Future<Integer> poll() {
     if (polling || capacity() <= 0) {
@@ -181,8 +184,12 @@ public final class Dispatcher {
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
             : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
                 leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false)
-                .map(released -> leased + released))
-        .onSuccess(leased -> backlogWaiting = leased >= asked)
+                .map(released -> {
+                  releaseUnderway = released > 0;
+                  return leased + released;
+                }))
+        // a release takes at most a lane's worth per endpoint, so it can leave places free while rows still wait
+        .onSuccess(leased -> backlogWaiting = leased >= asked || releaseUnderway)
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
             : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> leased + probes))
         .onComplete(ar -> {

@@ -59,7 +59,7 @@ public final class Metrics {
       .builder("countersign_delivery_held_when_leased")
       .description("deliveries this process still had in flight or queued when a poll's leased rows arrived; near 0"
           + " while a backlog waits means the attempts waited on the poll")
-      .serviceLevelObjectives(0, 16, 64, 128, 256, 512).register(registry);
+      .serviceLevelObjectives(1, 16, 64, 128, 256, 512).register(registry);
   private final AtomicLong backlog = new AtomicLong();
   private final AtomicLong oldestPendingSeconds = new AtomicLong();
 

@@ -54,8 +54,8 @@ class FanoutMigrationIT {
           + " DROP VIEW delivery_states; DROP TABLE fanouts;"
           + " ALTER TABLE endpoints DROP COLUMN current_scheme, DROP COLUMN current_public_key,"
           + " DROP COLUMN previous_scheme, DROP COLUMN previous_public_key, DROP COLUMN forward_traceparent,"
-          + " DROP COLUMN releasing, DROP COLUMN release_after_at;"
-          + " ALTER TABLE events DROP COLUMN trace_context;"
+          + " DROP COLUMN releasing, DROP COLUMN release_started_at;"
+          + " ALTER TABLE events DROP COLUMN trace_context; ALTER TABLE deliveries DROP COLUMN last_attempted_at;"
           + " DELETE FROM flyway_schema_history WHERE version::int >= 16");
       String v15 = TestDatabases.fresh();
       Flyway.configure().dataSource(DatabaseTarget.fromUrl(v15).jdbcUrl(), null, null)

@@ -125,45 +125,60 @@ class CircuitBreakerIT {
   @Test
   void aClosedCircuitsParkedBacklogIsLeasedInPlaceOnceAcrossProcessesAndTheMarkClearsWhenNothingIsLeft()
       throws Exception {
-    // ingest only: the test drives the pollers' statement itself, as three processes would
+    // ingest only: the test drives the pollers' statement itself, as several processes would
     try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
       String token = gateway.createTenant("acme");
       String endpoint = endpointWithEvents(gateway, token, 5);
       parkAndMarkReleasing(gateway);
+      String url = gateway.databaseUrl();
 
-      List<List<Object>> a = TestDatabases.query(gateway.databaseUrl(), released("node-a", 3));
-      // the first process's three fail again and wait out their backoff, unleased: released once, they must follow
-      // their retry schedule, not be leased again by the next poll
-      TestDatabases.query(gateway.databaseUrl(), "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL,"
-          + " attempt_count = attempt_count + 1, next_attempt_at = now() + interval '10 minutes'"
-          + " WHERE lease_owner = 'node-a' RETURNING 1");
-      List<List<Object>> b = TestDatabases.query(gateway.databaseUrl(), released("node-b", 3));
-      List<List<Object>> c = TestDatabases.query(gateway.databaseUrl(), released("node-c", 3));
+      List<List<Object>> a = TestDatabases.query(url, released("node-a", 3));
+      // the first process's three fail again and wait out their backoff, unleased, as RECORD_FAILURE leaves them:
+      // attempted by this release, they must follow their retry schedule, not be leased again by the next poll
+      TestDatabases.query(url, "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL,"
+          + " attempt_count = attempt_count + 1, next_attempt_at = now() + interval '10 minutes',"
+          + " last_attempted_at = now() WHERE lease_owner = 'node-a' RETURNING 1");
+      List<List<Object>> b = TestDatabases.query(url, released("node-b", 3));
       assertEquals(3, a.size(), "one endpoint's share, oldest first, whatever their due time");
       assertEquals(2, b.size(), "the rest, none of them the first process's (which failed and wait out a backoff)");
-      assertEquals(0, c.size());
       java.util.Set<Object> events = new java.util.HashSet<>();
       a.forEach(r -> events.add(r.get(1)));
       b.forEach(r -> events.add(r.get(1)));
       assertEquals(5, events.size(), "no delivery leased twice");
-      assertEquals(List.of(List.of(false)), TestDatabases.query(gateway.databaseUrl(),
-          "SELECT releasing FROM endpoints WHERE endpoint_id = '" + endpoint + "'"),
-          "the lease that found fewer than its share cleared the mark");
-      assertEquals(List.of(List.of(2L)), TestDatabases.query(gateway.databaseUrl(),
+      assertEquals(0, TestDatabases.query(url, released("node-c", 3)).size());
+      assertEquals(List.of(List.of(true)), releasing(url, endpoint), "the second process's two are still leased");
+      assertEquals(List.of(List.of(2L)), TestDatabases.query(url,
           "SELECT count(*) FROM deliveries WHERE next_attempt_at > now() + interval '50 minutes'"),
           "the second process's two were leased in place: not rewritten as due");
+
+      // the second process dies: once its leases lapse, its two are released again, to a live process
+      TestDatabases.query(url, "UPDATE deliveries SET lease_until = now() - interval '1 second'"
+          + " WHERE lease_owner = 'node-b' RETURNING 1");
+      List<List<Object>> again = TestDatabases.query(url, released("node-c", 3));
+      assertEquals(2, again.size());
+      assertEquals(b.stream().map(r -> r.get(1)).collect(java.util.stream.Collectors.toSet()),
+          again.stream().map(r -> r.get(1)).collect(java.util.stream.Collectors.toSet()));
+      TestDatabases.query(url, "UPDATE deliveries SET status = 'delivered', lease_owner = NULL, lease_until = NULL"
+          + " WHERE lease_owner = 'node-c' RETURNING 1");
+      assertEquals(0, TestDatabases.query(url, released("node-d", 3)).size());
+      assertEquals(List.of(List.of(false)), releasing(url, endpoint),
+          "the lease that found no waiting row the release had not attempted cleared the mark");
     }
   }
 
+  private static List<List<Object>> releasing(String url, String endpoint) throws Exception {
+    return TestDatabases.query(url, "SELECT releasing FROM endpoints WHERE endpoint_id = '" + endpoint + "'");
+  }
+
   @Test
-  void aReleasedDeliveryGivenBackIsDueNotParkedBehindTheCursor() throws Exception {
+  void aReleasedDeliveryGivenBackIsDueNotLeftParked() throws Exception {
     try (TestGateway gateway = TestGateway.start(Map.of("delivery.enabled", "false"))) {
       String token = gateway.createTenant("acme");
       endpointWithEvents(gateway, token, 4);
       parkAndMarkReleasing(gateway);
       assertEquals(4, TestDatabases.query(gateway.databaseUrl(), released("node-a", 4)).size());
-      // a full lane refuses two (RELEASE_MANY), and the process shuts down with the other two (RELEASE_ALL); the
-      // endpoint's cursor is past all four, so parked they would wait out the hour
+      // a full lane refuses two (RELEASE_MANY), and the process shuts down with the other two (RELEASE_ALL): due
+      // at once, they wait neither for their parked hour nor for a poller that still releases
       TestDatabases.query(gateway.databaseUrl(), DeliverySql.RELEASE_MANY
           .replace("$1::text[]", "(SELECT array_agg(tenant_id) FROM two)")
           .replace("$2::text[]", "(SELECT array_agg(event_id) FROM two)")
@@ -186,7 +201,8 @@ class CircuitBreakerIT {
         + " INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
         + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', now() + interval '1 hour', f.created_at"
         + " FROM f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id) RETURNING 1) SELECT count(*) FROM r");
-    TestDatabases.query(gateway.databaseUrl(), "UPDATE endpoints SET releasing = true RETURNING endpoint_id");
+    TestDatabases.query(gateway.databaseUrl(),
+        "UPDATE endpoints SET releasing = true, release_started_at = now() RETURNING endpoint_id");
   }
 
   /** An endpoint nothing answers at, and {@code events} events for it, claimed by an ingest-only gateway. */
