@@ -403,7 +403,8 @@ final class DeliverySql {
    * only the lease columns, which no index holds. V19's release cursor (a creation time each row was released past)
    * left a row behind it for an hour whenever its lease came back unused; V20 replaced it with the attempt time.
    * Index: {@code endpoints_releasing_idx}, then {@code deliveries_endpoint_status_idx} in creation order, with no
-   * sort.
+   * sort. Each poll scans from the endpoint's oldest waiting row, stepping over the rows in flight and those this
+   * release attempted; in a drain whose receiver answers, those are a lane's worth.
    */
   static final String LEASE_RELEASED = """
       WITH releasing AS (
@@ -517,8 +518,8 @@ final class DeliverySql {
 
   /**
    * Gives back every lease of $1 at shutdown. A given-back delivery is due: one leased from a released backlog
-   * ({@link #LEASE_RELEASED}) still carries its parked time, and its endpoint's release cursor is already past it,
-   * so kept as it was it would wait out the hour.
+   * ({@link #LEASE_RELEASED}) still carries its parked time, and kept so it would wait out the hour if its endpoint's
+   * release ended meanwhile (V19's release cursor left 3 245 of a drain's deliveries so).
    */
   static final String RELEASE_ALL = """
       UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, next_attempt_at = least(next_attempt_at, now())
@@ -527,8 +528,7 @@ final class DeliverySql {
   /**
    * Gives back leases this process will not use ({@link ReleaseParams}): fresh or polled work no lane has room for,
    * or a lane's queue when its circuit opens. Each is due in a moment, so pollers do not take it straight back to a
-   * full lane; due, not parked, whatever it was leased with, for the reason given at {@link #RELEASE_ALL} (a drain
-   * left rows a full lane refused an hour late before this).
+   * full lane; due, not parked, whatever it was leased with, for the reason given at {@link #RELEASE_ALL}.
    */
   static final String RELEASE_MANY = """
       UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, next_attempt_at = now() + interval '1 second'
