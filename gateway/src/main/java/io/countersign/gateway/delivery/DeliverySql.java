@@ -179,8 +179,8 @@ final class DeliverySql {
    * every endpoint done is deleted (V16): no row is updated on the happy path.
    * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($9) are recorded, and answers which
    * (event and endpoint ids; event ids are unique across tenants). An endpoint that was failing is healed (circuit closed, failures
-   * forgotten, a 401/403 burst ended); a healthy one is not written. {@code unpark} is true on the rows of an
-   * endpoint whose circuit this statement closed: its parked backlog is for this process to release;
+   * forgotten, a 401/403 burst ended); a healthy one is not written. {@code circuit_closed} is true on the rows of
+   * an endpoint whose circuit this statement closed (it also marked the endpoint as releasing, for every poller);
    * {@code burst_at} is set on the rows of an endpoint whose rejection burst this statement ended.
    */
   static final String RECORD_DELIVERED = """
@@ -232,7 +232,7 @@ final class DeliverySql {
                OR e.rejection_burst_at IS NOT NULL)
         RETURNING e.tenant_id, e.endpoint_id, old.was_open, old.burst_at
       )
-      SELECT r.event_id, r.endpoint_id, coalesce(healed.was_open, false) AS unpark, healed.burst_at
+      SELECT r.event_id, r.endpoint_id, coalesce(healed.was_open, false) AS circuit_closed, healed.burst_at
       FROM recorded r LEFT JOIN healed ON healed.tenant_id = r.tenant_id AND healed.endpoint_id = r.endpoint_id""";
 
   /**

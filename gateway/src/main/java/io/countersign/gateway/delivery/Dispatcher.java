@@ -77,8 +77,6 @@ public final class Dispatcher {
   private final OutcomeWriter outcomes;
   private final CircuitParking parking;
   private boolean polling;
-  /** The last poll's release leased rows: a closed circuit's backlog may still wait. */
-  private boolean releaseUnderway;
   /** The last poll found more due work than it had places for. */
   private boolean backlogWaiting;
   private boolean stopped;
@@ -181,15 +179,19 @@ public final class Dispatcher {
     return lease(DeliverySql.LEASE_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
         .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
             : lease(DeliverySql.LEASE_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
-        .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
-            : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
-                leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false)
-                .map(released -> {
-                  releaseUnderway = released > 0;
-                  return leased + released;
-                }))
-        // a release takes at most a lane's worth per endpoint, so it can leave places free while rows still wait
-        .onSuccess(leased -> backlogWaiting = leased >= asked || releaseUnderway)
+        .compose(leased -> {
+          if (capacity() <= 0) {
+            backlogWaiting = leased >= asked;
+            return Future.succeededFuture(leased);
+          }
+          return lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
+              leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false)
+              .map(released -> {
+                // a release takes at most a lane's worth per endpoint: it can leave places free while rows wait
+                backlogWaiting = leased + released >= asked || released > 0;
+                return leased + released;
+              });
+        })
         .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
             : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> leased + probes))
         .onComplete(ar -> {
@@ -394,14 +396,14 @@ public final class Dispatcher {
       positions.put(deliveryKey(batch.get(i).task().eventId(), batch.get(i).task().endpointId()), i);
     }
     boolean[] recorded = new boolean[n];
-    // every success of a healed endpoint in the batch says so; release its backlog (end its burst) once
+    // every success of a healed endpoint in the batch says so; take the release's second look (end its burst) once
     Map<String, DeliveryTask> healed = new HashMap<>();
     Map<String, OffsetDateTime> burstEnded = new HashMap<>();
     for (Row row : rows) {
       int i = positions.get(deliveryKey(row.getString("event_id"), row.getString("endpoint_id")));
       recorded[i] = true;
       DeliveryTask task = batch.get(i).task();
-      if (row.getBoolean("unpark")) {
+      if (row.getBoolean("circuit_closed")) {
         healed.putIfAbsent(laneKey(task), task);
       }
       OffsetDateTime burstAt = row.getOffsetDateTime("burst_at");
@@ -421,7 +423,7 @@ public final class Dispatcher {
 
   private static boolean nothingHealed(RowSet<Row> rows) {
     for (Row row : rows) {
-      if (row.getBoolean("unpark") || row.getOffsetDateTime("burst_at") != null) {
+      if (row.getBoolean("circuit_closed") || row.getOffsetDateTime("burst_at") != null) {
         return false;
       }
     }
