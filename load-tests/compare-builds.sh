@@ -9,6 +9,8 @@
 #          gateway/target/countersign-gateway.jar 2500 30s
 # A_ENV / B_ENV: extra gateway settings for A's or B's runs, as NAME=VALUE words (one jar with two settings:
 #   load-tests/tracing-cost.sh).
+# MODE=ingest: ingest only instead (delivery off, load-tests/ingest-wrk.sh at full speed for the duration, rate
+#   unused): accepted events/s and CPU ms per accepted event by process, each 202 checked stored.
 # Output: perf-results/compare/{a1,b1,a2,b2}/summary.json and a table on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,14 +29,27 @@ for run in a1 b1 a2 b2; do
   psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_compare WITH (FORCE)" \
     -c "CREATE DATABASE countersign_compare"
   GATEWAY_JAR=$jar
+  [ "${MODE:-}" = ingest ] && extra="$extra COUNTERSIGN_DELIVERY_ENABLED=false"
   # shellcheck disable=SC2086 # NAME=VALUE words
   gw=$(start_gateway $port "${admin_url%/*}/countersign_compare" "$token" "$out/$run-gateway.log" $extra)
   wait_up $port
-  java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
-    --gateway-pid "$gw" --rate "$rate" --duration "$duration" --warmup 30s --out "$out/$run" > "$out/$run.log" 2>&1 || true
+  if [ "${MODE:-}" = ingest ]; then
+    load-tests/ingest-wrk.sh "http://127.0.0.1:$port" "$token" "${admin_url%/*}/countersign_compare" "$gw" \
+      "${duration%s}" > "$out/$run.log" 2>&1 || true
+  else
+    java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
+      --gateway-pid "$gw" --rate "$rate" --duration "$duration" --warmup 30s --out "$out/$run" > "$out/$run.log" 2>&1 || true
+  fi
   kill "$gw"
   while kill -0 "$gw" 2>/dev/null; do sleep 0.2; done
 done
+if [ "${MODE:-}" = ingest ]; then
+  echo "A = $jar_a ${A_ENV:-}"; echo "B = $jar_b ${B_ENV:-}"; echo "ingest only, wrk -c 256, $duration per run"
+  for run in a1 b1 a2 b2; do
+    echo "$run: $(grep -E '^accepted events/s' "$out/$run.log"); $(grep -E '^CPU ms' "$out/$run.log"); $(grep -E '^durability' "$out/$run.log")"
+  done
+  exit 0
+fi
 python3 - "$out" "$jar_a" "$jar_b" "$rate" <<'PY'
 import json, sys
 out, a, b, rate = sys.argv[1:]

@@ -4,7 +4,9 @@ import io.countersign.gateway.outbound.SigningKeys;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlResult;
 import java.time.OffsetDateTime;
+import java.util.List;
 
 /**
  * One leased delivery, ready to send: where, what (the exact stored bytes) and with which secrets.
@@ -41,13 +43,27 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
   public static final String PARKED_FOR = "interval '1 hour'";
 
   /**
-   * The task for a row of a query that leases deliveries: its {@code endpoint_id}, {@code event_created_at} and
-   * {@link #COLUMNS}; the rest (the trace context too) comes from the caller, who may know it without reading it back.
+   * Reads tasks from the rows of a query that leases deliveries: their {@code endpoint_id}, {@code event_created_at}
+   * and {@link #COLUMNS}, at positions found once per result ({@link #of(SqlResult)}), not by name per row. The rest
+   * (the trace context too) comes from the caller, who may know it without reading it back.
    */
-  public static DeliveryTask of(Row row, String tenantId, String eventId, int attemptsSoFar, int retryBase,
-      Buffer payload, boolean inFanout, String traceContext) {
-    return new DeliveryTask(tenantId, eventId, row.getString("endpoint_id"), attemptsSoFar, retryBase,
-        row.getString("url"), payload, SigningKeys.from(row), row.getOffsetDateTime("event_created_at"),
-        row.getInteger("rate_limit_per_second"), inFanout, traceContext, row.getBoolean("forward_traceparent"));
+  public record Reader(int endpointId, int url, int eventCreatedAt, int rateLimitPerSecond, int forwardTraceparent,
+      SigningKeys.Columns keys) {
+    public static Reader of(SqlResult<?> result) {
+      List<String> names = result.columnsNames();
+      return new Reader(names.indexOf("endpoint_id"), names.indexOf("url"), names.indexOf("event_created_at"),
+          names.indexOf("rate_limit_per_second"), names.indexOf("forward_traceparent"), SigningKeys.Columns.of(names));
+    }
+
+    public String endpointId(Row row) {
+      return row.getString(endpointId);
+    }
+
+    public DeliveryTask task(Row row, String tenantId, String eventId, int attemptsSoFar, int retryBase,
+        Buffer payload, boolean inFanout, String traceContext) {
+      return new DeliveryTask(tenantId, eventId, row.getString(endpointId), attemptsSoFar, retryBase,
+          row.getString(url), payload, SigningKeys.from(row, keys), row.getOffsetDateTime(eventCreatedAt),
+          row.getInteger(rateLimitPerSecond), inFanout, traceContext, row.getBoolean(forwardTraceparent));
+    }
   }
 }

@@ -227,8 +227,9 @@ public final class Dispatcher {
         metrics.heldWhenLeased(settings.maxInFlight() - lanes.capacity());
       }
       List<DeliveryTask> refused = new ArrayList<>();
+      LeasedRows leased = LeasedRows.of(rows);
       for (Row row : rows) {
-        DeliveryTask task = fromRow(row, inFanout);
+        DeliveryTask task = leased.task(row, inFanout);
         if (!admit(task)) {
           refused.add(task);
         }
@@ -294,9 +295,20 @@ public final class Dispatcher {
     context.owner().setTimer(50, t -> waitForInFlight(drained, deadline));
   }
 
-  static DeliveryTask fromRow(Row row, boolean inFanout) {
-    return DeliveryTask.of(row, row.getString("tenant_id"), row.getString("event_id"), row.getInteger("attempt_count"),
-        row.getInteger("retry_base"), row.getBuffer("payload"), inFanout, row.getString("trace_context"));
+  /** Where a leasing statement's columns are, found once per result (see {@link DeliveryTask.Reader}). */
+  private record LeasedRows(DeliveryTask.Reader reader, int tenantId, int eventId, int attemptCount, int retryBase,
+      int payload, int traceContext) {
+    static LeasedRows of(RowSet<Row> rows) {
+      List<String> names = rows.columnsNames();
+      return new LeasedRows(DeliveryTask.Reader.of(rows), names.indexOf("tenant_id"), names.indexOf("event_id"),
+          names.indexOf("attempt_count"), names.indexOf("retry_base"), names.indexOf("payload"),
+          names.indexOf("trace_context"));
+    }
+
+    DeliveryTask task(Row row, boolean inFanout) {
+      return reader.task(row, row.getString(tenantId), row.getString(eventId), row.getInteger(attemptCount),
+          row.getInteger(retryBase), row.getBuffer(payload), inFanout, row.getString(traceContext));
+    }
   }
 
   private static String laneKey(DeliveryTask task) {

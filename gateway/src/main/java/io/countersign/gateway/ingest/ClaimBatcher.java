@@ -86,7 +86,7 @@ public final class ClaimBatcher {
         Columns.of(batch, Claim::payload, Buffer[]::new),
         traceContexts, leaseOwner, settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
     // one statement commits on its own: no BEGIN/COMMIT round trips
-    return pool.preparedQuery(IngestSql.CLAIM).execute(params)
+    return pool.preparedQuery(leaseOwner == null ? IngestSql.CLAIM_UNLEASED : IngestSql.CLAIM).execute(params)
         .compose(rows -> settle(batch, rows), failure -> retryAlone(batch, failure));
   }
 
@@ -104,9 +104,12 @@ public final class ClaimBatcher {
   }
 
   private Future<Void> settle(List<Claim> batch, RowSet<Row> rows) {
+    int eventIdAt = rows.columnsNames().indexOf("event_id");
+    int leasedAt = rows.columnsNames().indexOf("leased");
+    DeliveryTask.Reader reader = DeliveryTask.Reader.of(rows);
     Map<String, List<Row>> byEvent = new HashMap<>();
     for (Row row : rows) {
-      byEvent.computeIfAbsent(row.getString("event_id"), k -> new ArrayList<>(4)).add(row);
+      byEvent.computeIfAbsent(row.getString(eventIdAt), k -> new ArrayList<>(4)).add(row);
     }
     List<Claim> losers = new ArrayList<>();
     List<DeliveryTask> toSend = new ArrayList<>();
@@ -116,19 +119,18 @@ public final class ClaimBatcher {
         losers.add(claim);
         continue;
       }
-      List<DeliveryTask> tasks = new ArrayList<>(won.size());
+      // a task is built only for what this process sends now; the rest are only counted
+      int deliveries = 0;
       for (Row row : won) {
-        if (row.getString("endpoint_id") != null) {
-          boolean inFanout = row.getBoolean("leased");
-          DeliveryTask task = DeliveryTask.of(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, inFanout,
-              claim.traceContext);
-          tasks.add(task);
-          if (inFanout) {
-            toSend.add(task);
+        if (reader.endpointId(row) != null) {
+          deliveries++;
+          if (row.getBoolean(leasedAt)) {
+            toSend.add(reader.task(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, true,
+                claim.traceContext));
           }
         }
       }
-      claim.promise.complete(new ClaimResult.Won(claim.eventId, tasks, batch.size()));
+      claim.promise.complete(new ClaimResult.Won(claim.eventId, deliveries, batch.size()));
     }
     // deliveries start only after every winner has been answered
     toSend.forEach(dispatcher::dispatch);

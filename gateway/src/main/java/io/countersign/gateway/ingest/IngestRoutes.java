@@ -111,7 +111,7 @@ public final class IngestRoutes {
       if (result instanceof ClaimResult.Won won) {
         metrics.eventAccepted();
         ctx.response().setStatusCode(202);
-        Responses.json(ctx.response(), accepted(won.eventId(), won.deliveries().size()));
+        Responses.json(ctx.response(), accepted(won.eventId(), won.deliveries()));
       } else if (result instanceof ClaimResult.AlreadyClaimed existing) {
         if (!MessageDigest.isEqual(existing.bodySha256(), sha)) {
           ctx.fail(new ApiError(422, "idempotency_key_reused", "Idempotency-Key " + key
