@@ -16,7 +16,6 @@ import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -141,8 +140,13 @@ public final class IngestRoutes {
     return sent == null ? null : Tracing.traceparent(Span.fromContext(tracing.parent(sent)));
   }
 
-  private static JsonObject accepted(String eventId, int deliveries) {
-    return new JsonObject().put("id", eventId).put("deliveries", deliveries);
+  /**
+   * The answer to an accepted or replayed event, {@code {"id":...,"deliveries":n}}, written directly: through a
+   * JsonObject and Jackson's databind it was about 2.5 % of an ingest-only process's CPU. Event ids are the gateway's
+   * own ({@code msg_} and Crockford base32), so nothing in them needs escaping.
+   */
+  static Buffer accepted(String eventId, int deliveries) {
+    return Buffer.buffer("{\"id\":\"" + eventId + "\",\"deliveries\":" + deliveries + "}");
   }
 
   static boolean isJson(String contentType) {

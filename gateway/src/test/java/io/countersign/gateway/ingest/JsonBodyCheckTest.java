@@ -1,12 +1,16 @@
 package io.countersign.gateway.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The ingest edge's checks on a body it stores and delivers byte for byte without re-serialising it. */
+/**
+ * The ingest edge's checks on a body it stores and delivers byte for byte without re-serialising it, and the answer
+ * it writes.
+ */
 class JsonBodyCheckTest {
   @Test
   void oneCompleteJsonValueIsWellFormed() {
@@ -24,6 +28,13 @@ class JsonBodyCheckTest {
     }
     assertFalse(IngestRoutes.isWellFormedJson(new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'}),
         "invalid UTF-8");
+  }
+
+  @Test
+  void theAcceptedAnswerIsTheJsonAJsonObjectWouldWrite() {
+    String id = io.countersign.gateway.support.Ids.event();
+    assertEquals(new io.vertx.core.json.JsonObject().put("id", id).put("deliveries", 4),
+        new io.vertx.core.json.JsonObject(IngestRoutes.accepted(id, 4)));
   }
 
   @Test
