@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -37,8 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>every {@code /v1} answer carries {@code Cache-Control: no-store} (some carry secrets or tokens).</li>
  * </ul>
  *
- * <p>One sweep per {@code tick} walks this loop's connections and unfinished bodies; nothing is scheduled per
- * request. Client mistakes are counted and logged by {@link ClientErrors}, never with a stack trace.
+ * <p>One sweep per {@code tick} walks this loop's connections and the body each is receiving; nothing is scheduled
+ * per request. Client mistakes are counted and logged by {@link ClientErrors}, never with a stack trace.
  *
  * <pre>{@code
  * HttpGuard guard = new HttpGuard(vertx, settings, openConnections, clientErrors);
@@ -62,17 +63,19 @@ public final class HttpGuard {
     }
   }
 
-  /** A connection's deadline for its next request's headers; 0 while a request is being served. */
+  /**
+   * A connection's deadline for its next request's headers (0 while a request is being served), and the body of the
+   * request it serves while that body is still arriving: the bytes read at the last sweep, and when they last grew.
+   * HTTP/1.1 serves one request at a time per connection, so the body is tracked here rather than in a map of
+   * requests, which cost a put and a removal per request.
+   */
   private static final class Conn {
     long deadline;
     HttpServerRequest current;
     boolean served;
-  }
-
-  /** A body still arriving: the bytes read at the last sweep, and when they last grew. */
-  private static final class Body {
-    long bytes;
-    long progressAt;
+    boolean bodyArriving;
+    long bodyBytes;
+    long bodyProgressAt;
   }
 
   private final Vertx vertx;
@@ -80,7 +83,6 @@ public final class HttpGuard {
   private final AtomicInteger open;
   private final ClientErrors errors;
   private final Map<HttpConnection, Conn> connections = new HashMap<>();
-  private final Map<HttpServerRequest, Body> bodies = new HashMap<>();
   private long timer = -1;
 
   public HttpGuard(Vertx vertx, Settings settings, AtomicInteger openConnections, ClientErrors errors) {
@@ -135,6 +137,7 @@ public final class HttpGuard {
     if (conn != null) {
       conn.deadline = 0;
       conn.current = request;
+      conn.bodyArriving = false;
     }
     String refused = refusal(request);
     if (refused != null) {
@@ -143,10 +146,10 @@ public final class HttpGuard {
     if (request.path().startsWith("/v1/")) {
       request.response().putHeader(CACHE_CONTROL, NO_STORE);
     }
-    if (!request.isEnded()) {
-      Body body = new Body();
-      body.progressAt = System.nanoTime();
-      bodies.put(request, body);
+    if (conn != null && !request.isEnded()) {
+      conn.bodyArriving = true;
+      conn.bodyBytes = 0;
+      conn.bodyProgressAt = System.nanoTime();
     }
     router.handle(request);
   }
@@ -244,29 +247,22 @@ public final class HttpGuard {
   /** Closes connections past their deadline and answers bodies that stalled. */
   private void sweep() {
     long now = System.nanoTime();
-    for (Iterator<Map.Entry<HttpServerRequest, Body>> it = bodies.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<HttpServerRequest, Body> e = it.next();
-      HttpServerRequest request = e.getKey();
-      Body body = e.getValue();
-      if (request.isEnded() || request.response().closed()) {
-        it.remove();
-      } else if (request.bytesRead() > body.bytes) {
-        body.bytes = request.bytesRead();
-        body.progressAt = now;
-      } else if (now - body.progressAt > settings.bodyTimeout().toNanos()) {
-        it.remove();
-        errors.count("body_timeout");
-        if (!request.response().headWritten()) {
-          answer(request.response(), 408, "request_timeout", "the request body stopped arriving for "
-              + settings.bodyTimeout().toSeconds() + " s", true);
-        } else {
-          request.connection().close();
-        }
-      }
-    }
+    List<HttpServerRequest> stalled = new ArrayList<>();
     for (Iterator<Map.Entry<HttpConnection, Conn>> it = connections.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<HttpConnection, Conn> e = it.next();
       Conn conn = e.getValue();
+      if (conn.bodyArriving) {
+        HttpServerRequest request = conn.current;
+        if (request.isEnded() || request.response().closed()) {
+          conn.bodyArriving = false;
+        } else if (request.bytesRead() > conn.bodyBytes) {
+          conn.bodyBytes = request.bytesRead();
+          conn.bodyProgressAt = now;
+        } else if (now - conn.bodyProgressAt > settings.bodyTimeout().toNanos()) {
+          conn.bodyArriving = false;
+          stalled.add(request);
+        }
+      }
       if (conn.deadline == 0) {
         if (conn.current != null && conn.current.response().ended()) {
           conn.current = null;
@@ -276,6 +272,16 @@ public final class HttpGuard {
       } else if (now - conn.deadline > 0) {
         errors.count(conn.served ? "idle_timeout" : "header_timeout");
         e.getKey().close();
+      }
+    }
+    // answered after the walk: an answer that closes its connection must not change the map being walked
+    for (HttpServerRequest request : stalled) {
+      errors.count("body_timeout");
+      if (!request.response().headWritten()) {
+        answer(request.response(), 408, "request_timeout", "the request body stopped arriving for "
+            + settings.bodyTimeout().toSeconds() + " s", true);
+      } else {
+        request.connection().close();
       }
     }
   }

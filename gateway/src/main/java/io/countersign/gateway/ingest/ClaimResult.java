@@ -2,7 +2,8 @@ package io.countersign.gateway.ingest;
 
 /**
  * How a claim ended: this request created the event, or the key was already taken (with what was stored).
- * {@code deliveries}: how many the event fans out to. {@code batchSize} is how many claims shared its statement (a span attribute).
+ * {@code deliveries}: how many the event fans out to. {@code batchSize}: how many claims shared its statement (a span
+ * attribute).
  */
 sealed interface ClaimResult {
   String eventId();

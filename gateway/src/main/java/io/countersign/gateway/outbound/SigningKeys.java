@@ -27,7 +27,8 @@ public record SigningKeys(String currentId, String currentKeyId, byte[] currentS
       return new Columns(names.indexOf("current_secret_id"), names.indexOf("current_key_id"),
           names.indexOf("current_secret"), names.indexOf("current_scheme"), names.indexOf("previous_secret_id"),
           names.indexOf("previous_key_id"), names.indexOf("previous_secret"), names.indexOf("previous_scheme"),
-          names.indexOf("previous_expires_at"), names.indexOf("custom_headers_key_id"), names.indexOf("custom_headers"));
+          names.indexOf("previous_expires_at"), names.indexOf("custom_headers_key_id"),
+          names.indexOf("custom_headers"));
     }
   }
 
