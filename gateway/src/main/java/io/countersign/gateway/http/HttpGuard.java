@@ -73,7 +73,11 @@ public final class HttpGuard {
     long deadline;
     HttpServerRequest current;
     boolean served;
-    boolean bodyArriving;
+    /**
+     * The request whose body is still arriving (null: none); apart from {@code current}, which the sweep clears once
+     * the answer is written, possibly before the whole body has arrived.
+     */
+    HttpServerRequest arriving;
     long bodyBytes;
     long bodyProgressAt;
   }
@@ -137,7 +141,7 @@ public final class HttpGuard {
     if (conn != null) {
       conn.deadline = 0;
       conn.current = request;
-      conn.bodyArriving = false;
+      conn.arriving = null;
     }
     String refused = refusal(request);
     if (refused != null) {
@@ -147,7 +151,7 @@ public final class HttpGuard {
       request.response().putHeader(CACHE_CONTROL, NO_STORE);
     }
     if (conn != null && !request.isEnded()) {
-      conn.bodyArriving = true;
+      conn.arriving = request;
       conn.bodyBytes = 0;
       conn.bodyProgressAt = System.nanoTime();
     }
@@ -251,15 +255,15 @@ public final class HttpGuard {
     for (Iterator<Map.Entry<HttpConnection, Conn>> it = connections.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<HttpConnection, Conn> e = it.next();
       Conn conn = e.getValue();
-      if (conn.bodyArriving) {
-        HttpServerRequest request = conn.current;
+      HttpServerRequest request = conn.arriving;
+      if (request != null) {
         if (request.isEnded() || request.response().closed()) {
-          conn.bodyArriving = false;
+          conn.arriving = null;
         } else if (request.bytesRead() > conn.bodyBytes) {
           conn.bodyBytes = request.bytesRead();
           conn.bodyProgressAt = now;
         } else if (now - conn.bodyProgressAt > settings.bodyTimeout().toNanos()) {
-          conn.bodyArriving = false;
+          conn.arriving = null;
           stalled.add(request);
         }
       }
