@@ -62,6 +62,16 @@ class SlowClientsIT {
         assertEquals("request_timeout", timedOut.json().getString("code"));
         c.awaitClosed(5_000);
       }
+      // answered before its body arrived (an unknown token), then the body stalls: the connection is still cut
+      try (RawClient c = RawClient.connect(port)) {
+        c.send("POST /v1/tenants/acme/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+            + "Idempotency-Key: k1\r\nEvent-Type: a.b\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{\"n\":");
+        RawClient.Answer refused = c.read(10_000);
+        assertNotNull(refused, "answered before the body arrived");
+        assertEquals(401, refused.status());
+        c.awaitClosed(10_000);
+      }
       assertTrue(gateway.metrics().contains("countersign_client_errors_total{kind=\"body_timeout\"}"));
       assertTrue(gateway.metrics().contains("countersign_client_errors_total{kind=\"header_timeout\"}"));
     }
