@@ -27,7 +27,7 @@ class GracefulShutdownIT {
       gateway.close();   // what SIGTERM runs
 
       assertEquals(List.of(List.of("delivered", 1)), TestDatabases.query(db,
-          "SELECT status, attempt_count FROM deliveries"), "the in-flight attempt finished and was recorded");
+          "SELECT status, attempt_count FROM delivery_states"), "the in-flight attempt finished and was recorded");
       assertEquals(List.of(List.of(0L)), TestDatabases.query(db,
           "SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"));
       try (TestGateway restarted = TestGateway.start(db, Map.of("secrets.masterKey", key))) {

@@ -127,7 +127,7 @@ class SecurityIT {
       assertEquals(200, gateway.get("/health", null).statusCode(), "still serving");
       // every event has exactly the deliveries it announced; every endpoint is audited as created
       assertEquals(List.of(), TestDatabases.query(gateway.databaseUrl(), """
-          SELECT e.event_id FROM events e LEFT JOIN deliveries d USING (tenant_id, event_id)
+          SELECT e.event_id FROM events e LEFT JOIN delivery_states d USING (tenant_id, event_id)
           GROUP BY e.event_id, e.delivery_count HAVING count(d.endpoint_id) <> e.delivery_count"""));
       assertEquals(List.of(), TestDatabases.query(gateway.databaseUrl(), """
           SELECT e.endpoint_id FROM endpoints e WHERE NOT EXISTS (SELECT 1 FROM audit_log a

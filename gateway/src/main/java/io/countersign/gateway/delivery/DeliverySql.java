@@ -175,11 +175,12 @@ final class DeliverySql {
    * Records a batch of successful attempts in one statement ({@link DeliveredParams}): arrays $1-$8 carry tenant,
    * event, endpoint, status code, time, latency, the first KiB of the receiver's answer, and whether the delivery is
    * still part of its fan-out (leased at claim time, no row yet) per attempt. A row's success is recorded on the row
-   * (V10: no attempt row); a fan-out's success is appended as its row, already 'delivered', and a fan-out with
-   * every endpoint done is deleted (V16): no row is updated on the happy path.
+   * (V10: no attempt row). A fan-out whose every endpoint succeeded in this batch is deleted and recorded as one
+   * {@code delivered_fanouts} row (V22); any other fan-out success is appended as its row, already 'delivered', and
+   * a fan-out with every endpoint done is deleted (V16). No row is updated on the happy path.
    * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($9) are recorded, and answers which
-   * (event and endpoint ids; event ids are unique across tenants). An endpoint that was failing is healed (circuit closed, failures
-   * forgotten, a 401/403 burst ended); a healthy one is not written. {@code circuit_closed} is true on the rows of
+   * (event and endpoint ids; event ids are unique across tenants). An endpoint that was failing is healed (circuit
+   * closed, failures forgotten, a 401/403 burst ended); a healthy one is not written. {@code circuit_closed} is true on the rows of
    * an endpoint whose circuit this statement closed (it also marked the endpoint as releasing, for every poller);
    * {@code burst_at} is set on the rows of an endpoint whose rejection burst this statement ended.
    */
@@ -198,13 +199,40 @@ final class DeliverySql {
           AND d.tenant_id = o.tenant_id AND d.event_id = o.event_id AND d.endpoint_id = o.endpoint_id
           AND d.lease_owner = $9
         RETURNING d.tenant_id, d.event_id, d.endpoint_id
+      ), g AS (
+        -- this batch's successes of fan-outs, per event, as aligned arrays: the steps below take them from here
+        -- rather than join back to o (with hash joins off a join of two CTEs is a nested loop)
+        SELECT tenant_id, event_id, array_agg(endpoint_id) AS eps, array_agg(status_code) AS codes,
+               array_agg(attempted_at) AS ats, array_agg(latency_ms) AS lats, array_agg(response_body) AS bodies
+        FROM o WHERE in_fanout GROUP BY tenant_id, event_id
+      ), e AS (
+        -- whole: every endpoint of a fan-out this process still holds succeeded in this batch, and none has a row
+        SELECT g.*, f.endpoints, f.created_at,
+               cardinality(f.endpoints) = cardinality(g.eps) AND f.endpoints @> g.eps
+                 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.tenant_id = f.tenant_id AND x.event_id = f.event_id)
+                 AS whole
+        FROM g JOIN fanouts f ON f.tenant_id = g.tenant_id AND f.event_id = g.event_id AND f.lease_owner = $9
+      ), whole AS (
+        -- the lease is checked again on the row itself: a poller that took the lapsed fan-out meanwhile keeps it
+        DELETE FROM fanouts f USING e
+        WHERE e.whole AND f.tenant_id = e.tenant_id AND f.event_id = e.event_id AND f.lease_owner = $9
+        RETURNING e.tenant_id, e.event_id, e.eps, e.codes, e.ats, e.lats, e.bodies, e.created_at
+      ), compact AS (
+        INSERT INTO delivered_fanouts (tenant_id, event_id, endpoints, status_codes, latencies_ms, response_bodies,
+                                       delivered_at, created_at)
+        SELECT tenant_id, event_id, eps, codes, lats, bodies, (SELECT max(t) FROM unnest(ats) AS t), created_at
+        FROM whole
+        ON CONFLICT DO NOTHING
+        RETURNING tenant_id, event_id, endpoints
       ), appended AS (
+        -- the rest of the fan-outs' successes, a delivered row each
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, created_at,
                                 delivered_at, last_status_code, last_latency_ms, last_response_body)
-        SELECT o.tenant_id, o.event_id, o.endpoint_id, 'delivered', 1, o.attempted_at, f.created_at, o.attempted_at,
-               o.status_code, o.latency_ms, o.response_body
-        FROM o JOIN fanouts f ON f.tenant_id = o.tenant_id AND f.event_id = o.event_id AND f.lease_owner = $9
-        WHERE o.in_fanout AND o.endpoint_id = ANY(f.endpoints)
+        SELECT e.tenant_id, e.event_id, x.endpoint_id, 'delivered', 1, x.attempted, e.created_at, x.attempted, x.code,
+               x.lat, x.body
+        FROM e CROSS JOIN LATERAL unnest(e.eps, e.codes, e.ats, e.lats, e.bodies)
+          AS x(endpoint_id, code, attempted, lat, body)
+        WHERE NOT e.whole AND x.endpoint_id = ANY(e.endpoints)
         -- a row already there was given back or taken over (its lease lapsed): this success is not recorded
         ON CONFLICT DO NOTHING
         RETURNING tenant_id, event_id, endpoint_id
@@ -215,6 +243,8 @@ final class DeliverySql {
         SELECT tenant_id, event_id, endpoint_id FROM d
         UNION ALL
         SELECT tenant_id, event_id, endpoint_id FROM appended
+        UNION ALL
+        SELECT c.tenant_id, c.event_id, x.endpoint_id FROM compact c CROSS JOIN LATERAL unnest(c.endpoints) AS x(endpoint_id)
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,

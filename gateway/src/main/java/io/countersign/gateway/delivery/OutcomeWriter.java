@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Writes attempt outcomes in batches, off the delivery's path (the receiver already has it). Everything that
- * finishes within {@link #LINGER_MS} goes together, and one write runs at a time per dispatcher, so batches grow with
- * load. Successes go in one statement, then the rest in one pipelined batch, in order, since the order per endpoint
+ * finishes within {@link #LINGER_MS} goes together, also while a write runs (one at a time per dispatcher), so
+ * batches grow with load. Successes go in one statement, then the rest in one pipelined batch, in order, since the order per endpoint
  * matters to its circuit breaker. The pool's sessions commit without waiting for the disk (Gateway says why), so
  * each write is one statement and one round trip. What the database answered goes back to the dispatcher.
  */
@@ -48,6 +48,8 @@ final class OutcomeWriter {
   private final AttemptSpans spans;
   private final List<Outcome> pending = new ArrayList<>();
   private boolean flushScheduled;
+  /** When the oldest outcome still waiting was queued (System.nanoTime). */
+  private long oldestPendingAt;
   private boolean writing;
   /** The write in flight, completing (failed or not) when it has finished. */
   private Future<Void> flushing = Future.succeededFuture();
@@ -64,12 +66,40 @@ final class OutcomeWriter {
 
   /** Queues an outcome; called on the dispatcher's event loop. */
   void add(Outcome outcome) {
+    if (pending.isEmpty()) {
+      oldestPendingAt = System.nanoTime();
+    }
     pending.add(outcome);
     if (pending.size() >= MAX_BATCH) {
       flush();
-    } else if (!flushScheduled) {
+    } else {
+      flushAfter(LINGER_MS);
+    }
+  }
+
+  private void flushAfter(long delayMs) {
+    if (!flushScheduled) {
       flushScheduled = true;
-      vertx.setTimer(LINGER_MS, id -> flush());
+      vertx.setTimer(Math.max(1, delayMs), id -> flush());
+    }
+  }
+
+  /**
+   * After a write: what came meanwhile waits out the rest of its linger, unless a full batch is waiting. Flushing it
+   * at once made the writes back to back under load, each as long as one write took to run (about 2 ms, 16
+   * deliveries at 8 000 deliveries/s), and PostgreSQL paid each statement's fixed cost (about 0.4 ms, more than its
+   * rows) 500 times a second.
+   */
+  private void afterWrite() {
+    writing = false;
+    if (pending.isEmpty()) {
+      return;
+    }
+    long waitedMs = (System.nanoTime() - oldestPendingAt) / 1_000_000;
+    if (pending.size() >= MAX_BATCH || waitedMs >= LINGER_MS) {
+      flush();
+    } else {
+      flushAfter(LINGER_MS - waitedMs);
     }
   }
 
@@ -94,6 +124,7 @@ final class OutcomeWriter {
       (o.delivered() ? delivered : others).add(o);
     }
     taken.clear();
+    oldestPendingAt = System.nanoTime();
     metrics.outcomeBatch(delivered.size() + others.size());
     writing = true;
     long started = spans.enabled() ? epochNanos() : 0;
@@ -104,10 +135,7 @@ final class OutcomeWriter {
           return recordOthers(others).andThen(r -> spans.written(others, next, r.succeeded()));
         })
         .recover(e -> Future.succeededFuture())
-        .onComplete(ar -> {
-          writing = false;
-          flush();
-        });
+        .onComplete(ar -> afterWrite());
   }
 
   private static long epochNanos() {

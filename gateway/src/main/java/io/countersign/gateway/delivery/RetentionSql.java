@@ -18,6 +18,8 @@ final class RetentionSql {
         DELETE FROM delivery_attempts a USING old WHERE a.tenant_id = old.tenant_id AND a.event_id = old.event_id
       ), deliveries AS (
         DELETE FROM deliveries d USING old WHERE d.tenant_id = old.tenant_id AND d.event_id = old.event_id
+      ), compact AS (
+        DELETE FROM delivered_fanouts c USING old WHERE c.tenant_id = old.tenant_id AND c.event_id = old.event_id
       )
       DELETE FROM events e USING old WHERE e.tenant_id = old.tenant_id AND e.event_id = old.event_id""";
 

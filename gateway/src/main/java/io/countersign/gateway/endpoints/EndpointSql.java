@@ -19,9 +19,9 @@ final class EndpointSql {
 
   /**
    * The endpoint with what operators watch during a rotation: 401/403 answers in the last hour, the last
-   * rejection, the last success and the last attempt's outcome. A delivery's latest success is on its row, failed
-   * attempts (and successes a replay archived) in delivery_attempts (V10); the last attempt is the later of the
-   * newest of each.
+   * rejection, the last success and the last attempt's outcome. A delivery's latest success is on its row or its
+   * delivered fan-out (the {@code successes} view, V22), failed attempts (and successes a replay archived) in
+   * delivery_attempts (V10); the last attempt is the later of the newest of each.
    */
   static final String SELECT_VIEW = "SELECT " + BASE_COLUMNS + """
       ,
@@ -41,8 +41,8 @@ final class EndpointSql {
         WHERE a.tenant_id = e.tenant_id AND a.endpoint_id = e.endpoint_id AND a.status_code IN (401, 403)
       ) rej ON true
       LEFT JOIN LATERAL (
-        SELECT d.delivered_at, d.last_status_code FROM deliveries d
-        WHERE d.tenant_id = e.tenant_id AND d.endpoint_id = e.endpoint_id AND d.status = 'delivered'
+        SELECT d.delivered_at, d.last_status_code FROM successes d
+        WHERE d.tenant_id = e.tenant_id AND d.endpoint_id = e.endpoint_id
         ORDER BY d.delivered_at DESC LIMIT 1
       ) delivered ON true
       LEFT JOIN LATERAL (

@@ -36,8 +36,9 @@ final class EventSql {
 
   /**
    * An endpoint's attempts newest first: failures (and successes a replay archived) from delivery_attempts, each
-   * delivery's latest success from its own row (V10), below the cursor ($3 time, $4 event, $5 attempt number),
-   * filtered by status class $6 (2xx, 4xx, 5xx, network: no status); $7 rows.
+   * delivery's latest success from its own row (V10) or its delivered fan-out (V22: the {@code successes} view),
+   * below the cursor ($3 time, $4 event, $5 attempt number), filtered by status class $6 (2xx, 4xx, 5xx, network:
+   * no status); $7 rows.
    */
   static final String ATTEMPTS = """
       SELECT * FROM (
@@ -47,8 +48,8 @@ final class EventSql {
         UNION ALL
         SELECT d.event_id, d.attempt_count, d.delivered_at, d.last_status_code, NULL, d.last_latency_ms,
                d.last_response_body
-        FROM deliveries d
-        WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.status = 'delivered' AND d.delivered_at <= $3
+        FROM successes d
+        WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.delivered_at <= $3
           AND NOT EXISTS (SELECT 1 FROM delivery_attempts x WHERE x.tenant_id = d.tenant_id
                           AND x.event_id = d.event_id AND x.endpoint_id = d.endpoint_id AND x.attempt_no = d.attempt_count)
       ) t

@@ -117,15 +117,16 @@ final class IngestSql {
 
   /**
    * Every attempt of an event: the failed ones (and successes a replay archived) from delivery_attempts, and each
-   * delivery's latest success from its own row, where it is recorded (rows from before V10 have it in both).
+   * delivery's latest success from its own row or its delivered fan-out (the {@code successes} view), where it is
+   * recorded (rows from before V10 have it in both).
    */
   static final String EVENT_ATTEMPTS = """
       SELECT endpoint_id, attempt_no, attempted_at, status_code, error, latency_ms
       FROM delivery_attempts WHERE tenant_id = $1 AND event_id = $2
       UNION ALL
       SELECT d.endpoint_id, d.attempt_count, d.delivered_at, d.last_status_code, NULL, d.last_latency_ms
-      FROM deliveries d
-      WHERE d.tenant_id = $1 AND d.event_id = $2 AND d.status = 'delivered'
+      FROM successes d
+      WHERE d.tenant_id = $1 AND d.event_id = $2
         AND NOT EXISTS (SELECT 1 FROM delivery_attempts a
                         WHERE a.tenant_id = d.tenant_id AND a.event_id = d.event_id AND a.endpoint_id = d.endpoint_id
                           AND a.attempt_no = d.attempt_count)

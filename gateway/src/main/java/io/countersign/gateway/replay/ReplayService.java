@@ -65,9 +65,11 @@ public final class ReplayService {
       Instant since, Instant until, String actor) {
     return client.preparedQuery(ReplaySql.ENDPOINT_EXISTS).execute(new ReplaySql.Key(tenantId, endpointId).tuple())
         .compose(found -> found.size() == 0 ? Future.failedFuture(EndpointRoutes.notFound(endpointId))
-            : client.preparedQuery(ReplaySql.requeueWindow(status)).execute(new ReplaySql.RequeueParams(tenantId, endpointId, status, since, until).tuple()))
+            : client.preparedQuery(ReplaySql.requeueWindow(status))
+                .execute(new ReplaySql.RequeueParams(tenantId, endpointId, status, since, until).tuple()))
         .compose(updated -> {
-          Requeued requeued = new Requeued(endpointId, updated.rowCount(), since, until, status);
+          Requeued requeued = new Requeued(endpointId, updated.iterator().next().getLong("requeued").intValue(),
+              since, until, status);
           return client.preparedQuery(ReplaySql.AUDIT)
               .execute(new ReplaySql.AuditParams(tenantId, endpointId, actor,
                   requeued.toJson().put("count", requeued.count()).encode()).tuple())

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fan-out statements (V16) on their own, against PostgreSQL: who may record what, when a fan-out's deliveries
- * become rows, and that nothing owed is lost when its lease lapses or its endpoints change. Each step is one statement, run in order, so no
- * timing is involved: a lapse is a lease_until set in the past.
+ * The fan-out statements (V16, V22) on their own, against PostgreSQL: who may record what, when a fan-out's
+ * deliveries become rows or one delivered fan-out, and that nothing owed is lost when its lease lapses or its endpoints
+ * change. Each step is one statement, run in order, so no timing is involved: a lapse is a lease_until set in the
+ * past.
  */
 class FanoutLeaseIT {
   private String db;
@@ -112,6 +113,43 @@ class FanoutLeaseIT {
         + " next_attempt_at > now() + interval '1 hour' FROM deliveries WHERE event_id = 'ev4' AND status = 'pending'"
         + " ORDER BY endpoint_id"), "waiting for re-enabling, and parked behind the open circuit");
     assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM fanouts"));
+  }
+
+  @Test
+  void aFanoutWhoseEveryEndpointSucceedsInOneBatchIsOneDeliveredRowAndNoDeliveryRows() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev5", "gw-a");
+    fanout("ev6", "gw-a");
+    sql("UPDATE fanouts SET lease_owner = 'gw-b' WHERE event_id = 'ev6' RETURNING 1");
+
+    assertEquals(0, delivered("gw-a", "ev6", endpoints.toArray(String[]::new)).size(),
+        "a fan-out taken over by another process is not recorded by the one that lost it");
+    assertEquals(3, delivered("gw-a", "ev5", endpoints.toArray(String[]::new)).size());
+    assertEquals(List.of(List.of("ev5", 3, 0L), List.of("ev6", 0, 1L)), sql("SELECT e.event_id,"
+        + " coalesce(cardinality(c.endpoints), 0), (SELECT count(*) FROM fanouts f WHERE f.event_id = e.event_id)"
+        + " FROM events e LEFT JOIN delivered_fanouts c USING (tenant_id, event_id) ORDER BY 1"));
+    assertEquals(List.of(List.of(0L)), sql("SELECT count(*) FROM deliveries"), "no row per delivery");
+    assertEquals(List.of(List.of("delivered", 3L, 200, 3)), sql("SELECT status, count(*), min(last_status_code),"
+        + " min(last_latency_ms) FROM delivery_states WHERE event_id = 'ev5' GROUP BY status"));
+    assertEquals(List.of(List.of(3L, 1L)), sql(
+        "SELECT count(*), count(DISTINCT delivered_at) FROM successes WHERE event_id = 'ev5'"));
+
+    // a row for one of its endpoints (a replay makes one) replaces that endpoint's entry in every read
+    sql("INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, attempt_count, created_at)"
+        + " VALUES ('acme', 'ev5', '" + endpoints.get(0) + "', 'pending', 1, now()) RETURNING 1");
+    assertEquals(List.of(List.of("delivered", 2L), List.of("pending", 1L)), sql(
+        "SELECT status, count(*) FROM delivery_states WHERE event_id = 'ev5' GROUP BY status ORDER BY status"));
+    assertEquals(List.of(List.of(2L)), sql("SELECT count(*) FROM successes WHERE event_id = 'ev5'"));
+  }
+
+  @Test
+  void aFanoutFinishedOverTwoBatchesKeepsARowPerDelivery() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev7", "gw-a");
+    assertEquals(2, delivered("gw-a", "ev7", endpoints.get(0), endpoints.get(1)).size());
+    assertEquals(1, delivered("gw-a", "ev7", endpoints.get(2)).size());
+    assertEquals(List.of(List.of(3L), List.of(0L), List.of(0L)), sql("SELECT count(*) FROM deliveries"
+        + " UNION ALL SELECT count(*) FROM delivered_fanouts UNION ALL SELECT count(*) FROM fanouts"));
   }
 
   private List<String> endpoints() throws Exception {

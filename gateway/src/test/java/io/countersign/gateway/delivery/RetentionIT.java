@@ -35,6 +35,10 @@ class RetentionIT {
       assertEquals(200, gateway.get("/v1/tenants/acme/events/" + failed, token).statusCode(), "dead letters stay");
       assertEquals(List.of(List.of(0L)), TestDatabases.query(gateway.databaseUrl(),
           "SELECT count(*) FROM delivery_attempts WHERE event_id = '" + delivered + "'"));
+      // one endpoint: its success was recorded as a delivered fan-out (V22), which goes with its event
+      assertEquals(List.of(List.of(0L, 0L)), TestDatabases.query(gateway.databaseUrl(),
+          "SELECT (SELECT count(*) FROM delivered_fanouts), (SELECT count(*) FROM deliveries WHERE event_id = '"
+              + delivered + "')"));
     }
   }
 }

@@ -1,11 +1,13 @@
 package io.countersign.gateway.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.countersign.gateway.testing.Eventually;
 import io.countersign.gateway.testing.FakeReceiver;
+import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
 import io.countersign.signature.WebhookVerifier;
 import io.vertx.core.json.JsonArray;
@@ -13,7 +15,9 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -148,6 +152,71 @@ class ReplayIT {
       assertEquals(2, new JsonObject(again.body()).getInteger("requeued"));
       assertEquals(1, new JsonObject(gateway.get("/v1/tenants/acme/audit?kind=deliveries_replayed", token).body())
           .getJsonArray("data").size());
+    }
+  }
+
+  @Test
+  void successesRecordedAsOneDeliveredFanoutAreReadReplayedAndRedeliveredLikeRows() throws Exception {
+    try (TestGateway gateway = TestGateway.start(Map.of());
+         FakeReceiver receiver = FakeReceiver.start()) {
+      String token = gateway.createTenant("acme");
+      // one endpoint: each event's fan-out succeeds whole in one outcome batch, so it is recorded as one row (V22)
+      String endpointId = gateway.createEndpoint("acme", token, receiver.url("/one")).getString("id");
+      Instant since = Instant.now().minusSeconds(60);
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        ids.add(new JsonObject(gateway.postEvent("acme", token, "c" + i, "order.created", "{}").body()).getString("id"));
+      }
+      Eventually.await(WAIT, "three delivered fan-outs recorded", () -> rows(gateway,
+          "SELECT count(*) FROM delivered_fanouts").equals(List.of(List.of(3L))));
+      assertEquals(List.of(List.of(0L)), TestDatabases.query(gateway.databaseUrl(), "SELECT count(*) FROM deliveries"));
+      JsonObject event = new JsonObject(gateway.get("/v1/tenants/acme/events/" + ids.get(0), token).body());
+      assertEquals("delivered", event.getJsonArray("deliveries").getJsonObject(0).getString("status"));
+      JsonArray attempts = event.getJsonArray("deliveries").getJsonObject(0).getJsonArray("attempts");
+      assertEquals(1, attempts.size());
+      assertEquals(200, attempts.getJsonObject(0).getInteger("statusCode"));
+      JsonObject last = gateway.endpoint("acme", token, endpointId).getJsonObject("lastDelivery");
+      assertNotNull(last, "the endpoint's last delivery is read from its delivered fan-outs");
+      assertEquals(200, last.getInteger("statusCode"));
+      JsonArray logged = new JsonObject(gateway.get("/v1/tenants/acme/endpoints/" + endpointId + "/attempts", token)
+          .body()).getJsonArray("data");
+      assertEquals(3, logged.size());
+      JsonArray delivered = new JsonObject(gateway.get("/v1/tenants/acme/deliveries?status=delivered", token).body())
+          .getJsonArray("data");
+      assertEquals(3, delivered.size());
+
+      // a window of delivered ones is replayed: each becomes a row, its first success archived
+      HttpResponse<String> replay = gateway.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token,
+          new JsonObject().put("since", since.toString()).put("status", "delivered").encode(),
+          Map.of("Idempotency-Key", "again"));
+      assertEquals(202, replay.statusCode(), replay.body());
+      assertEquals(3, new JsonObject(replay.body()).getInteger("requeued"));
+      Eventually.await(WAIT, "each sent twice, the second success recorded on its row", () ->
+          receiver.accepted("/one").size() == 6 && rows(gateway,
+              "SELECT count(*) FROM deliveries WHERE status = 'delivered' AND attempt_count = 2")
+              .equals(List.of(List.of(3L))));
+      event = new JsonObject(gateway.get("/v1/tenants/acme/events/" + ids.get(0), token).body());
+      assertEquals(2, event.getJsonArray("deliveries").getJsonObject(0).getJsonArray("attempts").size(),
+          event.encode());
+      assertEquals(1, event.getJsonArray("deliveries").size());
+
+      // one event sent again: the event that still has only its delivered fan-out is turned into a row too
+      TestDatabases.query(gateway.databaseUrl(), "DELETE FROM deliveries WHERE event_id = '" + ids.get(1)
+          + "' RETURNING 1");
+      HttpResponse<String> redeliver = gateway.send("POST", "/v1/tenants/acme/events/" + ids.get(1) + "/redeliver",
+          token, "{}", Map.of());
+      assertEquals(202, redeliver.statusCode(), redeliver.body());
+      assertEquals(List.of(endpointId), new JsonObject(redeliver.body()).getJsonArray("endpoints").getList());
+      Eventually.await(WAIT, "the redelivery", () -> receiver.accepted("/one").size() == 7);
+      assertEquals(ids.get(1), receiver.accepted("/one").get(6).header("webhook-id"));
+    }
+  }
+
+  private static List<List<Object>> rows(TestGateway gateway, String sql) {
+    try {
+      return TestDatabases.query(gateway.databaseUrl(), sql);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
