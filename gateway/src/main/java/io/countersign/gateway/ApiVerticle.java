@@ -129,7 +129,7 @@ final class ApiVerticle extends VerticleBase {
     // every posted event a regular-expression match
     ClaimBatcher claims = new ClaimBatcher(shared.pool(),
         dispatcher, IngestRoutes.batching(config.ingest().maxBatch(), config.ingest().maxConcurrentBatches(),
-            delivery.leaseDuration()), shared.metrics());
+            delivery.leaseDuration(), config.ingest().linger()), shared.metrics(), vertx);
     new IngestRoutes(claims, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes()).mount(router);
     new TenantRoutes(new TenantService(shared.pool(), shared.tenants(), shared.raceAlerts()), shared.adminToken())
         .mount(router, jsonBody);

@@ -105,6 +105,9 @@ public final class ConfigLoader {
     if (c.ingest().maxBodyBytes() <= 0) {
       throw new ConfigException("ingest.maxBodyBytes must be positive");
     }
+    if (c.ingest().linger().isNegative() || c.ingest().linger().compareTo(Duration.ofMillis(100)) > 0) {
+      throw new ConfigException("ingest.linger must be between 0 and 100ms: every accepted event may wait it");
+    }
     if (c.delivery().retrySchedule().isEmpty()) {
       throw new ConfigException("delivery.retrySchedule needs at least one wait, e.g. 5s,5m,30m");
     }

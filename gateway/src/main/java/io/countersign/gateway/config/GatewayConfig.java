@@ -48,7 +48,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
 
   public record Embedded(Path dataDirectory, int port, int maxRestarts) {}
 
-  public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches) {}
+  public record Ingest(int maxBodyBytes, int maxBatch, int maxConcurrentBatches, Duration linger) {}
 
   public record Delivery(boolean enabled, Duration timeout, List<Duration> retrySchedule, boolean allowPrivateNetworks,
       Duration leaseDuration, Duration pollInterval, int maxInFlight, int maxInFlightPerEndpoint,

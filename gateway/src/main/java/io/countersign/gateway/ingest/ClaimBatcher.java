@@ -8,6 +8,7 @@ import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.support.Columns;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -24,11 +25,12 @@ import java.util.Map;
  * next batch, which is one statement: one plan, one commit (one fsync) for the whole batch. When idle, a claim starts its
  * own transaction at once, so batching adds no latency; under load, batches grow by themselves. A further statement
  * starts while one is in flight only when a full batch waits ({@link ClaimPipeline#startBatch}), so the commit wait
- * of one overlaps the work of the next without splitting load into small, costly batches.
+ * of one overlaps the work of the next without splitting load into small, costly batches. While claims arrive
+ * faster than a statement commits, a partial batch also waits {@code linger} for more ({@link ClaimPipeline}).
  *
  * <pre>{@code
- * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics);   // one per event loop, the
- *                                                                                  // service behind IngestRoutes
+ * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics, vertx);   // one per event loop,
+ *                                                                                         // behind IngestRoutes
  * batcher.claim(tenant, eventId, key, type, sha256, body).onSuccess(result -> ...);
  * }</pre>
  *
@@ -36,7 +38,8 @@ import java.util.Map;
  * request learns whether it won, and nothing is answered before its statement commits.
  */
 public final class ClaimBatcher {
-  public record Settings(int maxBatch, int maxConcurrentBatches, int maxQueued, Duration leaseDuration) {}
+  public record Settings(int maxBatch, int maxConcurrentBatches, int maxQueued, Duration leaseDuration,
+      Duration linger) {}
 
   /** {@code traceContext}: the W3C traceparent the event keeps (null: none). */
   private record Claim(String tenantId, String eventId, String key, String eventType, Buffer bodySha256, Buffer payload,
@@ -48,7 +51,7 @@ public final class ClaimBatcher {
   private final Metrics metrics;
   private final ClaimPipeline<Claim> pipeline;
 
-  public ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics) {
+  public ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics, Vertx vertx) {
     this.pool = pool;
     this.dispatcher = dispatcher;
     this.settings = settings;
@@ -56,7 +59,7 @@ public final class ClaimBatcher {
     this.pipeline = new ClaimPipeline<>(settings, batch -> {
       metrics.ingestBatch(batch.size());
       return run(batch);
-    });
+    }, (ms, task) -> vertx.setTimer(ms, id -> task.run()));
   }
 
   Future<ClaimResult> claim(String tenantId, String eventId, String key, String eventType, byte[] bodySha256,

@@ -9,17 +9,28 @@ import java.util.function.Function;
 /**
  * The queue half of the claim batcher, with no database: claims wait here and leave in batches, each batch one
  * statement run by {@code runBatch}. Used from one event loop only, so it needs no locks; unit-tested with batches
- * whose completion the test controls.
+ * whose completion, and timers whose firing, the test controls.
  */
 final class ClaimPipeline<T> {
+  /** Runs a task once after a delay, on the pipeline's event loop. */
+  interface Timer {
+    void after(long millis, Runnable task);
+  }
+
   private final ClaimBatcher.Settings settings;
   private final Function<List<T>, Future<Void>> runBatch;
+  private final Timer timer;
+  private final long lingerMs;
   private final ArrayDeque<T> queue = new ArrayDeque<>();
   private int inFlight;
+  private int lastBatchSize;
+  private boolean lingering;
 
-  ClaimPipeline(ClaimBatcher.Settings settings, Function<List<T>, Future<Void>> runBatch) {
+  ClaimPipeline(ClaimBatcher.Settings settings, Function<List<T>, Future<Void>> runBatch, Timer timer) {
     this.settings = settings;
     this.runBatch = runBatch;
+    this.timer = timer;
+    this.lingerMs = settings.linger().toMillis();
   }
 
   /** Queues a claim and starts what may start now; false (nothing queued) when {@code maxQueued} claims wait. */
@@ -42,16 +53,46 @@ final class ClaimPipeline<T> {
 
   private void drain() {
     while (startBatch(inFlight, queue.size(), settings)) {
-      List<T> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
-      while (batch.size() < settings.maxBatch() && !queue.isEmpty()) {
-        batch.add(queue.poll());
+      if (linger(inFlight, queue.size(), lastBatchSize, lingerMs, settings)) {
+        if (!lingering) {
+          lingering = true;
+          timer.after(lingerMs, this::lingerOver);
+        }
+        return;
       }
-      inFlight++;
-      runBatch.apply(batch).onComplete(ar -> {
-        inFlight--;
-        drain();
-      });
+      start();
     }
+  }
+
+  private void lingerOver() {
+    lingering = false;
+    if (inFlight == 0 && !queue.isEmpty()) {
+      start();
+    }
+    drain();
+  }
+
+  private void start() {
+    List<T> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
+    while (batch.size() < settings.maxBatch() && !queue.isEmpty()) {
+      batch.add(queue.poll());
+    }
+    inFlight++;
+    lastBatchSize = batch.size();
+    runBatch.apply(batch).onComplete(ar -> {
+      inFlight--;
+      drain();
+    });
+  }
+
+  /**
+   * Whether a batch that could start now ({@link #startBatch}) waits {@code lingerMs} for more claims first: only
+   * the first statement (none in flight), only for a partial batch, and only while claims arrive faster than a
+   * statement commits, which the last batch shows by holding more than one. A lone claim on a quiet gateway starts
+   * at once; under load each statement and commit (PostgreSQL's fixed cost per statement) serves more claims.
+   */
+  static boolean linger(int inFlight, int queued, int lastBatchSize, long lingerMs, ClaimBatcher.Settings settings) {
+    return lingerMs > 0 && inFlight == 0 && queued < settings.maxBatch() && lastBatchSize > 1;
   }
 
   /**

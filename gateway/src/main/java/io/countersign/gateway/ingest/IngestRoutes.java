@@ -51,10 +51,14 @@ public final class IngestRoutes {
     this.tracing = tracing;
   }
 
-  /** The settings of one loop's batcher: its batches, how many in flight, its queue bound and the lease it gives. */
-  public static ClaimBatcher.Settings batching(int maxBatch, int maxConcurrentBatches, Duration leaseDuration) {
+  /**
+   * The settings of one loop's batcher: its batches, how many in flight, its queue bound, the lease it gives and how
+   * long a partial batch waits under load.
+   */
+  public static ClaimBatcher.Settings batching(int maxBatch, int maxConcurrentBatches, Duration leaseDuration,
+      Duration linger) {
     return new ClaimBatcher.Settings(maxBatch, maxConcurrentBatches, maxBatch * maxConcurrentBatches * 8,
-        leaseDuration);
+        leaseDuration, linger);
   }
 
   public void mount(Router router) {

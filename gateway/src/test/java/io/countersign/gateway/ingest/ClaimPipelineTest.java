@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ClaimPipelineTest {
-  private static final ClaimBatcher.Settings SETTINGS = new ClaimBatcher.Settings(64, 3, 10_000, Duration.ofSeconds(30));
+  private static final ClaimBatcher.Settings SETTINGS = new ClaimBatcher.Settings(64, 3, 10_000, Duration.ofSeconds(30), Duration.ZERO);
 
   @Test
   void anIdlePipelineStartsALoneClaimAtOnce() {
@@ -41,6 +41,70 @@ class ClaimPipelineTest {
     assertFalse(ClaimPipeline.startBatch(3, 10_000, SETTINGS));
   }
 
+  /** No linger in these settings: a timer would never be asked for. */
+  private static final ClaimPipeline.Timer NO_TIMER = (ms, task) -> {
+    throw new AssertionError("no linger was configured");
+  };
+
+  /** Timers the test fires by hand. */
+  private static final class Timers implements ClaimPipeline.Timer {
+    final List<Long> delays = new ArrayList<>();
+    final List<Runnable> tasks = new ArrayList<>();
+
+    @Override
+    public void after(long millis, Runnable task) {
+      delays.add(millis);
+      tasks.add(task);
+    }
+
+    void fire(int index) {
+      tasks.get(index).run();
+    }
+  }
+
+  private static final ClaimBatcher.Settings LINGERING =
+      new ClaimBatcher.Settings(4, 2, 10, Duration.ofSeconds(30), Duration.ofMillis(1));
+
+  @Test
+  void lingerIsOnlyForAPartialFirstStatementWhileClaimsComeFasterThanCommits() {
+    assertFalse(ClaimPipeline.linger(0, 1, 0, 1, LINGERING), "a quiet gateway starts a lone claim at once");
+    assertFalse(ClaimPipeline.linger(0, 1, 1, 1, LINGERING), "the last statement carried one claim: still quiet");
+    assertTrue(ClaimPipeline.linger(0, 1, 2, 1, LINGERING), "the last batch grew while a commit ran");
+    assertFalse(ClaimPipeline.linger(0, 4, 3, 1, LINGERING), "a full batch never waits");
+    assertFalse(ClaimPipeline.linger(1, 1, 3, 1, LINGERING), "beside a statement in flight, startBatch decides");
+    assertFalse(ClaimPipeline.linger(0, 1, 3, 0, LINGERING), "0 turns it off");
+  }
+
+  @Test
+  void underLoadAPartialBatchWaitsOutTheLingerAndAFullOneDoesNot() {
+    Statements db = new Statements();
+    Timers timers = new Timers();
+    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(LINGERING, db::run, timers);
+    pipeline.offer(1);
+    pipeline.offer(2);
+    pipeline.offer(3);
+    db.commit(0);
+    assertEquals(List.of(List.of(1), List.of(2, 3)), db.started, "the first claim went alone, at once");
+    pipeline.offer(4);
+    db.commit(1);
+    assertEquals(2, db.started.size(), "after a batch of two, claim 4 waits for company");
+    assertEquals(List.of(1L), timers.delays);
+    pipeline.offer(5);
+    timers.fire(0);
+    assertEquals(List.of(4, 5), db.started.get(2), "the linger over, what came meanwhile goes together");
+
+    db.commit(2);
+    for (int i = 6; i <= 9; i++) {
+      pipeline.offer(i);
+    }
+    assertEquals(List.of(6, 7, 8, 9), db.started.get(3), "a full batch starts without waiting for the timer");
+    assertEquals(2, timers.delays.size());
+    timers.fire(1);
+    assertEquals(4, db.started.size(), "a timer that finds nothing waiting starts nothing");
+    db.commit(3);
+    assertEquals(0, pipeline.inFlight());
+  }
+
   /** Batches the test completes by hand, in place of claim statements. */
   private static final class Statements {
     final List<List<Integer>> started = new ArrayList<>();
@@ -58,12 +122,12 @@ class ClaimPipelineTest {
     }
   }
 
-  private static final ClaimBatcher.Settings SMALL = new ClaimBatcher.Settings(4, 2, 10, Duration.ofSeconds(30));
+  private static final ClaimBatcher.Settings SMALL = new ClaimBatcher.Settings(4, 2, 10, Duration.ofSeconds(30), Duration.ZERO);
 
   @Test
   void aLoneClaimOnAnIdleBatcherIsItsOwnStatementAtOnce() {
     Statements db = new Statements();
-    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run);
+    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run, NO_TIMER);
     assertTrue(pipeline.offer(1));
     assertEquals(List.of(List.of(1)), db.started);
   }
@@ -71,7 +135,7 @@ class ClaimPipelineTest {
   @Test
   void claimsArrivingDuringACommitGoTogetherInTheNextStatement() {
     Statements db = new Statements();
-    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run);
+    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run, NO_TIMER);
     pipeline.offer(1);
     pipeline.offer(2);
     pipeline.offer(3);
@@ -84,7 +148,7 @@ class ClaimPipelineTest {
   @Test
   void aFullBatchStartsBesideTheRunningOneUpToTheCapAndTheRestWaits() {
     Statements db = new Statements();
-    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run);
+    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run, NO_TIMER);
     for (int i = 1; i <= 10; i++) {
       assertTrue(pipeline.offer(i));
     }
@@ -105,8 +169,8 @@ class ClaimPipelineTest {
   @Test
   void aFullQueueRefusesWithoutQueueing() {
     Statements db = new Statements();
-    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(new ClaimBatcher.Settings(4, 1, 3, Duration.ofSeconds(30)),
-        db::run);
+    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(new ClaimBatcher.Settings(4, 1, 3, Duration.ofSeconds(30), Duration.ZERO),
+        db::run, NO_TIMER);
     pipeline.offer(0); // in flight, not queued
     for (int i = 1; i <= 3; i++) {
       assertTrue(pipeline.offer(i));
@@ -120,7 +184,7 @@ class ClaimPipelineTest {
   @Test
   void aFailedStatementFreesItsSlotLikeACommit() {
     Statements db = new Statements();
-    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run);
+    ClaimPipeline<Integer> pipeline = new ClaimPipeline<>(SMALL, db::run, NO_TIMER);
     pipeline.offer(1);
     pipeline.offer(2);
     db.pending.get(0).fail("connection lost");
