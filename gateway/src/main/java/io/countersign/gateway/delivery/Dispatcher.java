@@ -411,14 +411,15 @@ public final class Dispatcher {
     // every success of a healed endpoint in the batch says so; take the release's second look (end its burst) once
     Map<String, DeliveryTask> healed = new HashMap<>();
     Map<String, OffsetDateTime> burstEnded = new HashMap<>();
+    SuccessColumns at = SuccessColumns.of(rows);
     for (Row row : rows) {
-      int i = positions.get(deliveryKey(row.getString("event_id"), row.getString("endpoint_id")));
+      int i = positions.get(deliveryKey(row.getString(at.eventId), row.getString(at.endpointId)));
       recorded[i] = true;
       DeliveryTask task = batch.get(i).task();
-      if (row.getBoolean("circuit_closed")) {
+      if (row.getBoolean(at.circuitClosed)) {
         healed.putIfAbsent(laneKey(task), task);
       }
-      OffsetDateTime burstAt = row.getOffsetDateTime("burst_at");
+      OffsetDateTime burstAt = row.getOffsetDateTime(at.burstAt);
       if (burstAt != null && burstEnded.putIfAbsent(laneKey(task), burstAt) == null) {
         bursts.recovered(task.tenantId(), task.endpointId(), burstAt);
       }
@@ -434,12 +435,22 @@ public final class Dispatcher {
   }
 
   private static boolean nothingHealed(RowSet<Row> rows) {
+    SuccessColumns at = SuccessColumns.of(rows);
     for (Row row : rows) {
-      if (row.getBoolean("circuit_closed") || row.getOffsetDateTime("burst_at") != null) {
+      if (row.getBoolean(at.circuitClosed) || row.getOffsetDateTime(at.burstAt) != null) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Where {@link DeliverySql#RECORD_DELIVERED}'s columns are, found once per result rather than by name per row. */
+  private record SuccessColumns(int eventId, int endpointId, int circuitClosed, int burstAt) {
+    static SuccessColumns of(RowSet<Row> rows) {
+      List<String> names = rows.columnsNames();
+      return new SuccessColumns(names.indexOf("event_id"), names.indexOf("endpoint_id"),
+          names.indexOf("circuit_closed"), names.indexOf("burst_at"));
+    }
   }
 
   /** Event ids are unique across tenants, so an event and an endpoint name one delivery. */
