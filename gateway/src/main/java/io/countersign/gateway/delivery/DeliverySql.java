@@ -180,9 +180,9 @@ final class DeliverySql {
    * a fan-out with every endpoint done is deleted (V16). No row is updated on the happy path.
    * Like {@link #RECORD_FAILURE}, only deliveries still leased to this process ($9) are recorded, and answers which
    * (event and endpoint ids; event ids are unique across tenants). An endpoint that was failing is healed (circuit
-   * closed, failures forgotten, a 401/403 burst ended); a healthy one is not written. {@code circuit_closed} is true on the rows of
-   * an endpoint whose circuit this statement closed (it also marked the endpoint as releasing, for every poller);
-   * {@code burst_at} is set on the rows of an endpoint whose rejection burst this statement ended.
+   * closed, failures forgotten, a 401/403 burst ended); a healthy one is not written. {@code circuit_closed} is true
+   * on the rows of an endpoint whose circuit this statement closed (it also marked the endpoint as releasing, for
+   * every poller); {@code burst_at} is set on the rows of an endpoint whose rejection burst this statement ended.
    */
   static final String RECORD_DELIVERED = """
       WITH o AS (
@@ -209,7 +209,8 @@ final class DeliverySql {
         -- whole: every endpoint of a fan-out this process still holds succeeded in this batch, and none has a row
         SELECT g.*, f.endpoints, f.created_at,
                cardinality(f.endpoints) = cardinality(g.eps) AND f.endpoints @> g.eps
-                 AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.tenant_id = f.tenant_id AND x.event_id = f.event_id)
+                 AND NOT EXISTS (SELECT 1 FROM deliveries x
+                                 WHERE x.tenant_id = f.tenant_id AND x.event_id = f.event_id)
                  AS whole
         FROM g JOIN fanouts f ON f.tenant_id = g.tenant_id AND f.event_id = g.event_id AND f.lease_owner = $9
       ), whole AS (
@@ -244,7 +245,8 @@ final class DeliverySql {
         UNION ALL
         SELECT tenant_id, event_id, endpoint_id FROM appended
         UNION ALL
-        SELECT c.tenant_id, c.event_id, x.endpoint_id FROM compact c CROSS JOIN LATERAL unnest(c.endpoints) AS x(endpoint_id)
+        SELECT c.tenant_id, c.event_id, x.endpoint_id
+        FROM compact c CROSS JOIN LATERAL unnest(c.endpoints) AS x(endpoint_id)
       ), healed AS (
         UPDATE endpoints e SET failing_since = NULL, consecutive_failures = 0, circuit_opens = 0,
                circuit_open_until = NULL, circuit_probe_until = NULL, rejection_burst_at = NULL,

@@ -15,9 +15,10 @@ import java.util.List;
 /**
  * Writes attempt outcomes in batches, off the delivery's path (the receiver already has it). Everything that
  * finishes within {@link #LINGER_MS} goes together, also while a write runs (one at a time per dispatcher), so
- * batches grow with load. Successes go in one statement, then the rest in one pipelined batch, in order, since the order per endpoint
- * matters to its circuit breaker. The pool's sessions commit without waiting for the disk (Gateway says why), so
- * each write is one statement and one round trip. What the database answered goes back to the dispatcher.
+ * batches grow with load. Successes go in one statement, then the rest in one pipelined batch, in order, since the
+ * order per endpoint matters to its circuit breaker. The pool's sessions commit without waiting for the disk
+ * (Gateway says why), so each write is one statement and one round trip. What the database answered goes back to
+ * the dispatcher.
  */
 final class OutcomeWriter {
   /** What the dispatcher does with the answers. */
@@ -124,7 +125,10 @@ final class OutcomeWriter {
       (o.delivered() ? delivered : others).add(o);
     }
     taken.clear();
-    oldestPendingAt = System.nanoTime();
+    if (!pending.isEmpty()) {
+      // what a full batch left behind starts its linger now; otherwise the next add() starts it
+      oldestPendingAt = System.nanoTime();
+    }
     metrics.outcomeBatch(delivered.size() + others.size());
     writing = true;
     long started = spans.enabled() ? epochNanos() : 0;

@@ -53,7 +53,7 @@ final class ClaimPipeline<T> {
 
   private void drain() {
     while (startBatch(inFlight, queue.size(), settings)) {
-      if (linger(inFlight, queue.size(), lastBatchSize, lingerMs, settings)) {
+      if (linger(inFlight, queue.size(), lastBatchSize, settings)) {
         if (!lingering) {
           lingering = true;
           timer.after(lingerMs, this::lingerOver);
@@ -86,13 +86,13 @@ final class ClaimPipeline<T> {
   }
 
   /**
-   * Whether a batch that could start now ({@link #startBatch}) waits {@code lingerMs} for more claims first: only
+   * Whether a batch that could start now ({@link #startBatch}) waits {@code linger} for more claims first: only
    * the first statement (none in flight), only for a partial batch, and only while claims arrive faster than a
    * statement commits, which the last batch shows by holding more than one. A lone claim on a quiet gateway starts
    * at once; under load each statement and commit (PostgreSQL's fixed cost per statement) serves more claims.
    */
-  static boolean linger(int inFlight, int queued, int lastBatchSize, long lingerMs, ClaimBatcher.Settings settings) {
-    return lingerMs > 0 && inFlight == 0 && queued < settings.maxBatch() && lastBatchSize > 1;
+  static boolean linger(int inFlight, int queued, int lastBatchSize, ClaimBatcher.Settings settings) {
+    return settings.linger().toMillis() > 0 && inFlight == 0 && queued < settings.maxBatch() && lastBatchSize > 1;
   }
 
   /**

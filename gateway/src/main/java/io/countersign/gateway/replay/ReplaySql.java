@@ -141,7 +141,8 @@ final class ReplaySql {
       Tuple t = Tuple.tuple().addString(tenantId).addString(endpointId).addString(status)
           .addOffsetDateTime(utc(since)).addOffsetDateTime(utc(until));
       return !"delivered".equals(status) ? t
-          : t.addString(Ids.eventsFrom(since.minus(ID_CLOCK_MARGIN))).addString(Ids.eventsFrom(until.plus(ID_CLOCK_MARGIN)));
+          : t.addString(Ids.eventsFrom(since.minus(ID_CLOCK_MARGIN)))
+              .addString(Ids.eventsFrom(until.plus(ID_CLOCK_MARGIN)));
     }
   }
 

@@ -67,12 +67,12 @@ class ClaimPipelineTest {
 
   @Test
   void lingerIsOnlyForAPartialFirstStatementWhileClaimsComeFasterThanCommits() {
-    assertFalse(ClaimPipeline.linger(0, 1, 0, 1, LINGERING), "a quiet gateway starts a lone claim at once");
-    assertFalse(ClaimPipeline.linger(0, 1, 1, 1, LINGERING), "the last statement carried one claim: still quiet");
-    assertTrue(ClaimPipeline.linger(0, 1, 2, 1, LINGERING), "the last batch grew while a commit ran");
-    assertFalse(ClaimPipeline.linger(0, 4, 3, 1, LINGERING), "a full batch never waits");
-    assertFalse(ClaimPipeline.linger(1, 1, 3, 1, LINGERING), "beside a statement in flight, startBatch decides");
-    assertFalse(ClaimPipeline.linger(0, 1, 3, 0, LINGERING), "0 turns it off");
+    assertFalse(ClaimPipeline.linger(0, 1, 0, LINGERING), "a quiet gateway starts a lone claim at once");
+    assertFalse(ClaimPipeline.linger(0, 1, 1, LINGERING), "the last statement carried one claim: still quiet");
+    assertTrue(ClaimPipeline.linger(0, 1, 2, LINGERING), "the last batch grew while a commit ran");
+    assertFalse(ClaimPipeline.linger(0, 4, 3, LINGERING), "a full batch never waits");
+    assertFalse(ClaimPipeline.linger(1, 1, 3, LINGERING), "beside a statement in flight, startBatch decides");
+    assertFalse(ClaimPipeline.linger(0, 1, 3, SMALL), "0 turns it off");
   }
 
   @Test
