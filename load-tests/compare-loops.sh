@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# One event loop against two, end to end, alternating (1, 2, 1, 2) on fresh databases: the load tool's --find-max
-# with CPU per delivered event by process, the idle share and each step's p99.
+# Event-loop layouts side by side, end to end, alternating (each layout once, then each again) on fresh databases:
+# the load tool's --find-max with CPU per delivered event by process, the idle share and each step's p99.
 #
 # usage: load-tests/compare-loops.sh [admin postgres url] [start rate]
-# Output: perf-results/loops/{1,2}-{a,b}/summary.json and one line per run on stdout.
+# LAYOUTS: space-separated NAME=SETTINGS, SETTINGS being comma-separated gateway settings (or empty); by default
+#   "one=COUNTERSIGN_HTTP_INSTANCES=1 two=COUNTERSIGN_HTTP_INSTANCES=2" (one event loop against two).
+# Output: perf-results/loops/NAME-{a,b}/summary.json and one line per run on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
@@ -13,11 +15,18 @@ rate="${2:-2500}"
 [ -f load-tests/target/countersign-load.jar ] || mvn -q -DskipTests package
 out=perf-results/loops
 mkdir -p "$out"
-for run in 1-a 2-a 1-b 2-b; do
-  n=${run%%-*}
+layouts=${LAYOUTS:-"one=COUNTERSIGN_HTTP_INSTANCES=1 two=COUNTERSIGN_HTTP_INSTANCES=2"}
+runs=()
+for pass in a b; do
+  for layout in $layouts; do runs+=("${layout%%=*}-$pass=${layout#*=}"); done
+done
+for entry in "${runs[@]}"; do
+  run=${entry%%=*} settings=${entry#*=}
+  n=${run%-*}
   psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_loops WITH (FORCE)" -c "CREATE DATABASE countersign_loops"
+  # shellcheck disable=SC2046 # NAME=VALUE words
   gw=$(start_gateway 18097 "${admin_url%/*}/countersign_loops" loops-admin "$out/$run-gateway.log" \
-    COUNTERSIGN_HTTP_INSTANCES="$n")
+    $(tr ',' ' ' <<< "$settings"))
   wait_up 18097
   java -jar load-tests/target/countersign-load.jar --target http://127.0.0.1:18097 --admin-token loops-admin \
     --gateway-pid "$gw" --find-max --rate "$rate" --step-factor 1.2 --duration 10s --warmup 30s --out "$out/$run" \
@@ -29,7 +38,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 c = s["cpu"]["msPerDeliveredEvent"]
 steps = [(round(st["rate"]), st["p99Ms"], f"{100 * st['idleShare']:.0f}%") for st in s["steps"]]
-print(f"{sys.argv[2]} loop(s): max {s['maxSustainedRate']:.0f}/s; ms per delivered event: postgres {c['postgres']:.3f},"
+print(f"{sys.argv[2]}: max {s['maxSustainedRate']:.0f}/s; ms per delivered event: postgres {c['postgres']:.3f},"
       f" gateway {c['gateway']:.3f}, tool {c['loadTool']:.3f}; idle {100 * s['cpu']['idleShare']:.0f}%;"
       f" steps (rate, p99 ms, idle) {steps}")
 PY
