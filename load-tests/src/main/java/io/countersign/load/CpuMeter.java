@@ -108,6 +108,15 @@ final class CpuMeter {
     return new Sample(postgres, gateway, self[1] + self[2], machine[0], machine[1]);
   }
 
+  /** The machine's idle and total ticks so far ({@code /proc/stat} only: cheap enough to read every second). */
+  long[] machineOrNull() {
+    try {
+      return parseCpuLine(Files.readAllLines(proc.resolve("stat")).get(0));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   Sample sampleOrNull() {
     try {
       return sample();

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -215,6 +216,9 @@ public final class LoadTool implements Callable<Integer> {
     if (outage != null) {
       summary.put("backlogDrain", Report.backlogDrain(stats, outage.toMillis() / 1000.0, rate * healthyEndpoints()));
     }
+    if (!ingestOnly) {
+      summary.put("idleWhileBacklog", Report.idleWhileBacklog(timeline(stats), 0, rate * healthyEndpoints()));
+    }
     Report.printTable(System.out, summary);
     Report.write(out, summary, stats, compare);
     System.out.println("report written to " + out.toAbsolutePath());
@@ -239,14 +243,16 @@ public final class LoadTool implements Callable<Integer> {
       boolean ok = p99 <= slo && stats.errors.get() == 0 && stats.rejected.get() == 0 && step.lost <= 0
           && stats.signatureFailures.get() == 0 && stats.accepted.get() >= 0.95 * r * step.seconds;
       Double idle = step.cpu == null ? null : step.cpu.getDouble("idleShare");
-      System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s, idle %s -> %s%n",
+      JsonObject waiting = ingestOnly ? null : Report.idleWhileBacklog(timeline(stats), 0, r * healthyEndpoints());
+      Double idleWaiting = waiting == null ? null : waiting.getDouble("idleShare");
+      System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s, idle %s"
+              + " (%s over %d s of backlog) -> %s%n",
           r, stats.accepted.get() / step.seconds, ingestOnly ? "accept" : "end-to-end", p99 / 1000.0, stats.errors.get(),
-          stats.rejected.get(), step.lost < 0 ? "not measured" : Long.toString(step.lost),
-          idle == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * idle),
-          ok ? "sustained" : "over the limit");
+          stats.rejected.get(), step.lost < 0 ? "not measured" : Long.toString(step.lost), percent(idle),
+          percent(idleWaiting), waiting == null ? 0 : waiting.getInteger("seconds"), ok ? "sustained" : "over the limit");
       steps.add(new JsonObject().put("rate", r).put("acceptedPerSecond", stats.accepted.get() / step.seconds)
           .put("p99Ms", p99 / 1000.0).put("sustained", ok)
-          .put("idleShare", idle));
+          .put("idleShare", idle).put("idleWhileBacklog", waiting));
       if (!ok && !retried && step.lost <= 0 && stats.signatureFailures.get() == 0) {
         // a shared machine has stalls of its own: a step fails only if it fails twice in a row
         System.out.println("repeating the step once before concluding");
@@ -279,12 +285,33 @@ public final class LoadTool implements Callable<Integer> {
   /** {@code cpu} is null where {@code /proc} cannot be read. */
   private record Step(long expected, long lost, double seconds, JsonObject cpu) {}
 
+  /**
+   * Deliveries owed from the sender's side after {@code scheduledSeconds} of a {@code rate} schedule: those of the
+   * events due but not yet answered, and the backlog of accepted ones. When the gateway answers slower than the
+   * schedule, the work waits in front of it, where the backlog alone does not see it.
+   */
+  private long owed(double rate, double scheduledSeconds, Stats stats, long backlog) {
+    long answered = stats.accepted.get() + stats.rejected.get() + stats.errors.get();
+    return Math.max(0, Math.round(rate * scheduledSeconds) - answered) * healthyEndpoints() + Math.max(0, backlog);
+  }
+
+  private static List<Stats.Second> timeline(Stats stats) {
+    synchronized (stats.timeline) {
+      return List.copyOf(stats.timeline);
+    }
+  }
+
+  private static String percent(Double share) {
+    return share == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * share);
+  }
+
   /** Runs one measured phase: drive, print a line per second, drain, count what was lost. */
   private Step measure(String label, Driver driver, Stats stats, Receiver.Tracker tracker, double r, Duration d,
       ScheduledExecutorService background) throws Exception {
     long started = System.nanoTime();
     CpuMeter.Sample cpuAtStart = cpu == null ? null : cpu.sampleOrNull();
     long[] last = {0, 0, 0};
+    long[][] machineLast = {cpu == null ? null : cpu.machineOrNull()};
     var progress = background.scheduleAtFixedRate(() -> {
       double elapsed = (System.nanoTime() - started) / 1e9;
       Histogram e2e = stats.e2eRecorder.getIntervalHistogram();
@@ -296,14 +323,20 @@ public final class LoadTool implements Callable<Integer> {
       long delivered = stats.uniqueDelivered.get();
       long backlog = accepted * healthyEndpoints() - delivered;
       Histogram latency = ingestOnly ? accept : e2e;
+      long[] machine = cpu == null ? null : cpu.machineOrNull();
+      Double idle = machine == null || machineLast[0] == null || machine[1] == machineLast[0][1] ? null
+          : (double) (machine[0] - machineLast[0][0]) / (machine[1] - machineLast[0][1]);
+      machineLast[0] = machine;
       Stats.Second second = new Stats.Second(elapsed, sent - last[0], accepted - last[1], delivered - last[2], backlog,
-          ms(latency, 50), ms(latency, 90), ms(latency, 99), latency.getTotalCount() == 0 ? 0 : latency.getMaxValue() / 1000.0);
+          ms(latency, 50), ms(latency, 90), ms(latency, 99), latency.getTotalCount() == 0 ? 0 : latency.getMaxValue() / 1000.0,
+          idle, owed(r, Math.min(elapsed, d.toNanos() / 1e9), stats, backlog));
       synchronized (stats.timeline) {
         stats.timeline.add(second);
       }
-      System.out.printf(Locale.ROOT, "[%s] t=%4.0fs accepted %5d/s  delivered %7d  backlog %6d  e2e p50 %7.2f ms  p99 %7.2f ms"
-              + "  shed %d  errors %d  sig-fail %d%n", label, elapsed, second.accepted(), delivered,
-          backlog, ms(e2e, 50), ms(e2e, 99), stats.rejected.get(), stats.errors.get(), stats.signatureFailures.get());
+      System.out.printf(Locale.ROOT, "[%s] t=%4.0fs accepted %5d/s  delivered %7d  backlog %6d  owed %6d  e2e p50 %7.2f ms"
+              + "  p99 %7.2f ms  shed %d  errors %d  sig-fail %d%n", label, elapsed, second.accepted(), delivered,
+          backlog, second.owed(), ms(e2e, 50), ms(e2e, 99), stats.rejected.get(), stats.errors.get(),
+          stats.signatureFailures.get());
       last[0] = sent;
       last[1] = accepted;
       last[2] = delivered;

@@ -77,6 +77,11 @@ final class Report {
       }
       out.printf(Locale.ROOT, "%-26s %s%n", "machine idle", idlePercent(cpu));
     }
+    JsonObject waiting = summary.getJsonObject("idleWhileBacklog");
+    if (waiting != null) {
+      out.printf(Locale.ROOT, "%-26s %s over %d s with >= %.0f deliveries owed%n", "idle while backlog",
+          idlePercent(waiting), waiting.getInteger("seconds"), waiting.getDouble("backlogAtLeast"));
+    }
   }
 
   /** Per process: its name, CPU ms, ms per accepted and per delivered event ("-" where there were none). */
@@ -179,6 +184,10 @@ final class Report {
     JsonObject drain = summary.getJsonObject("backlogDrain");
     if (drain != null) {
       drain.forEach(e -> rows.append(row("backlogDrain." + e.getKey(), plain(e.getValue()), null)));
+    }
+    JsonObject waiting = summary.getJsonObject("idleWhileBacklog");
+    if (waiting != null) {
+      waiting.forEach(e -> rows.append(row("idleWhileBacklog." + e.getKey(), plain(e.getValue()), null)));
     }
     for (String key : List.of("eventsSent", "eventsAccepted", "acceptedPerSecond", "maxSustainedRate", "dedupReplays",
         "shed503", "errors", "deliveriesExpected", "deliveriesReceived", "lost", "duplicateDeliveries",
@@ -293,13 +302,34 @@ final class Report {
         .put("drainSeconds", window).put("deliveriesPerSecond", delivered / window);
   }
 
+  /**
+   * The machine's idle share over the seconds in which work waited: seconds that ended with at least one second of
+   * live deliveries owed ({@code liveDeliveriesPerSecond}; {@link Stats.Second#owed}, which counts events the
+   * gateway has not yet answered as well as the delivery backlog), from {@code fromSeconds} on (the measured part of a
+   * run). That is the share the goal "no idle cores while a backlog exists" is about; the run's overall idle share
+   * also counts the seconds in which the gateway kept up and had nothing to wait for. Null share when no second
+   * qualifies or none has an idle reading.
+   */
+  static JsonObject idleWhileBacklog(List<Stats.Second> seconds, double fromSeconds, double liveDeliveriesPerSecond) {
+    int counted = 0;
+    double idle = 0;
+    for (Stats.Second r : seconds) {
+      if (r.t() > fromSeconds && r.owed() >= liveDeliveriesPerSecond && r.idleShare() != null) {
+        counted++;
+        idle += r.idleShare();
+      }
+    }
+    return new JsonObject().put("seconds", counted).put("idleShare", counted == 0 ? null : idle / counted)
+        .put("backlogAtLeast", liveDeliveriesPerSecond);
+  }
+
   static JsonArray timeline(Stats s) {
     JsonArray a = new JsonArray();
     synchronized (s.timeline) {
       for (Stats.Second r : s.timeline) {
         a.add(new JsonObject().put("t", r.t()).put("offered", r.offered()).put("accepted", r.accepted())
             .put("delivered", r.delivered()).put("backlog", r.backlog()).put("p50", r.p50()).put("p90", r.p90())
-            .put("p99", r.p99()).put("max", r.max()));
+            .put("p99", r.p99()).put("max", r.max()).put("idleShare", r.idleShare()).put("owed", r.owed()));
       }
     }
     return a;

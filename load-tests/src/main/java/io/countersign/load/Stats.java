@@ -36,11 +36,13 @@ final class Stats {
 
   /**
    * One second of a run: elapsed seconds; events offered, accepted and deliveries received in that second; the
-   * backlog (deliveries owed) at its end; and that second's latency percentiles in ms (end to end, or accept with
-   * --ingest-only).
+   * backlog (deliveries owed for accepted events) at its end; that second's latency percentiles in ms (end to end,
+   * or accept with --ingest-only); the machine's idle share in that second (null where {@code /proc} cannot be
+   * read); and the work owed at its end, from the sender's side: the backlog plus the deliveries of every event the
+   * schedule has made due and the gateway has not yet answered (waiting to be sent, or sent and unanswered).
    */
   record Second(double t, long offered, long accepted, long delivered, long backlog, double p50, double p90,
-      double p99, double max) {}
+      double p99, double max, Double idleShare, long owed) {}
 
   void recordAccept(long micros) {
     acceptRecorder.recordValue(Math.min(micros, MAX_MICROS));

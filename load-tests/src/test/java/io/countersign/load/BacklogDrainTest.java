@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class BacklogDrainTest {
   /** 100 events/s to 2 endpoints: live traffic is 200 deliveries/s. */
   private static Stats.Second second(double t, long delivered, long backlog) {
-    return new Stats.Second(t, 100, 100, delivered, backlog, 0, 0, 0, 0);
+    return new Stats.Second(t, 100, 100, delivered, backlog, 0, 0, 0, 0, null, backlog);
   }
 
   @Test
