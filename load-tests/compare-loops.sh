@@ -28,18 +28,24 @@ for entry in "${runs[@]}"; do
   gw=$(start_gateway 18097 "${admin_url%/*}/countersign_loops" loops-admin "$out/$run-gateway.log" \
     $(tr ',' ' ' <<< "$settings"))
   wait_up 18097
+  rm -rf "${out:?}/$run"   # a summary left by an earlier run must not stand in for this one's
   java -jar load-tests/target/countersign-load.jar --target http://127.0.0.1:18097 --admin-token loops-admin \
     --gateway-pid "$gw" --find-max --rate "$rate" --step-factor 1.2 --duration 10s --warmup 30s --out "$out/$run" \
     > "$out/$run.log" 2>&1 || true
   kill "$gw"
   while kill -0 "$gw" 2>/dev/null; do sleep 0.2; done
+  [ -f "$out/$run/summary.json" ] || { echo "$n: no step met the SLO (see $out/$run.log)"; continue; }
   python3 - "$out/$run/summary.json" "$n" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 c = s["cpu"]["msPerDeliveredEvent"]
-steps = [(round(st["rate"]), st["p99Ms"], f"{100 * st['idleShare']:.0f}%") for st in s["steps"]]
+def pct(v):
+    return "-" if v is None else f"{100 * v:.0f}%"
+# each step: rate, p99, idle over the step, idle over its seconds with a second of deliveries owed
+steps = [(round(st["rate"]), st["p99Ms"], pct(st["idleShare"]), pct((st.get("idleWhileBacklog") or {}).get("idleShare")))
+         for st in s["steps"]]
 print(f"{sys.argv[2]}: max {s['maxSustainedRate']:.0f}/s; ms per delivered event: postgres {c['postgres']:.3f},"
       f" gateway {c['gateway']:.3f}, tool {c['loadTool']:.3f}; idle {100 * s['cpu']['idleShare']:.0f}%;"
-      f" steps (rate, p99 ms, idle) {steps}")
+      f" steps (rate, p99 ms, idle, idle while work waited) {steps}")
 PY
 done

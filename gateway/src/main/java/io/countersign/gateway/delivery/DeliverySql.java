@@ -380,8 +380,9 @@ final class DeliverySql {
       ), done AS (
         DELETE FROM fanouts f USING verdict v WHERE f.ctid = v.row_id AND NOT v.keep
       )
+      -- picked: how many fan-outs this took of the $2 it was allowed; all of them means more may wait
       SELECT o.tenant_id, o.event_id, o.endpoint_id, 0 AS attempt_count, 0 AS retry_base, ev.payload,
-             ev.created_at AS event_created_at, ev.trace_context,
+             ev.created_at AS event_created_at, ev.trace_context, (SELECT count(*) FROM pick)::int AS picked,
       """ + SIGNING_COLUMNS + """
 
       FROM owed o

@@ -164,10 +164,11 @@ public final class Dispatcher {
    * Leases fan-outs nobody holds (from an ingest-only process, given back, or lapsed), due work and the backlog of
    * circuits a probe just closed, up to the free capacity, and sends it; then one probe per half-open circuit while
    * there is room.
-   * At most one poll runs at a time per dispatcher. A poll that filled every free place, or released any of a
-   * closed circuit's backlog, means a backlog waits: the next one starts as soon as half the places are free again
-   * (see {@link #pollAgainIfBacklog}), not a poll interval later, which had held a drain to one dispatcher's capacity
-   * per second with the machine idle.
+   * At most one poll runs at a time per dispatcher. A poll whose fan-out or due lease took its whole limit, or that
+   * released any of a closed circuit's backlog, left a backlog ({@link PollPacing#backlogLeft}): the next one starts
+   * as soon as half the places are free again, when an attempt finishes or at once if they already are (see
+   * {@link #pollAgainIfBacklog}), not a poll interval later, which holds a drain to one poll's worth per interval
+   * with the machine idle.
    */
   public Future<Integer> poll() {
     if (polling || capacity() <= 0) {
@@ -175,39 +176,64 @@ public final class Dispatcher {
     }
     polling = true;
     long started = System.nanoTime();
-    int asked = capacity();
-    return lease(DeliverySql.LEASE_FANOUTS, Math.max(1, asked / EXPECTED_FANOUT), saturatedEndpoints(), true)
-        .compose(fanned -> capacity() <= 0 ? Future.succeededFuture(fanned)
-            : lease(DeliverySql.LEASE_DUE, capacity(), saturatedEndpoints(), false).map(due -> fanned + due))
-        .compose(leased -> {
-          if (capacity() <= 0) {
-            backlogWaiting = leased >= asked;
-            return Future.succeededFuture(leased);
-          }
-          return lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
-              leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false)
-              .map(released -> {
-                // a release takes at most a lane's worth per endpoint: it can leave places free while rows wait
-                backlogWaiting = leased + released >= asked || released > 0;
-                return leased + released;
-              });
+    PollRound round = new PollRound();
+    round.fanoutLimit = Math.max(1, capacity() / EXPECTED_FANOUT);
+    return lease(DeliverySql.LEASE_FANOUTS, round.fanoutLimit, saturatedEndpoints(), true)
+        .compose(fanned -> {
+          round.fanoutsPicked = fanned.picked();
+          round.leased += fanned.tasks();
+          round.dueLimit = Math.max(0, capacity());
+          return round.dueLimit == 0 ? Future.succeededFuture(Leased.NONE)
+              : lease(DeliverySql.LEASE_DUE, round.dueLimit, saturatedEndpoints(), false);
         })
-        .compose(leased -> capacity() <= 0 ? Future.succeededFuture(leased)
-            : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> leased + probes))
+        .compose(due -> {
+          round.duePicked = due.picked();
+          round.leased += due.tasks();
+          return capacity() <= 0 ? Future.succeededFuture(Leased.NONE)
+              : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
+                  leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false);
+        })
+        .compose(released -> {
+          round.leased += released.tasks();
+          backlogWaiting = PollPacing.backlogLeft(round.fanoutsPicked, round.fanoutLimit, round.duePicked,
+              round.dueLimit, released.tasks());
+          return capacity() <= 0 ? Future.succeededFuture(round.leased)
+              : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> round.leased + probes.tasks());
+        })
         .onComplete(ar -> {
           polling = false;
           metrics.poll(System.nanoTime() - started);
+          // attempts that finished while this poll ran found it running and did not start the next one; nor will
+          // any attempt if all of them have finished: without this a drain waits for the poll interval, idle
+          pollAgainIfBacklog();
         });
   }
 
+  /** What one poll's statements were allowed and took, for {@link PollPacing#backlogLeft}. */
+  private static final class PollRound {
+    int fanoutLimit;
+    int fanoutsPicked;
+    int dueLimit;
+    int duePicked;
+    int leased;
+  }
+
+  /**
+   * What one leasing statement took: the tasks it leased, and how many of what its limit counts it picked (fan-outs
+   * for the fan-out lease, rows for the others).
+   */
+  private record Leased(int tasks, int picked) {
+    static final Leased NONE = new Leased(0, 0);
+  }
+
   private void pollAgainIfBacklog() {
-    if (backlogWaiting && !polling && !stopped && capacity() >= settings.maxInFlight() / 2) {
+    if (PollPacing.pollAgain(backlogWaiting, polling, stopped, capacity(), settings.maxInFlight())) {
       poll();
     }
   }
 
   /** Runs one leasing statement for up to {@code limit} rows and admits (or gives back) what it leased. */
-  private Future<Integer> lease(String sql, int limit, String[] saturatedEndpoints, boolean inFanout) {
+  private Future<Leased> lease(String sql, int limit, String[] saturatedEndpoints, boolean inFanout) {
     return lease(sql, leaseParams(limit, saturatedEndpoints).tuple(), inFanout);
   }
 
@@ -221,7 +247,7 @@ public final class Dispatcher {
     return settings.maxInFlightPerEndpoint() * (1 + LANE_QUEUE_FACTOR);
   }
 
-  private Future<Integer> lease(String sql, Tuple params, boolean inFanout) {
+  private Future<Leased> lease(String sql, Tuple params, boolean inFanout) {
     return pool.preparedQuery(sql).execute(params).map(rows -> {
       if (rows.size() > 0) {
         metrics.heldWhenLeased(settings.maxInFlight() - lanes.capacity());
@@ -235,7 +261,7 @@ public final class Dispatcher {
         }
       }
       release(refused);
-      return rows.size();
+      return new Leased(rows.size(), leased.picked(rows));
     });
   }
 
@@ -297,12 +323,20 @@ public final class Dispatcher {
 
   /** Where a leasing statement's columns are, found once per result (see {@link DeliveryTask.Reader}). */
   private record LeasedRows(DeliveryTask.Reader reader, int tenantId, int eventId, int attemptCount, int retryBase,
-      int payload, int traceContext) {
+      int payload, int traceContext, int picked) {
     static LeasedRows of(RowSet<Row> rows) {
       List<String> names = rows.columnsNames();
       return new LeasedRows(DeliveryTask.Reader.of(rows), names.indexOf("tenant_id"), names.indexOf("event_id"),
           names.indexOf("attempt_count"), names.indexOf("retry_base"), names.indexOf("payload"),
-          names.indexOf("trace_context"));
+          names.indexOf("trace_context"), names.indexOf("picked"));
+    }
+
+    /** What the statement's limit counted: its {@code picked} column where it has one (fan-outs), else its rows. */
+    int picked(RowSet<Row> rows) {
+      if (picked < 0) {
+        return rows.size();
+      }
+      return rows.size() == 0 ? 0 : rows.iterator().next().getInteger(picked);
     }
 
     DeliveryTask task(Row row, boolean inFanout) {

@@ -8,6 +8,7 @@ import io.countersign.gateway.testing.TestDatabases;
 import io.countersign.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,38 @@ class IngestOnlyIT {
             .getString("id");
         assertEquals(first, receiver.accepted("/a").stream().map(r -> r.header("webhook-id"))
             .filter(first::equals).findFirst().orElseThrow(), "a replayed key names the delivered event");
+      }
+    }
+  }
+
+  /**
+   * A delivery process drains what an ingest-only process left, poll after poll, not one poll per interval. Its
+   * interval here is an hour and it has 8 places: one replay call starts the first poll, which leases 2 fan-outs
+   * (4 deliveries). Before the fix this counted 4 leased deliveries against 8 free places, concluded nothing else
+   * waited, and the other 116 waited for the interval; every delivery arriving is the positive proof that each poll
+   * started the next one.
+   */
+  @Test
+  void aDeliveryProcessDrainsAnIngestOnlyBacklogPollAfterPoll() throws Exception {
+    String db = TestDatabases.fresh();
+    String masterKey = TestGateway.randomKey();
+    Instant before = Instant.now();
+    try (FakeReceiver receiver = FakeReceiver.start();
+         TestGateway ingest = TestGateway.start(db, Map.of("delivery.enabled", "false", "secrets.masterKey", masterKey))) {
+      String token = ingest.createTenant("acme");
+      String endpointId = ingest.createEndpoint("acme", token, receiver.url("/a")).getString("id");
+      ingest.createEndpoint("acme", token, receiver.url("/b"));
+      for (int i = 0; i < 60; i++) {
+        assertEquals(202, ingest.postEvent("acme", token, "k" + i, "order.created", "{\"n\":" + i + "}").statusCode());
+      }
+      try (TestGateway sender = TestGateway.start(db, Map.of("secrets.masterKey", masterKey,
+          "delivery.pollInterval", "1h", "delivery.maxInFlight", "8", "delivery.maxInFlightPerEndpoint", "4"))) {
+        // nothing failed, so this re-queues nothing; it only makes the dispatcher poll now
+        var replay = sender.send("POST", "/v1/tenants/acme/endpoints/" + endpointId + "/replay", token,
+            new JsonObject().put("since", before.toString()).encode(), Map.of("Idempotency-Key", "start-polling"));
+        assertEquals(202, replay.statusCode(), replay.body());
+        Eventually.await(Duration.ofSeconds(30), "all 120 deliveries with no poll interval passing",
+            () -> receiver.accepted("/a").size() == 60 && receiver.accepted("/b").size() == 60);
       }
     }
   }
