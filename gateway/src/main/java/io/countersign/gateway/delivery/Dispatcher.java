@@ -203,6 +203,11 @@ public final class Dispatcher {
         .onComplete(ar -> {
           polling = false;
           metrics.poll(System.nanoTime() - started);
+          if (ar.failed()) {
+            // a database that cannot answer is asked again at the next interval, not in a loop
+            backlogWaiting = false;
+            return;
+          }
           // attempts that finished while this poll ran found it running and did not start the next one; nor will
           // any attempt if all of them have finished: without this a drain waits for the poll interval, idle
           pollAgainIfBacklog();
