@@ -22,9 +22,10 @@ out=perf-results/delivery_tier
 mkdir -p "$out"
 token="tier-$(date +%s)-admin"
 db_url="${admin_url%/*}/countersign_delivery_tier"
+letters=ABCDEFGHIJ   # run names: A1, B1, ... then A2, B2, ...
 for pass in 1 2; do
   for i in "${!jars[@]}"; do
-    run="$(printf "\\x$(printf %x $((65 + i)))")$pass"
+    run="${letters:i:1}$pass"
     psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_delivery_tier WITH (FORCE)" \
       -c "CREATE DATABASE countersign_delivery_tier"
     GATEWAY_JAR=${jars[$i]}

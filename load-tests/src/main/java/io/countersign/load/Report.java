@@ -270,10 +270,7 @@ final class Report {
    * The rate counts every delivery in that window, backlog and live traffic alike: it is what the gateway sustained.
    */
   static JsonObject backlogDrain(Stats s, double recoveredAtSeconds, double liveDeliveriesPerSecond) {
-    List<Stats.Second> seconds;
-    synchronized (s.timeline) {
-      seconds = List.copyOf(s.timeline);
-    }
+    List<Stats.Second> seconds = s.seconds();
     long peak = 0;
     Stats.Second start = null;
     Stats.Second end = null;

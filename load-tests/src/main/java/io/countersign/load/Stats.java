@@ -34,6 +34,13 @@ final class Stats {
   /** One entry per second of the run. */
   final List<Second> timeline = new ArrayList<>();
 
+  /** The timeline so far, copied under its lock (the progress task appends to it while a run goes on). */
+  List<Second> seconds() {
+    synchronized (timeline) {
+      return List.copyOf(timeline);
+    }
+  }
+
   /**
    * One second of a run: elapsed seconds; events offered, accepted and deliveries received in that second; the
    * backlog (deliveries owed for accepted events) at its end; that second's latency percentiles in ms (end to end,
