@@ -39,6 +39,7 @@ import io.countersign.gateway.outbound.SignerCache;
 import io.countersign.gateway.tenants.AdminToken;
 import io.countersign.gateway.tenants.TenantAccess;
 import io.countersign.gateway.tenants.TenantDirectory;
+import io.countersign.gateway.support.TenantBatches;
 import io.countersign.gateway.tenants.TenantRoutes;
 import io.countersign.gateway.tenants.TenantService;
 import io.countersign.gateway.tenants.TokenUsage;
@@ -101,12 +102,13 @@ final class ApiVerticle extends VerticleBase {
     DestinationGuard guard = new DestinationGuard(vertx, delivery.allowPrivateNetworks());
     Sender sender = new Sender(client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock(),
         delivery.timeout());
+    TenantBatches tenantBatches = new TenantBatches(config.database().batchPerTenant());
     dispatcher = new Dispatcher(
         // each event loop leases under its own name, so one stopping never releases another's work
         new Dispatcher.Settings(delivery.enabled(), shared.nodeId() + "/" + INSTANCES.incrementAndGet(), delivery.maxInFlight(), delivery.maxInFlightPerEndpoint(),
             delivery.timeout(), delivery.leaseDuration(), new RetryPolicy(delivery.retrySchedule()),
             delivery.circuitFailureThreshold(), delivery.circuitOpenFor(), delivery.circuitMaxOpenFor(),
-            delivery.disableAfterFailingFor()),
+            delivery.disableAfterFailingFor(), tenantBatches),
         shared.pool(), shared.outcomePool(), sender, shared.metrics(), shared.tracing(), context, shared.operatorEvents(),
         new RejectionBursts(shared.pool(), shared.metrics(), shared.operatorEvents(), shared.clock(),
             config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
@@ -129,7 +131,7 @@ final class ApiVerticle extends VerticleBase {
     // every posted event a regular-expression match
     ClaimBatcher claims = new ClaimBatcher(shared.pool(),
         dispatcher, IngestRoutes.batching(config.ingest().maxBatch(), config.ingest().maxConcurrentBatches(),
-            delivery.leaseDuration(), config.ingest().linger()), shared.metrics(), vertx);
+            delivery.leaseDuration(), config.ingest().linger()), tenantBatches, shared.metrics(), vertx);
     new IngestRoutes(claims, shared.metrics(), shared.tracing(), config.ingest().maxBodyBytes()).mount(router);
     new TenantRoutes(new TenantService(shared.pool(), shared.tenants(), shared.raceAlerts()), shared.adminToken())
         .mount(router, jsonBody);

@@ -40,7 +40,7 @@ public record GatewayConfig(Http http, Admin admin, Database database, Ingest in
     }
   }
 
-  public record Database(String url, int poolSize, Duration connectTimeout, Embedded embedded) {
+  public record Database(String url, int poolSize, Duration connectTimeout, boolean batchPerTenant, Embedded embedded) {
     public boolean isEmbedded() {
       return url == null || url.isBlank();
     }

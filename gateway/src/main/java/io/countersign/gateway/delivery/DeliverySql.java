@@ -1,5 +1,6 @@
 package io.countersign.gateway.delivery;
 
+import io.countersign.gateway.support.TenantBatches;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import io.countersign.gateway.support.Columns;
@@ -308,12 +309,13 @@ final class DeliverySql {
 
   /**
    * Runs {@link #MATERIALIZE} for {@code inFanouts} through {@code client}: the one place it runs, whether a failure
-   * is about to be recorded (on the outcome pool, lease kept) or a lease is given back (on the main pool).
+   * is about to be recorded (on the outcome pool, lease kept) or a lease is given back (on the main pool). One
+   * statement, or one per tenant ({@link TenantBatches}); it fails if any of them does.
    */
   static io.vertx.core.Future<Void> materialize(io.vertx.sqlclient.SqlClient client, List<DeliveryTask> inFanouts,
-      String leaseOwner, boolean keepLease) {
-    return client.preparedQuery(MATERIALIZE).execute(FanoutParams.of(inFanouts, leaseOwner, keepLease).tuple())
-        .mapEmpty();
+      String leaseOwner, boolean keepLease, TenantBatches tenantBatches) {
+    return tenantBatches.runEach(inFanouts, DeliveryTask::tenantId, tasks -> client.preparedQuery(MATERIALIZE)
+        .execute(FanoutParams.of(tasks, leaseOwner, keepLease).tuple()).mapEmpty());
   }
 
   /** The parameters of {@link #MATERIALIZE}, in its order: one array element per delivery, then owner and lease. */

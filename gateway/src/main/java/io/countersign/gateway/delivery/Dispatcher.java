@@ -13,6 +13,7 @@ import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.alerts.OperatorAlerts;
 import io.countersign.gateway.metrics.Metrics;
 import io.vertx.core.Context;
+import io.countersign.gateway.support.TenantBatches;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -56,7 +57,7 @@ public final class Dispatcher {
   /** What a dispatcher needs from the configuration. */
   public record Settings(boolean enabled, String nodeId, int maxInFlight, int maxInFlightPerEndpoint, Duration timeout,
       Duration leaseDuration, RetryPolicy retryPolicy, int circuitFailureThreshold, Duration circuitOpenFor,
-      Duration circuitMaxOpenFor, Duration disableAfterFailingFor) {}
+      Duration circuitMaxOpenFor, Duration disableAfterFailingFor, TenantBatches tenantBatches) {}
 
   /** An endpoint's circuit as the database last reported it, to notice when it opens. */
   private static final class KnownCircuit {
@@ -284,7 +285,9 @@ public final class Dispatcher {
       (task.inFanout() ? inFanouts : rows).add(task);
     }
     if (!rows.isEmpty()) {
-      pool.preparedQuery(DeliverySql.RELEASE_MANY).execute(DeliverySql.ReleaseParams.of(rows, settings.nodeId()).tuple())
+      settings.tenantBatches().runEach(rows, DeliveryTask::tenantId, statement -> pool
+              .preparedQuery(DeliverySql.RELEASE_MANY)
+              .execute(DeliverySql.ReleaseParams.of(statement, settings.nodeId()).tuple()).<Void>mapEmpty())
           .onFailure(e -> LOG.debug("release of {} leases failed; they will lapse", rows.size()));
     }
     if (!inFanouts.isEmpty()) {
@@ -295,7 +298,7 @@ public final class Dispatcher {
 
   /** Gives fan-out deliveries rows of their own ({@link DeliverySql#MATERIALIZE}), keeping the lease or not. */
   private Future<Void> materialize(List<DeliveryTask> inFanouts, boolean keepLease) {
-    return DeliverySql.materialize(pool, inFanouts, settings.nodeId(), keepLease);
+    return DeliverySql.materialize(pool, inFanouts, settings.nodeId(), keepLease, settings.tenantBatches());
   }
 
   /**

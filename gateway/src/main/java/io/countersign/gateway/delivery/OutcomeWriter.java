@@ -147,10 +147,16 @@ final class OutcomeWriter {
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
+  /** One statement for the batch, or one per tenant ({@link Dispatcher.Settings#tenantBatches}), side by side. */
   private Future<Void> recordDelivered(List<Outcome> batch) {
     if (batch.isEmpty()) {
       return Future.succeededFuture();
     }
+    // every tenant's successes are written before any failure, as in one statement: the circuit needs that order
+    return settings.tenantBatches().runEach(batch, o -> o.task().tenantId(), this::recordDeliveredAtOnce);
+  }
+
+  private Future<Void> recordDeliveredAtOnce(List<Outcome> batch) {
     int n = batch.size();
     DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(
         Columns.of(batch, o -> o.task().tenantId(), String[]::new),
@@ -182,7 +188,7 @@ final class OutcomeWriter {
     if (inFanouts.isEmpty()) {
       return recordFailures(batch);
     }
-    return DeliverySql.materialize(pool, inFanouts, settings.nodeId(), true)
+    return DeliverySql.materialize(pool, inFanouts, settings.nodeId(), true, settings.tenantBatches())
         .compose(v -> recordFailures(batch), e -> {
           results.notRecorded(batch.size(), e);
           return Future.succeededFuture();

@@ -6,6 +6,7 @@ import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.DatabaseErrors;
 import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.support.Columns;
+import io.countersign.gateway.support.TenantBatches;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,8 +30,8 @@ import java.util.Map;
  * faster than a statement commits, a partial batch also waits {@code linger} for more ({@link ClaimPipeline}).
  *
  * <pre>{@code
- * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, metrics, vertx);   // one per event loop,
- *                                                                                         // behind IngestRoutes
+ * ClaimBatcher batcher = new ClaimBatcher(pool, dispatcher, settings, TenantBatches.MIXED, metrics, vertx);
+ *                                                       // one per event loop, behind IngestRoutes
  * batcher.claim(tenant, eventId, key, type, sha256, body).onSuccess(result -> ...);
  * }</pre>
  *
@@ -48,13 +49,16 @@ public final class ClaimBatcher {
   private final Pool pool;
   private final Dispatcher dispatcher;
   private final Settings settings;
+  private final TenantBatches tenantBatches;
   private final Metrics metrics;
   private final ClaimPipeline<Claim> pipeline;
 
-  public ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, Metrics metrics, Vertx vertx) {
+  public ClaimBatcher(Pool pool, Dispatcher dispatcher, Settings settings, TenantBatches tenantBatches,
+      Metrics metrics, Vertx vertx) {
     this.pool = pool;
     this.dispatcher = dispatcher;
     this.settings = settings;
+    this.tenantBatches = tenantBatches;
     this.metrics = metrics;
     this.pipeline = new ClaimPipeline<>(settings, batch -> {
       metrics.ingestBatch(batch.size());
@@ -73,7 +77,12 @@ public final class ClaimBatcher {
     return promise.future();
   }
 
+  /** A batch leaves the pipeline as one statement, or as one per tenant ({@link TenantBatches}), run side by side. */
   private Future<Void> run(List<Claim> batch) {
+    return tenantBatches.runEach(batch, Claim::tenantId, this::runStatement);
+  }
+
+  private Future<Void> runStatement(List<Claim> batch) {
     // fresh deliveries are leased to this process only if it has room to send them now; otherwise any process's
     // poller picks them up
     String leaseOwner = dispatcher.capacity() > 0 ? dispatcher.nodeId() : null;
@@ -101,7 +110,7 @@ public final class ClaimBatcher {
     }
     List<Future<Void>> singles = new ArrayList<>();
     for (Claim c : batch) {
-      singles.add(run(List.of(c)));
+      singles.add(runStatement(List.of(c)));
     }
     return Future.join(singles).mapEmpty();
   }

@@ -46,6 +46,14 @@ public final class TestDatabases {
     return new DatabaseTarget(admin.host(), admin.port(), name, admin.user(), admin.password()).url();
   }
 
+  /** Runs statements (DDL, test fixtures) against a test database directly. */
+  public static void execute(String url, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(DatabaseTarget.fromUrl(url).jdbcUrl());
+         Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
   /** Runs SQL against a test database directly, for assertions on what is stored. */
   public static java.util.List<java.util.List<Object>> query(String url, String sql) throws Exception {
     java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
