@@ -4,7 +4,8 @@
 #
 # usage: load-tests/compare-loops.sh [admin postgres url] [start rate]
 # LAYOUTS: space-separated NAME=SETTINGS, SETTINGS being comma-separated gateway settings (or empty); by default
-#   "one=COUNTERSIGN_HTTP_INSTANCES=1 two=COUNTERSIGN_HTTP_INSTANCES=2" (one event loop against two).
+#   "one=COUNTERSIGN_HTTP_INSTANCES=1 two=COUNTERSIGN_HTTP_INSTANCES=2" (one event loop against two). Load-tool options
+#   may follow a semicolon, comma-separated: "c64=COUNTERSIGN_HTTP_INSTANCES=1;--connections,64".
 # Output: perf-results/loops/NAME-{a,b}/summary.json and one line per run on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,9 @@ done
 for entry in "${runs[@]}"; do
   run=${entry%%=*} settings=${entry#*=}
   n=${run%-*}
+  # a layout's settings may also hold load-tool options, after a semicolon: one=COUNTERSIGN_HTTP_INSTANCES=1;--connections,256
+  tool_args=""
+  if [[ $settings == *";"* ]]; then tool_args=$(tr ',' ' ' <<< "${settings#*;}"); settings=${settings%%;*}; fi
   psql "$admin_url" -q -c "DROP DATABASE IF EXISTS countersign_loops WITH (FORCE)" -c "CREATE DATABASE countersign_loops"
   # shellcheck disable=SC2046 # NAME=VALUE words
   gw=$(start_gateway 18097 "${admin_url%/*}/countersign_loops" loops-admin "$out/$run-gateway.log" \
@@ -30,7 +34,7 @@ for entry in "${runs[@]}"; do
   wait_up 18097
   rm -rf "${out:?}/$run"   # a summary left by an earlier run must not stand in for this one's
   java -jar load-tests/target/countersign-load.jar --target http://127.0.0.1:18097 --admin-token loops-admin \
-    --gateway-pid "$gw" --find-max --rate "$rate" --step-factor 1.2 --duration 10s --warmup 30s --out "$out/$run" \
+    --gateway-pid "$gw" --find-max --rate "$rate" --step-factor 1.2 --duration 10s --warmup 30s --out "$out/$run" $tool_args \
     > "$out/$run.log" 2>&1 || true
   kill "$gw"
   while kill -0 "$gw" 2>/dev/null; do sleep 0.2; done
