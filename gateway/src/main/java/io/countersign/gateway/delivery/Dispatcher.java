@@ -80,6 +80,8 @@ public final class Dispatcher {
   private boolean polling;
   /** The last poll found more due work than it had places for. */
   private boolean backlogWaiting;
+  /** Places held for claim statements in flight that lease what they claim ({@link #reserveForClaim}). */
+  private int reservedForClaims;
   private boolean stopped;
 
   private final RejectionBursts bursts;
@@ -127,7 +129,34 @@ public final class Dispatcher {
    * an ingest-only process (delivery disabled) has none.
    */
   public int capacity() {
-    return stopped || !settings.enabled() ? 0 : lanes.capacity();
+    return stopped || !settings.enabled() ? 0 : lanes.capacity() - reservedForClaims;
+  }
+
+  /**
+   * Before a claim statement of {@code events} events: the places it may lease its fresh deliveries against, held
+   * until {@link #claimSettled}; 0 when there is not room for all of them, and the claim leaves them to the pollers.
+   */
+  public int reserveForClaim(int events) {
+    int places = placesForClaim(capacity(), events);
+    reservedForClaims += places;
+    return places;
+  }
+
+  /** A claim statement's answer is in, and what it leased has been dispatched: its places are no longer held. */
+  public void claimSettled(int places) {
+    reservedForClaims -= places;
+  }
+
+  /**
+   * A claim leases its fresh deliveries only if the free places (less those held for claims in flight) cover all of
+   * them, at the expected fan-out per event. Leasing whenever any place was free made an overloaded process lease
+   * whole batches it then refused at admission and gave back as rows, one statement per batch (MATERIALIZE): several
+   * times PostgreSQL's cost of a fan-out, and the process stayed behind at the same offered load
+   * (docs/performance.md).
+   */
+  static int placesForClaim(int free, int events) {
+    int needed = events * EXPECTED_FANOUT;
+    return free >= needed ? needed : 0;
   }
 
   /**
@@ -138,6 +167,15 @@ public final class Dispatcher {
    */
   public String[] saturatedEndpoints() {
     return lanes.saturatedEndpoints();
+  }
+
+  /**
+   * A claim left fan-outs for pollers (this process had no room for them): they are a backlog, so the next poll
+   * starts once half the places are free ({@link #pollAgainIfBacklog}), not at the poll interval.
+   */
+  public void unleasedFanoutsCommitted() {
+    backlogWaiting = true;
+    pollAgainIfBacklog();
   }
 
   public void dispatch(DeliveryTask task) {

@@ -83,9 +83,10 @@ public final class ClaimBatcher {
   }
 
   private Future<Void> runStatement(List<Claim> batch) {
-    // fresh deliveries are leased to this process only if it has room to send them now; otherwise any process's
-    // poller picks them up
-    String leaseOwner = dispatcher.capacity() > 0 ? dispatcher.nodeId() : null;
+    // fresh deliveries are leased to this process only if it has room to send them all now; otherwise any
+    // process's poller picks them up
+    int reserved = dispatcher.reserveForClaim(batch.size());
+    String leaseOwner = reserved > 0 ? dispatcher.nodeId() : null;
     // only batches that carry trace context pay for that array; a null array binds as no values at all
     String[] traceContexts = batch.stream().anyMatch(c -> c.traceContext != null)
         ? Columns.of(batch, Claim::traceContext, String[]::new) : null;
@@ -99,7 +100,13 @@ public final class ClaimBatcher {
         traceContexts, leaseOwner, settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(leaseOwner == null ? IngestSql.CLAIM_UNLEASED : IngestSql.CLAIM).execute(params)
-        .compose(rows -> settle(batch, rows), failure -> retryAlone(batch, failure));
+        .compose(rows -> {
+          dispatcher.claimSettled(reserved);
+          return settle(batch, rows);
+        }, failure -> {
+          dispatcher.claimSettled(reserved);
+          return retryAlone(batch, failure);
+        });
   }
 
   /** One bad claim must not fail its neighbours: on a non-connection error, each claim is retried on its own. */
@@ -118,6 +125,8 @@ public final class ClaimBatcher {
   private Future<Void> settle(List<Claim> batch, RowSet<Row> rows) {
     int eventIdAt = rows.columnsNames().indexOf("event_id");
     int leasedAt = rows.columnsNames().indexOf("leased");
+    int forPollerAt = rows.columnsNames().indexOf("for_poller");
+    boolean forPollers = false;
     DeliveryTask.Reader reader = DeliveryTask.Reader.of(rows);
     Map<String, List<Row>> byEvent = new HashMap<>();
     for (Row row : rows) {
@@ -136,6 +145,7 @@ public final class ClaimBatcher {
       for (Row row : won) {
         if (reader.endpointId(row) != null) {
           deliveries++;
+          forPollers |= row.getBoolean(forPollerAt);
           if (row.getBoolean(leasedAt)) {
             toSend.add(reader.task(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, true,
                 claim.traceContext));
@@ -146,6 +156,9 @@ public final class ClaimBatcher {
     }
     // deliveries start only after every winner has been answered
     toSend.forEach(dispatcher::dispatch);
+    if (forPollers) {
+      dispatcher.unleasedFanoutsCommitted();
+    }
     if (losers.isEmpty()) {
       return Future.succeededFuture();
     }
