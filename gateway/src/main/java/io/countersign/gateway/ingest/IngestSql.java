@@ -6,8 +6,7 @@ import io.vertx.sqlclient.Tuple;
 
 final class IngestSql {
   /** Whether the delivery waits in a fan-out nobody holds, for a poller: the answer's {@code for_poller}. */
-  private static final String FOR_POLLER =
-      "coalesce(m.in_fanout AND NOT (m.event_sendable AND $8::text IS NOT NULL), false)";
+  private static final String FOR_POLLER = "coalesce(m.in_fanout AND $8::text IS NULL, false)";
 
   /**
    * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync), with {@link ClaimParams}.
@@ -16,12 +15,12 @@ final class IngestSql {
    * (tenant, idempotency key) is new, and in that case one delivery per matching endpoint. Those that can be sent now
    * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($8) for $9 ms, or, when
    * $8 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
-   * ({@code DeliverySql.LEASE_FANOUTS}); when nothing of an event is leased here ($8 null, or every ready endpoint
-   * is in $10: its lane in this process is full, overload), that fan-out holds every ready endpoint, and the
-   * answer's {@code for_poller} says so. The others get a deliveries row as before: 'held' for a disabled endpoint
-   * (recorded, never sent while it is disabled, replayable), unleased for endpoints in $10 while others of the
-   * event are sent now (a stalled endpoint: any process's poller takes those), and parked for endpoints whose
-   * circuit breaker is open or half-open (until a probe succeeds: see {@code DeliverySql.PARK_FOR_CIRCUIT}). A claim
+   * ({@code DeliverySql.LEASE_FANOUTS}); when nothing is leased here ($8 null: no room, overload), that fan-out
+   * also holds the deliveries to endpoints in $10, and the answer's {@code for_poller} says so. The others get a
+   * deliveries row as before: 'held' for a disabled endpoint (recorded, never sent while it is disabled,
+   * replayable), unleased for endpoints in $10 (whose lanes in this process are full: any process's poller takes
+   * those), and parked for endpoints whose circuit breaker is open or half-open (until a probe succeeds: see
+   * {@code DeliverySql.PARK_FOR_CIRCUIT}). A claim
    * whose event id is missing from the answer lost: its key was already taken (also by an earlier claim in the same
    * batch). With LEFT JOINs a claimed event with no subscribers still returns one row (with a null endpoint). The
    * gateway's own operator events (type {@code countersign.*}) go only to endpoints that name them, never to
@@ -57,32 +56,26 @@ final class IngestSql {
         -- every claimed event, once per matching endpoint (once with a null endpoint if none matches), with what
         -- sending needs: the answer is read from here, since joining claimed to it again would be a nested loop of
         -- the two CTEs (hash joins are off), batch size squared
-        SELECT *, sendable OR (ready AND (NOT event_sendable OR $8::text IS NULL)) AS in_fanout FROM (
-          SELECT c.tenant_id, c.event_id, c.created_at AS event_created_at, ep.endpoint_id, ep.enabled,
-                 ep.circuit_open_until, ep.circuit_open_until IS NULL AS circuit_closed,
-                 ep.enabled AND ep.circuit_open_until IS NULL AS ready,
-                 ep.enabled AND ep.circuit_open_until IS NULL AND NOT (ep.endpoint_id = ANY($10::text[])) AS sendable,
-                 coalesce(bool_or(ep.enabled AND ep.circuit_open_until IS NULL
-                                  AND NOT (ep.endpoint_id = ANY($10::text[])))
-                          OVER (PARTITION BY c.tenant_id, c.event_id), false) AS event_sendable,
+        SELECT c.tenant_id, c.event_id, c.created_at AS event_created_at, ep.endpoint_id, ep.enabled,
+               ep.circuit_open_until, ep.circuit_open_until IS NULL AS circuit_closed,
+               ep.enabled AND ep.circuit_open_until IS NULL AND NOT (ep.endpoint_id = ANY($10::text[])) AS sendable,
+               -- a claim that leases nothing (no room: overload) leaves the deliveries to full lanes in the fan-out
+               -- too, for the next poll of any process, rather than a row each: rows (inserted, leased, updated one
+               -- by one) cost PostgreSQL several times a fan-out (docs/performance.md)
+               ep.enabled AND ep.circuit_open_until IS NULL
+                 AND ($8::text IS NULL OR NOT (ep.endpoint_id = ANY($10::text[]))) AS in_fanout,
       """ + DeliveryTask.COLUMNS + """
 
-          FROM claimed c
-          LEFT JOIN endpoints ep ON ep.tenant_id = c.tenant_id AND ep.deleted_at IS NULL
-            AND ((cardinality(ep.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
-                 OR c.event_type = ANY(ep.event_types))
-        ) m
+        FROM claimed c
+        LEFT JOIN endpoints ep ON ep.tenant_id = c.tenant_id AND ep.deleted_at IS NULL
+          AND ((cardinality(ep.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
+               OR c.event_type = ANY(ep.event_types))
       ), compact AS (
-        -- an event this process leases nothing of (no room at all, or every ready endpoint's lane full here) goes
-        -- whole into a fan-out nobody holds, for the next poll of any process, rather than a row per delivery to a
-        -- full lane: under overload lanes are full, and rows (inserted, leased, updated one by one) cost PostgreSQL
-        -- several times a fan-out, which kept an overloaded gateway behind for good (docs/performance.md)
         INSERT INTO fanouts (tenant_id, event_id, endpoints, lease_owner, lease_until)
-        SELECT tenant_id, event_id, array_agg(endpoint_id), CASE WHEN event_sendable THEN $8 END,
-               CASE WHEN $8::text IS NULL OR NOT event_sendable THEN now()
-                    ELSE now() + $9::bigint * interval '1 millisecond' END
+        SELECT tenant_id, event_id, array_agg(endpoint_id), $8,
+               CASE WHEN $8::text IS NULL THEN now() ELSE now() + $9::bigint * interval '1 millisecond' END
         FROM matched WHERE in_fanout
-        GROUP BY tenant_id, event_id, event_sendable
+        GROUP BY tenant_id, event_id
       ), rows AS (
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at)
         SELECT tenant_id, event_id, endpoint_id, CASE WHEN enabled THEN 'pending' ELSE 'held' END,
