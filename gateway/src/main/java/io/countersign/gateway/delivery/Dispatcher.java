@@ -209,9 +209,9 @@ public final class Dispatcher {
    * {@link #pollAgainIfBacklog}), not a poll interval later, which holds a drain to one poll's worth per interval
    * with the machine idle.
    */
-  public Future<Integer> poll() {
+  public Future<Void> poll() {
     if (polling || capacity() <= 0) {
-      return Future.succeededFuture(0);
+      return Future.succeededFuture();
     }
     polling = true;
     long started = System.nanoTime();
@@ -220,24 +220,21 @@ public final class Dispatcher {
     return lease(DeliverySql.LEASE_FANOUTS, round.fanoutLimit, saturatedEndpoints(), true)
         .compose(fanned -> {
           round.fanoutsPicked = fanned.picked();
-          round.leased += fanned.tasks();
           round.dueLimit = Math.max(0, capacity());
           return round.dueLimit == 0 ? Future.succeededFuture(Leased.NONE)
               : lease(DeliverySql.LEASE_DUE, round.dueLimit, saturatedEndpoints(), false);
         })
         .compose(due -> {
           round.duePicked = due.picked();
-          round.leased += due.tasks();
           return capacity() <= 0 ? Future.succeededFuture(Leased.NONE)
               : lease(DeliverySql.LEASE_RELEASED, new DeliverySql.ReleasedLeaseParams(
                   leaseParams(capacity(), saturatedEndpoints()), laneHolds()).tuple(), false);
         })
         .compose(released -> {
-          round.leased += released.tasks();
           backlogWaiting = PollPacing.backlogLeft(round.fanoutsPicked, round.fanoutLimit, round.duePicked,
               round.dueLimit, released.tasks());
-          return capacity() <= 0 ? Future.succeededFuture(round.leased)
-              : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).map(probes -> round.leased + probes.tasks());
+          return capacity() <= 0 ? Future.<Void>succeededFuture()
+              : lease(DeliverySql.LEASE_PROBES, capacity(), null, false).<Void>mapEmpty();
         })
         .onComplete(ar -> {
           polling = false;
@@ -259,7 +256,6 @@ public final class Dispatcher {
     int fanoutsPicked;
     int dueLimit;
     int duePicked;
-    int leased;
   }
 
   /**

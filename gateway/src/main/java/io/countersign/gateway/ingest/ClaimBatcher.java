@@ -125,6 +125,7 @@ public final class ClaimBatcher {
   private Future<Void> settle(List<Claim> batch, RowSet<Row> rows) {
     int eventIdAt = rows.columnsNames().indexOf("event_id");
     int leasedAt = rows.columnsNames().indexOf("leased");
+    // only an unleased claim (IngestSql.CLAIM_UNLEASED) leaves fan-outs for the pollers, and says which
     int forPollerAt = rows.columnsNames().indexOf("for_poller");
     boolean forPollers = false;
     DeliveryTask.Reader reader = DeliveryTask.Reader.of(rows);
@@ -145,7 +146,7 @@ public final class ClaimBatcher {
       for (Row row : won) {
         if (reader.endpointId(row) != null) {
           deliveries++;
-          forPollers |= row.getBoolean(forPollerAt);
+          forPollers |= forPollerAt >= 0 && row.getBoolean(forPollerAt);
           if (row.getBoolean(leasedAt)) {
             toSend.add(reader.task(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, true,
                 claim.traceContext));

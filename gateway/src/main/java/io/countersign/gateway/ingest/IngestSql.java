@@ -5,9 +5,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Tuple;
 
 final class IngestSql {
-  /** Whether the delivery waits in a fan-out nobody holds, for a poller: the answer's {@code for_poller}. */
-  private static final String FOR_POLLER = "coalesce(m.in_fanout AND $8::text IS NULL, false)";
-
   /**
    * The atomic claim, for a whole batch in one statement (one plan, one commit, one fsync), with {@link ClaimParams}.
    * Arrays $1-$7 carry one claim per index: tenant, event id, idempotency key, type, body SHA-256, payload, trace
@@ -16,25 +13,25 @@ final class IngestSql {
    * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($8) for $9 ms, or, when
    * $8 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
    * ({@code DeliverySql.LEASE_FANOUTS}); when nothing is leased here ($8 null: no room, overload), that fan-out
-   * also holds the deliveries to endpoints in $10, and the answer's {@code for_poller} says so. The others get a
+   * also holds the deliveries to endpoints in $10 ({@link #CLAIM_UNLEASED}'s {@code for_poller}). The others get a
    * deliveries row as before: 'held' for a disabled endpoint (recorded, never sent while it is disabled,
    * replayable), unleased for endpoints in $10 (whose lanes in this process are full: any process's poller takes
    * those), and parked for endpoints whose circuit breaker is open or half-open (until a probe succeeds: see
-   * {@code DeliverySql.PARK_FOR_CIRCUIT}). A claim
-   * whose event id is missing from the answer lost: its key was already taken (also by an earlier claim in the same
-   * batch). With LEFT JOINs a claimed event with no subscribers still returns one row (with a null endpoint). The
-   * gateway's own operator events (type {@code countersign.*}) go only to endpoints that name them, never to
-   * catch-all endpoints.
+   * {@code DeliverySql.PARK_FOR_CIRCUIT}). A claim whose event id is missing from the answer lost: its key was
+   * already taken (also by an earlier claim in the same batch). With LEFT JOINs a claimed event with no subscribers
+   * still returns one row (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go
+   * only to endpoints that name them, never to catch-all endpoints.
    */
-  static final String CLAIM = claim("m.*, coalesce(m.sendable AND $8::text IS NOT NULL, false) AS leased, "
-      + FOR_POLLER + " AS for_poller");
+  static final String CLAIM = claim("m.*, coalesce(m.sendable AND $8::text IS NOT NULL, false) AS leased");
 
   /**
    * {@link #CLAIM} when nothing is leased to this process ($8 null): the answer names each delivery without what
-   * sending it needs, which nobody here reads (decoding those columns was about 6 % of an ingest-only process's CPU).
+   * sending it needs, which nobody here reads (decoding those columns was about 6 % of an ingest-only process's CPU),
+   * and with {@code for_poller}: whether the delivery waits in a fan-out nobody holds (rather than a held or parked
+   * row), a backlog for the pollers.
    */
-  static final String CLAIM_UNLEASED = claim("m.event_id, m.endpoint_id, false AS leased, " + FOR_POLLER
-      + " AS for_poller");
+  static final String CLAIM_UNLEASED = claim(
+      "m.event_id, m.endpoint_id, false AS leased, coalesce(m.in_fanout, false) AS for_poller");
 
   private static String claim(String answer) {
     return """
