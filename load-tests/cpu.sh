@@ -5,27 +5,8 @@ hz=$(getconf CLK_TCK)
 # postgres_ticks: user+system clock ticks of every postmaster on this machine, its live children (backends,
 # checkpointer, WAL writer...) and the children it has already reaped (backends of closed connections)
 postgres_ticks() {
-  python3 - <<'PY'
-import os
-procs = {}
-for pid in os.listdir('/proc'):
-    if not pid.isdigit():
-        continue
-    try:
-        line = open(f'/proc/{pid}/stat').read()
-    except OSError:
-        continue   # exited while we listed: its time is now in its parent's reaped total
-    comm = line[line.index('(') + 1:line.rindex(')')]
-    f = line[line.rindex(')') + 2:].split()
-    procs[int(pid)] = (comm, int(f[1]), int(f[11]) + int(f[12]), int(f[13]) + int(f[14]))
-total = 0
-for comm, ppid, own, reaped in procs.values():
-    if comm == 'postgres':
-        total += own
-        if procs.get(ppid, ('',))[0] != 'postgres':
-            total += reaped
-print(total)
-PY
+  python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import sampler; print(sum(sampler.postgres().values()))' \
+    "$(dirname "${BASH_SOURCE[0]}")"
 }
 
 # cpu_ticks PID...: user+system clock ticks of these live processes so far

@@ -26,7 +26,8 @@ def machine():
 
 
 def postgres():
-    """Ticks of postgres processes by kind, exited backends counted with their postmaster."""
+    """Ticks of postgres processes by kind, exited backends counted with their postmaster (load-tests/cpu.sh's
+    postgres_ticks is their sum)."""
     procs = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():

@@ -1,5 +1,6 @@
 package io.countersign.gateway;
 
+import static io.countersign.gateway.testing.TestDatabases.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,13 +140,5 @@ class TenantBatchesIT {
           .append(" FOR EACH STATEMENT EXECUTE FUNCTION note_written();\n");
     }
     TestDatabases.execute(db, sql.toString());
-  }
-
-  private static long count(String db, String sql) {
-    try {
-      return ((Number) TestDatabases.query(db, sql).get(0).get(0)).longValue();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -54,7 +54,7 @@ class RejectionAlarmIT {
   }
 
   private static long count(String sql) {
-    return (Long) query(sql).get(0).get(0);
+    return TestDatabases.count(gateway.databaseUrl(), sql);
   }
 
   private static long audits(String tenant, String kind) {

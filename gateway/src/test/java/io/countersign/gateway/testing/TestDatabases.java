@@ -54,6 +54,18 @@ public final class TestDatabases {
     }
   }
 
+  /**
+   * The single number {@code sql} selects (a count), unchecked so that it can stand in a condition
+   * ({@link Eventually#await}).
+   */
+  public static long count(String url, String sql) {
+    try {
+      return ((Number) query(url, sql).get(0).get(0)).longValue();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs SQL against a test database directly, for assertions on what is stored. */
   public static java.util.List<java.util.List<Object>> query(String url, String sql) throws Exception {
     java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
