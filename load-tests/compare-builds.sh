@@ -11,6 +11,7 @@
 #   load-tests/tracing-cost.sh).
 # MODE=ingest: ingest only instead (delivery off, load-tests/ingest-wrk.sh at full speed for the duration, rate
 #   unused): accepted events/s and CPU ms per accepted event by process, each 202 checked stored.
+# WARMUP (default 30s): load before each measured window; 90s lets the gateway's JIT settle (see relay-floor.sh).
 # Output: perf-results/compare/{a1,b1,a2,b2}/summary.json and a table on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ for run in a1 b1 a2 b2; do
       "${duration%s}" > "$out/$run.log" 2>&1 || true
   else
     java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
-      --gateway-pid "$gw" --rate "$rate" --duration "$duration" --warmup 30s --out "$out/$run" > "$out/$run.log" 2>&1 || true
+      --gateway-pid "$gw" --rate "$rate" --duration "$duration" --warmup "${WARMUP:-30s}" --out "$out/$run" > "$out/$run.log" 2>&1 || true
   fi
   kill "$gw"
   while kill -0 "$gw" 2>/dev/null; do sleep 0.2; done

@@ -14,6 +14,8 @@ import java.util.Map;
  * CPU time spent by each process of a run over its measured window, read from Linux's {@code /proc}, so that every
  * throughput figure comes with what it cost: PostgreSQL (every postmaster on the machine with its live children and
  * the backends it has already reaped), the gateway, this tool (sender and receiver), and the machine's idle share.
+ * The gateway's share is also split by thread: what its JIT compiler and its garbage collector spent inside it, so that a
+ * window measured before the JIT has settled says so instead of reading as the gateway's steady cost.
  *
  * <pre>{@code
  * CpuMeter.Sample before = meter.sample();
@@ -41,7 +43,7 @@ final class CpuMeter {
   }
 
   /** One reading: ticks per process group and the machine's idle and total ticks. */
-  record Sample(long postgres, long gateway, long tool, long idle, long total) {
+  record Sample(long postgres, long gateway, long tool, long idle, long total, long gatewayJit, long gatewayGc) {
     /** CPU milliseconds per accepted and per delivered event for each group, and the idle share, since {@code start}. */
     JsonObject since(Sample start, long accepted, long delivered, boolean gatewayInProcess) {
       JsonObject perAccepted = new JsonObject();
@@ -52,6 +54,9 @@ final class CpuMeter {
         used.put("gatewayAndLoadTool", tool - start.tool);
       } else {
         used.put("gateway", gateway - start.gateway);
+        // parts of the gateway's row, not added to it: its compiler threads and its GC and VM threads
+        used.put("gateway: JIT", gatewayJit - start.gatewayJit);
+        used.put("gateway: GC", gatewayGc - start.gatewayGc);
         used.put("loadTool", tool - start.tool);
       }
       JsonObject ms = new JsonObject();
@@ -68,7 +73,8 @@ final class CpuMeter {
           .put("msPerDeliveredEvent", perDelivered)
           .put("idleShare", window <= 0 ? null : (double) (idle - start.idle) / window)
           .put("note", "deliveredEvent = one event delivered to every healthy endpoint; 10 ms per tick; postgres"
-              + " = every postmaster on the machine with its live and reaped backends");
+              + " = every postmaster on the machine with its live and reaped backends; 'gateway: JIT' and 'gateway: GC'"
+              + " are parts of the gateway's row (its live compiler threads, its GC and VM threads)");
     }
   }
 
@@ -99,13 +105,47 @@ final class CpuMeter {
       }
     }
     long gateway = 0;
+    long[] parts = new long[2];
     for (long pid : gatewayPids) {
       long[] s = stats.get(pid);
       gateway += s == null ? 0 : s[1] + s[2];
+      addThreadParts(proc.resolve(Long.toString(pid)).resolve("task"), parts);
     }
     long[] self = parseStat(Files.readString(proc.resolve("self/stat")));
     long[] machine = parseCpuLine(Files.readAllLines(proc.resolve("stat")).get(0));
-    return new Sample(postgres, gateway, self[1] + self[2], machine[0], machine[1]);
+    return new Sample(postgres, gateway, self[1] + self[2], machine[0], machine[1], parts[0], parts[1]);
+  }
+
+  /**
+   * Adds the ticks of a JVM's compiler threads to {@code parts[0]} and of its GC and VM threads to {@code parts[1]}.
+   * HotSpot stops idle compiler threads, and a stopped thread's time leaves its process's per-thread listing, so the
+   * JIT figure is a lower bound.
+   */
+  private static void addThreadParts(Path tasks, long[] parts) {
+    try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+      for (Path thread : threads) {
+        try {
+          String line = Files.readString(thread.resolve("stat"));
+          int part = threadPart(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')')));
+          if (part >= 0) {
+            long[] s = parseStat(line);
+            parts[part] += s[1] + s[2];
+          }
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended while we listed
+        }
+      }
+    } catch (IOException | RuntimeException gone) {
+      // no such process (any more): nothing to split
+    }
+  }
+
+  /** 0 for a HotSpot compiler thread, 1 for a GC or VM thread, -1 for the rest (names as Linux shortens them). */
+  static int threadPart(String name) {
+    if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+      return 0;
+    }
+    return name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread") ? 1 : -1;
   }
 
   /** The machine's idle and total ticks so far ({@code /proc/stat} only: cheap enough to read every second). */

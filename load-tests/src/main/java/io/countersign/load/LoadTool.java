@@ -216,7 +216,7 @@ public final class LoadTool implements Callable<Integer> {
       summary.put("backlogDrain", Report.backlogDrain(stats, outage.toMillis() / 1000.0, rate * healthyEndpoints()));
     }
     if (!ingestOnly) {
-      summary.put("idleWhileBacklog", Report.idleWhileBacklog(stats.seconds(), 0, rate * healthyEndpoints()));
+      summary.put("idleWhileBacklog", Report.idleWhileBacklog(stats.seconds(), rate * healthyEndpoints()));
     }
     Report.printTable(System.out, summary);
     Report.write(out, summary, stats, compare);
@@ -242,7 +242,7 @@ public final class LoadTool implements Callable<Integer> {
       boolean ok = p99 <= slo && stats.errors.get() == 0 && stats.rejected.get() == 0 && step.lost <= 0
           && stats.signatureFailures.get() == 0 && stats.accepted.get() >= 0.95 * r * step.seconds;
       Double idle = step.cpu == null ? null : step.cpu.getDouble("idleShare");
-      JsonObject waiting = ingestOnly ? null : Report.idleWhileBacklog(stats.seconds(), 0, r * healthyEndpoints());
+      JsonObject waiting = ingestOnly ? null : Report.idleWhileBacklog(stats.seconds(), r * healthyEndpoints());
       Double idleWaiting = waiting == null ? null : waiting.getDouble("idleShare");
       System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s, idle %s"
               + " (%s over %d s of backlog) -> %s%n",

@@ -302,16 +302,16 @@ final class Report {
   /**
    * The machine's idle share over the seconds in which work waited: seconds that ended with at least one second of
    * live deliveries owed ({@code liveDeliveriesPerSecond}; {@link Stats.Second#owed}, which counts events the
-   * gateway has not yet answered as well as the delivery backlog), from {@code fromSeconds} on (the measured part of a
-   * run). That is the share the goal "no idle cores while a backlog exists" is about; the run's overall idle share
-   * also counts the seconds in which the gateway kept up and had nothing to wait for. Null share when no second
-   * qualifies or none has an idle reading.
+   * gateway has not yet answered as well as the delivery backlog), out of one measured window's {@code seconds} (a
+   * run's or a find-max step's). That is the share the goal "no idle cores while a backlog exists" is about; the
+   * run's overall idle share also counts the seconds in which the gateway kept up and had nothing to wait for. Null
+   * share when no second qualifies or none has an idle reading.
    */
-  static JsonObject idleWhileBacklog(List<Stats.Second> seconds, double fromSeconds, double liveDeliveriesPerSecond) {
+  static JsonObject idleWhileBacklog(List<Stats.Second> seconds, double liveDeliveriesPerSecond) {
     int counted = 0;
     double idle = 0;
     for (Stats.Second r : seconds) {
-      if (r.t() > fromSeconds && r.owed() >= liveDeliveriesPerSecond && r.idleShare() != null) {
+      if (r.owed() >= liveDeliveriesPerSecond && r.idleShare() != null) {
         counted++;
         idle += r.idleShare();
       }

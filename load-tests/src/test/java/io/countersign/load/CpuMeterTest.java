@@ -40,13 +40,31 @@ class CpuMeterTest {
     assertEquals(10, s.tool());
 
     CpuMeter.Sample later = new CpuMeter.Sample(s.postgres() + 50, s.gateway() + 100, s.tool() + 10, s.idle() + 20,
-        s.total() + 200);
+        s.total() + 200, s.gatewayJit(), s.gatewayGc());
     JsonObject cpu = later.since(s, 100, 25, false);
     assertEquals(500.0, cpu.getJsonObject("cpuMs").getDouble("postgres"));
     assertEquals(5.0, cpu.getJsonObject("msPerAcceptedEvent").getDouble("postgres"));
     assertEquals(40.0, cpu.getJsonObject("msPerDeliveredEvent").getDouble("gateway"));
     assertEquals(0.1, cpu.getDouble("idleShare"), 1e-9);
     assertNull(later.since(s, 100, 0, true).getJsonObject("msPerDeliveredEvent").getDouble("gatewayAndLoadTool"));
+  }
+
+  /** The gateway's threads: compiler threads count as its JIT, GC and VM threads as its GC, the rest in neither. */
+  @Test
+  void theGatewaysCompilerAndGcThreadsAreSplitOutOfItsRow() throws Exception {
+    Path proc = Files.createTempDirectory("proc");
+    stat(proc, "200", "200 (java) S 1 0 0 0 -1 0 0 0 0 0 300 50 0 0 20 0 1 0 1 1 1");
+    stat(proc, "200/task/201", "201 (C2 CompilerThre) S 1 0 0 0 -1 0 0 0 0 0 40 2 0 0 20 0 1 0 1 1 1");
+    stat(proc, "200/task/202", "202 (C1 CompilerThre) S 1 0 0 0 -1 0 0 0 0 0 8 0 0 0 20 0 1 0 1 1 1");
+    stat(proc, "200/task/203", "203 (GC Thread#0) S 1 0 0 0 -1 0 0 0 0 0 5 1 0 0 20 0 1 0 1 1 1");
+    stat(proc, "200/task/204", "204 (G1 Conc#0) S 1 0 0 0 -1 0 0 0 0 0 3 0 0 0 20 0 1 0 1 1 1");
+    stat(proc, "200/task/205", "205 (vert.x-eventloo) S 1 0 0 0 -1 0 0 0 0 0 200 40 0 0 20 0 1 0 1 1 1");
+    stat(proc, "self", "300 (java) S 1 0 0 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1");
+    Files.writeString(proc.resolve("stat"), "cpu  100 0 20 60 10 5 5 0 0 0\n");
+    CpuMeter.Sample s = new CpuMeter(proc, List.of(200L), false).sample();
+    assertEquals(50, s.gatewayJit());
+    assertEquals(9, s.gatewayGc());
+    assertEquals(350, s.gateway());
   }
 
   private static void stat(Path proc, String pid, String line) throws Exception {

@@ -20,22 +20,15 @@ class IdleWhileBacklogTest {
         second(3, 400, 0.10),    // work waits
         second(4, 2_000, 0.04),
         second(5, 900, null));   // no reading: not counted
-    JsonObject waiting = Report.idleWhileBacklog(run, 0, 400);
+    JsonObject waiting = Report.idleWhileBacklog(run, 400);
     assertEquals(2, waiting.getInteger("seconds"));
     assertEquals(0.07, waiting.getDouble("idleShare"), 1e-9);
     assertEquals(400.0, waiting.getDouble("backlogAtLeast"), 1e-9);
   }
 
   @Test
-  void secondsBeforeTheStartAreLeftOut() {
-    JsonObject waiting = Report.idleWhileBacklog(List.of(second(1, 5_000, 0.5), second(2, 5_000, 0.1)), 1, 400);
-    assertEquals(1, waiting.getInteger("seconds"));
-    assertEquals(0.1, waiting.getDouble("idleShare"), 1e-9);
-  }
-
-  @Test
   void aRunThatAlwaysKeptUpHasNoShare() {
-    JsonObject waiting = Report.idleWhileBacklog(List.of(second(1, 10, 0.3)), 0, 400);
+    JsonObject waiting = Report.idleWhileBacklog(List.of(second(1, 10, 0.3)), 400);
     assertEquals(0, waiting.getInteger("seconds"));
     assertNull(waiting.getDouble("idleShare"));
   }

@@ -1,6 +1,5 @@
 package io.countersign.signature;
 
-import java.util.Locale;
 
 /**
  * The two Standard Webhooks signature schemes: symmetric HMAC-SHA256 ({@code v1,}, keys {@code whsec_}) and
@@ -40,9 +39,9 @@ public enum SignatureScheme {
     if (name == null) {
       return null;
     }
-    String n = name.toLowerCase(Locale.ROOT);
+    // read per delivery row: compared in place rather than lower-cased into a new string first
     for (SignatureScheme s : ALL) {
-      if (s.wireName.equals(n)) {
+      if (s.wireName.equalsIgnoreCase(name)) {
         return s;
       }
     }

@@ -16,11 +16,16 @@ import java.util.List;
  * {@code inFanout}: leased at claim time as part of its event's fan-out, with no deliveries row yet (V16); anything
  * but a success first gives it one ({@code DeliverySql.MATERIALIZE}).
  * {@code traceContext}: the event's W3C traceparent (V18), the parent of every attempt's span; {@code forwardTraceparent}:
- * the endpoint wants a traceparent header on each attempt.
+ * the endpoint wants a traceparent header on each attempt. {@code laneKey}: tenant and endpoint as the one string the
+ * dispatcher's per-endpoint maps are keyed by, made once per task so that its hash is computed once, not per lookup.
  */
 public record DeliveryTask(String tenantId, String eventId, String endpointId, int attemptsSoFar, int retryBase,
     String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond,
-    boolean inFanout, String traceContext, boolean forwardTraceparent) {
+    boolean inFanout, String traceContext, boolean forwardTraceparent, String laneKey) {
+
+  private static String laneKey(String tenantId, String endpointId) {
+    return tenantId + '/' + endpointId;
+  }
 
   /**
    * The endpoint columns (of {@code endpoints ep}) a task is built from ({@link #of}): the contract between this
@@ -61,9 +66,11 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
 
     public DeliveryTask task(Row row, String tenantId, String eventId, int attemptsSoFar, int retryBase,
         Buffer payload, boolean inFanout, String traceContext) {
-      return new DeliveryTask(tenantId, eventId, row.getString(endpointId), attemptsSoFar, retryBase,
+      String endpoint = row.getString(endpointId);
+      return new DeliveryTask(tenantId, eventId, endpoint, attemptsSoFar, retryBase,
           row.getString(url), payload, SigningKeys.from(row, keys), row.getOffsetDateTime(eventCreatedAt),
-          row.getInteger(rateLimitPerSecond), inFanout, traceContext, row.getBoolean(forwardTraceparent));
+          row.getInteger(rateLimitPerSecond), inFanout, traceContext, row.getBoolean(forwardTraceparent),
+          laneKey(tenantId, endpoint));
     }
   }
 }

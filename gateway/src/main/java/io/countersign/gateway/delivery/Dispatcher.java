@@ -189,7 +189,7 @@ public final class Dispatcher {
     if (stopped) {
       return false;
     }
-    switch (lanes.admit(laneKey(task), task.endpointId(), task)) {
+    switch (lanes.admit(task.laneKey(), task.endpointId(), task)) {
       case SEND -> send(task);
       case WAIT -> { }
       case REFUSE -> {
@@ -387,10 +387,6 @@ public final class Dispatcher {
     }
   }
 
-  private static String laneKey(DeliveryTask task) {
-    return task.tenantId() + '/' + task.endpointId();
-  }
-
   /** Sends a task the scheduler has counted in flight. */
   private void send(DeliveryTask task) {
     if (task.rateLimitPerSecond() == null) {
@@ -405,7 +401,7 @@ public final class Dispatcher {
             return;
           }
           // over the endpoint's rate (or the budget could not be read): back to PostgreSQL until its next window
-          lanes.done(laneKey(task));
+          lanes.done(task.laneKey());
           (task.inFanout() ? materialize(List.of(task), true) : Future.<Void>succeededFuture())
               .compose(v -> pool.preparedQuery(DeliverySql.DEFER_FOR_RATE)
                   .execute(new DeliverySql.LeasedDelivery(task.tenantId(), task.eventId(), task.endpointId(),
@@ -421,7 +417,7 @@ public final class Dispatcher {
     sender.send(task.tenantId(), task.endpointId(), task.url(), task.eventId(), task.keys(), task.payload(),
             AttemptSpans.forwarded(task, span))
         .onComplete(ar -> {
-          lanes.done(laneKey(task));
+          lanes.done(task.laneKey());
           // current while the outcome is decided: what is logged about this attempt carries its trace and span ids
           try (Scope ignored = span == null ? Scope.noop() : span.makeCurrent()) {
             if (ar.succeeded()) {
@@ -493,10 +489,10 @@ public final class Dispatcher {
       recorded[i] = true;
       DeliveryTask task = batch.get(i).task();
       if (row.getBoolean(at.circuitClosed)) {
-        healed.putIfAbsent(laneKey(task), task);
+        healed.putIfAbsent(task.laneKey(), task);
       }
       OffsetDateTime burstAt = row.getOffsetDateTime(at.burstAt);
-      if (burstAt != null && burstEnded.putIfAbsent(laneKey(task), burstAt) == null) {
+      if (burstAt != null && burstEnded.putIfAbsent(task.laneKey(), burstAt) == null) {
         bursts.recovered(task.tenantId(), task.endpointId(), burstAt);
       }
     }
@@ -539,7 +535,7 @@ public final class Dispatcher {
     Map<String, DeliveryTask> rejecting = new HashMap<>();
     for (Outcome o : batch) {
       if (rows.rowCount() > 0 && ReceiverAnswers.isSignatureRejection(o.statusCode())) {
-        rejecting.putIfAbsent(laneKey(o.task()), o.task());
+        rejecting.putIfAbsent(o.task().laneKey(), o.task());
       }
       if (rows.size() > 0) {
         Row row = rows.iterator().next();
@@ -577,7 +573,7 @@ public final class Dispatcher {
    * the next outcome once the old one has passed).
    */
   private void noteCircuit(DeliveryTask task, OffsetDateTime openUntil) {
-    KnownCircuit circuit = circuits.computeIfAbsent(laneKey(task), k -> new KnownCircuit());
+    KnownCircuit circuit = circuits.computeIfAbsent(task.laneKey(), k -> new KnownCircuit());
     OffsetDateTime known = circuit.openUntil;
     if (circuit.reported && java.util.Objects.equals(known, openUntil)) {
       // nothing changed (every healthy attempt lands here): no metric or gauge work on the hot path
@@ -590,7 +586,7 @@ public final class Dispatcher {
         && openUntil.toInstant().isAfter(clock.instant()));
     if (opened) {
       // what waits in the lane would only time out against a receiver that is failing: back to PostgreSQL
-      release(lanes.dropWaiting(laneKey(task)));
+      release(lanes.dropWaiting(task.laneKey()));
       parking.park(task.tenantId(), task.endpointId(), openUntil);
       operatorEvents.emit(task.tenantId(), "circuit_opened", task.endpointId() + ":" + openUntil.toInstant(),
           new JsonObject().put("endpointId", task.endpointId()).put("openUntil", openUntil.toInstant().toString()));

@@ -55,7 +55,12 @@ final class LaneScheduler<T> {
   }
 
   Admission admit(String laneKey, String endpointId, T task) {
-    Lane<T> lane = lanes.computeIfAbsent(laneKey, k -> new Lane<>(endpointId));
+    Lane<T> lane = lanes.get(laneKey);
+    if (lane == null) {
+      // not computeIfAbsent: its lambda would capture endpointId, an allocation per delivery for a rare miss
+      lane = new Lane<>(endpointId);
+      lanes.put(laneKey, lane);
+    }
     Admission admission;
     if (inFlight < maxInFlight && lane.inFlight < maxPerLane) {
       inFlight++;
