@@ -10,14 +10,15 @@
 # not done at 30 s: at 1 250 events/s its compiler threads used 40-55 % of a core for the first 50 s of load and
 # 4-14 % until about 80 s, while the relay's were done within 30 s (docs/performance.md, 2026-12-01 06:35). The
 # summary's 'gateway: JIT' row says how much of the window's gateway CPU was still compilation.
-# Output: perf-results/relay/ (gateway/ and relay/ run directories, session.log).
+# Output: perf-results/${RELAY_NAME:-relay}/ (gateway/ and relay/ run directories, session.log); RELAY_NAME (letters,
+# digits, _: it names the database too) keeps two runs of one sitting apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 rate="${2:-1000}"
 duration="${3:-30s}"
-fresh_session relay
+fresh_session "${RELAY_NAME:-relay}"
 
 token="relay-$(date +%s)-admin"
 gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
