@@ -14,8 +14,8 @@ import java.util.Map;
  * CPU time spent by each process of a run over its measured window, read from Linux's {@code /proc}, so that every
  * throughput figure comes with what it cost: PostgreSQL (every postmaster on the machine with its live children and
  * the backends it has already reaped), the gateway, this tool (sender and receiver), and the machine's idle share.
- * The gateway's share is also split by thread: what its JIT compiler and its garbage collector spent inside it, so that a
- * window measured before the JIT has settled says so instead of reading as the gateway's steady cost.
+ * The gateway's share is also split by thread: what its JIT compiler and its garbage collector spent inside it, so
+ * that a window measured before the JIT has settled says so instead of reading as the gateway's steady cost.
  *
  * <pre>{@code
  * CpuMeter.Sample before = meter.sample();

@@ -23,7 +23,7 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
     String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond,
     boolean inFanout, String traceContext, boolean forwardTraceparent, String laneKey) {
 
-  private static String laneKey(String tenantId, String endpointId) {
+  private static String laneKeyOf(String tenantId, String endpointId) {
     return tenantId + '/' + endpointId;
   }
 
@@ -70,7 +70,7 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
       return new DeliveryTask(tenantId, eventId, endpoint, attemptsSoFar, retryBase,
           row.getString(url), payload, SigningKeys.from(row, keys), row.getOffsetDateTime(eventCreatedAt),
           row.getInteger(rateLimitPerSecond), inFanout, traceContext, row.getBoolean(forwardTraceparent),
-          laneKey(tenantId, endpoint));
+          laneKeyOf(tenantId, endpoint));
     }
   }
 }
