@@ -244,14 +244,17 @@ public final class LoadTool implements Callable<Integer> {
       Double idle = step.cpu == null ? null : step.cpu.getDouble("idleShare");
       JsonObject waiting = ingestOnly ? null : Report.idleWhileBacklog(stats.seconds(), r * healthyEndpoints());
       Double idleWaiting = waiting == null ? null : waiting.getDouble("idleShare");
+      // a step whose tail coincides with the gateway's JIT compiling says so (a fresh process compiles for about 80 s)
+      Double jitMs = step.cpu == null ? null : step.cpu.getJsonObject("cpuMs").getDouble("gateway: JIT");
       System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s, idle %s"
-              + " (%s over %d s of backlog) -> %s%n",
+              + " (%s over %d s of backlog), gateway JIT %s ms -> %s%n",
           r, stats.accepted.get() / step.seconds, ingestOnly ? "accept" : "end-to-end", p99 / 1000.0, stats.errors.get(),
           stats.rejected.get(), step.lost < 0 ? "not measured" : Long.toString(step.lost), percent(idle),
-          percent(idleWaiting), waiting == null ? 0 : waiting.getInteger("seconds"), ok ? "sustained" : "over the limit");
+          percent(idleWaiting), waiting == null ? 0 : waiting.getInteger("seconds"),
+          jitMs == null ? "-" : String.format(Locale.ROOT, "%.0f", jitMs), ok ? "sustained" : "over the limit");
       steps.add(new JsonObject().put("rate", r).put("acceptedPerSecond", stats.accepted.get() / step.seconds)
           .put("p99Ms", p99 / 1000.0).put("sustained", ok)
-          .put("idleShare", idle).put("idleWhileBacklog", waiting));
+          .put("idleShare", idle).put("idleWhileBacklog", waiting).put("gatewayJitMs", jitMs));
       if (!ok && !retried && step.lost <= 0 && stats.signatureFailures.get() == 0) {
         // a shared machine has stalls of its own: a step fails only if it fails twice in a row
         System.out.println("repeating the step once before concluding");
