@@ -24,6 +24,10 @@ import java.util.Map;
  * }</pre>
  */
 final class CpuMeter {
+  /** The rows of {@code cpuMs} that are parts of the gateway's row: its compiler threads, its GC and VM threads. */
+  static final String GATEWAY_JIT = "gateway: JIT";
+  static final String GATEWAY_GC = "gateway: GC";
+
   /** Linux reports process times in USER_HZ ticks, which is 100 on every architecture it exports to user space. */
   static final double MS_PER_TICK = 10.0;
 
@@ -55,8 +59,8 @@ final class CpuMeter {
       } else {
         used.put("gateway", gateway - start.gateway);
         // parts of the gateway's row, not added to it: its compiler threads and its GC and VM threads
-        used.put("gateway: JIT", gatewayJit - start.gatewayJit);
-        used.put("gateway: GC", gatewayGc - start.gatewayGc);
+        used.put(GATEWAY_JIT, gatewayJit - start.gatewayJit);
+        used.put(GATEWAY_GC, gatewayGc - start.gatewayGc);
         used.put("loadTool", tool - start.tool);
       }
       JsonObject ms = new JsonObject();
@@ -87,7 +91,7 @@ final class CpuMeter {
           String line = Files.readString(dir.resolve("stat"));
           long pid = Long.parseLong(dir.getFileName().toString());
           stats.put(pid, parseStat(line));
-          names.put(pid, line.substring(line.indexOf('(') + 1, line.lastIndexOf(')')));
+          names.put(pid, commandName(line));
         } catch (IOException | RuntimeException gone) {
           // the process exited while we listed: its time is in its parent's reaped-children total
         }
@@ -126,7 +130,7 @@ final class CpuMeter {
       for (Path thread : threads) {
         try {
           String line = Files.readString(thread.resolve("stat"));
-          int part = threadPart(line.substring(line.indexOf('(') + 1, line.lastIndexOf(')')));
+          int part = threadPart(commandName(line));
           if (part >= 0) {
             long[] s = parseStat(line);
             parts[part] += s[1] + s[2];
@@ -167,6 +171,11 @@ final class CpuMeter {
 
   boolean gatewayInProcess() {
     return gatewayInProcess;
+  }
+
+  /** The command name of a {@code /proc/PID/stat} (or task) line: between the first '(' and the last ')'. */
+  static String commandName(String line) {
+    return line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
   }
 
   /**

@@ -245,7 +245,7 @@ public final class LoadTool implements Callable<Integer> {
       JsonObject waiting = ingestOnly ? null : Report.idleWhileBacklog(stats.seconds(), r * healthyEndpoints());
       Double idleWaiting = waiting == null ? null : waiting.getDouble("idleShare");
       // a step whose tail coincides with the gateway's JIT compiling says so (a fresh process compiles for about 80 s)
-      Double jitMs = step.cpu == null ? null : step.cpu.getJsonObject("cpuMs").getDouble("gateway: JIT");
+      Double jitMs = step.cpu == null ? null : step.cpu.getJsonObject("cpuMs").getDouble(CpuMeter.GATEWAY_JIT);
       System.out.printf(Locale.ROOT, "step %.0f events/s: accepted %.0f/s, p99 %s %.1f ms, errors %d, shed %d, lost %s, idle %s"
               + " (%s over %d s of backlog), gateway JIT %s ms -> %s%n",
           r, stats.accepted.get() / step.seconds, ingestOnly ? "accept" : "end-to-end", p99 / 1000.0, stats.errors.get(),

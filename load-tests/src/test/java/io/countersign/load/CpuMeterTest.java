@@ -26,13 +26,10 @@ class CpuMeterTest {
   /** A fake /proc: a postmaster (its reaped backends count), a live backend, the gateway, an unrelated process. */
   @Test
   void postgresIsEveryPostmasterWithItsLiveAndReapedBackends() throws Exception {
-    Path proc = Files.createTempDirectory("proc");
+    Path proc = procWithGatewayAndTool();
     stat(proc, "100", "100 (postgres) S 1 0 0 0 -1 0 0 0 0 0 10 5 200 100 20 0 1 0 1 1 1");
     stat(proc, "101", "101 (postgres) S 100 0 0 0 -1 0 0 0 0 0 40 10 0 0 20 0 1 0 1 1 1");
-    stat(proc, "200", "200 (java) S 1 0 0 0 -1 0 0 0 0 0 300 50 0 0 20 0 1 0 1 1 1");
     stat(proc, "300", "300 (bash) S 1 0 0 0 -1 0 0 0 0 0 999 999 0 0 20 0 1 0 1 1 1");
-    stat(proc, "self", "300 (java) S 1 0 0 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1");
-    Files.writeString(proc.resolve("stat"), "cpu  100 0 20 60 10 5 5 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
     CpuMeter meter = new CpuMeter(proc, List.of(200L), false);
     CpuMeter.Sample s = meter.sample();
     assertEquals(10 + 5 + 200 + 100 + 40 + 10, s.postgres());
@@ -52,19 +49,25 @@ class CpuMeterTest {
   /** The gateway's threads: compiler threads count as its JIT, GC and VM threads as its GC, the rest in neither. */
   @Test
   void theGatewaysCompilerAndGcThreadsAreSplitOutOfItsRow() throws Exception {
-    Path proc = Files.createTempDirectory("proc");
-    stat(proc, "200", "200 (java) S 1 0 0 0 -1 0 0 0 0 0 300 50 0 0 20 0 1 0 1 1 1");
+    Path proc = procWithGatewayAndTool();
     stat(proc, "200/task/201", "201 (C2 CompilerThre) S 1 0 0 0 -1 0 0 0 0 0 40 2 0 0 20 0 1 0 1 1 1");
     stat(proc, "200/task/202", "202 (C1 CompilerThre) S 1 0 0 0 -1 0 0 0 0 0 8 0 0 0 20 0 1 0 1 1 1");
     stat(proc, "200/task/203", "203 (GC Thread#0) S 1 0 0 0 -1 0 0 0 0 0 5 1 0 0 20 0 1 0 1 1 1");
     stat(proc, "200/task/204", "204 (G1 Conc#0) S 1 0 0 0 -1 0 0 0 0 0 3 0 0 0 20 0 1 0 1 1 1");
     stat(proc, "200/task/205", "205 (vert.x-eventloo) S 1 0 0 0 -1 0 0 0 0 0 200 40 0 0 20 0 1 0 1 1 1");
-    stat(proc, "self", "300 (java) S 1 0 0 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1");
-    Files.writeString(proc.resolve("stat"), "cpu  100 0 20 60 10 5 5 0 0 0\n");
     CpuMeter.Sample s = new CpuMeter(proc, List.of(200L), false).sample();
     assertEquals(50, s.gatewayJit());
     assertEquals(9, s.gatewayGc());
     assertEquals(350, s.gateway());
+  }
+
+  /** A fake /proc with the gateway (pid 200, 350 ticks), this tool's own entry (10 ticks) and the machine's line. */
+  private static Path procWithGatewayAndTool() throws Exception {
+    Path proc = Files.createTempDirectory("proc");
+    stat(proc, "200", "200 (java) S 1 0 0 0 -1 0 0 0 0 0 300 50 0 0 20 0 1 0 1 1 1");
+    stat(proc, "self", "300 (java) S 1 0 0 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 1 1 1");
+    Files.writeString(proc.resolve("stat"), "cpu  100 0 20 60 10 5 5 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
+    return proc;
   }
 
   private static void stat(Path proc, String pid, String line) throws Exception {

@@ -1,6 +1,5 @@
 package io.countersign.signature;
 
-
 /**
  * The two Standard Webhooks signature schemes: symmetric HMAC-SHA256 ({@code v1,}, keys {@code whsec_}) and
  * asymmetric Ed25519 ({@code v1a,}, signing keys {@code whsk_}, public keys {@code whpk_}).

@@ -142,7 +142,10 @@ public final class Dispatcher {
     return places;
   }
 
-  /** A claim statement's answer is in, and what it leased has been dispatched: its places are no longer held. */
+  /**
+   * A claim statement's answer is in: its places are no longer held. What it leased is dispatched right after, on
+   * the same event loop, so nothing takes those places in between.
+   */
   public void claimSettled(int places) {
     reservedForClaims -= places;
   }

@@ -100,13 +100,9 @@ public final class ClaimBatcher {
         traceContexts, leaseOwner, settings.leaseDuration().toMillis(), dispatcher.saturatedEndpoints()).tuple();
     // one statement commits on its own: no BEGIN/COMMIT round trips
     return pool.preparedQuery(leaseOwner == null ? IngestSql.CLAIM_UNLEASED : IngestSql.CLAIM).execute(params)
-        .compose(rows -> {
-          dispatcher.claimSettled(reserved);
-          return settle(batch, rows);
-        }, failure -> {
-          dispatcher.claimSettled(reserved);
-          return retryAlone(batch, failure);
-        });
+        // held until the answer, whatever it is; settle dispatches what was leased right after, on this event loop
+        .andThen(answered -> dispatcher.claimSettled(reserved))
+        .compose(rows -> settle(batch, rows), failure -> retryAlone(batch, failure));
   }
 
   /** One bad claim must not fail its neighbours: on a non-connection error, each claim is retried on its own. */
