@@ -14,7 +14,11 @@ import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.metrics.Metrics;
 import io.countersign.gateway.http.Principal;
 import io.countersign.gateway.http.Responses;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -95,14 +99,15 @@ public final class IngestRoutes {
     if (body == null || body.length() == 0) {
       throw ApiError.badRequest("empty_body", "the event body must be a JSON document");
     }
-    byte[] bytes = body.getBytes();
+    // read where the bytes lie: the body is checked, hashed, stored and delivered without a copy
+    ByteBuf bytes = ((BufferInternal) body).getByteBuf();
     if (!isWellFormedJson(bytes)) {
       throw ApiError.badRequest("invalid_json", "the event body is not well-formed JSON");
     }
     String tenantId = Principal.of(ctx).tenantId();
     String key = ctx.request().getHeader(IdempotencyKeys.HEADER);
     String type = ctx.request().getHeader("Event-Type");
-    byte[] sha = Wire.sha256(bytes);
+    byte[] sha = Wire.sha256(bytes.nioBuffer());
     long started = System.nanoTime();
     Span span = ServerSpans.span(ctx);
     batcher.claim(tenantId, Ids.event(), key, type, sha, body, traceContext(ctx, span)).onSuccess(result -> {
@@ -161,9 +166,19 @@ public final class IngestRoutes {
     return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
   }
 
-  /** Streams through the tokens without building a tree: one document, nothing after it. */
+  /** {@link #isWellFormedJson(ByteBuf)} of a byte array. */
   static boolean isWellFormedJson(byte[] bytes) {
-    try (JsonParser parser = JSON.createParser(bytes)) {
+    return isWellFormedJson(Unpooled.wrappedBuffer(bytes));
+  }
+
+  /**
+   * Streams through the tokens without building a tree: one document, nothing after it. A heap buffer (what the
+   * body handler collects into) is parsed in place; any other is read through a stream, still without a copy.
+   */
+  static boolean isWellFormedJson(ByteBuf bytes) {
+    try (JsonParser parser = bytes.hasArray()
+        ? JSON.createParser(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes())
+        : JSON.createParser((java.io.InputStream) new ByteBufInputStream(bytes.duplicate()))) {
       if (parser.nextToken() == null) {
         return false;
       }

@@ -46,6 +46,13 @@ public final class Wire {
     return SHA256.get().digest(bytes);
   }
 
+  /** Of the buffer's remaining bytes, read in place. */
+  public static byte[] sha256(java.nio.ByteBuffer bytes) {
+    MessageDigest digest = SHA256.get();
+    digest.update(bytes);
+    return digest.digest();
+  }
+
   public static byte[] sha256(String text) {
     return sha256(text.getBytes(StandardCharsets.UTF_8));
   }

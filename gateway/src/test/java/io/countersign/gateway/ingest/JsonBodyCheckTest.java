@@ -30,6 +30,28 @@ class JsonBodyCheckTest {
         "invalid UTF-8");
   }
 
+  /**
+   * The body is read where it lies: only its readable bytes count, whether in a slice of a larger heap array or in
+   * direct memory, and reading leaves the buffer as it was (it is stored and delivered afterwards).
+   */
+  @Test
+  void onlyTheReadableBytesOfAnyBufferAreChecked() {
+    byte[] around = "xx{\"a\":1}yy".getBytes(StandardCharsets.UTF_8);
+    io.netty.buffer.ByteBuf slice = io.netty.buffer.Unpooled.wrappedBuffer(around, 2, 7);
+    assertTrue(IngestRoutes.isWellFormedJson(slice));
+    assertFalse(IngestRoutes.isWellFormedJson(io.netty.buffer.Unpooled.wrappedBuffer(around, 2, 6)), "truncated");
+    io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer();
+    direct.writeBytes("{\"b\":[1,2]}".getBytes(StandardCharsets.UTF_8));
+    assertTrue(IngestRoutes.isWellFormedJson(direct));
+    assertEquals(0, direct.readerIndex(), "the buffer itself is not consumed");
+    direct.writeByte('}');
+    assertFalse(IngestRoutes.isWellFormedJson(direct), "trailing bytes");
+    assertEquals(
+        java.util.HexFormat.of().formatHex(io.countersign.gateway.support.Wire.sha256("{\"a\":1}")),
+        java.util.HexFormat.of().formatHex(io.countersign.gateway.support.Wire.sha256(slice.nioBuffer())));
+    direct.release();
+  }
+
   @Test
   void theAcceptedAnswerIsTheJsonAJsonObjectWouldWrite() {
     String id = io.countersign.gateway.support.Ids.event();
