@@ -10,6 +10,9 @@
 # not done at 30 s: at 1 250 events/s its compiler threads used 40-55 % of a core for the first 50 s of load and
 # 4-14 % until about 80 s, while the relay's were done within 30 s (docs/performance.md, 2026-12-01 06:35). The
 # summary's 'gateway: JIT' row says how much of the window's gateway CPU was still compilation.
+# ENDPOINTS (default 4): endpoints per event. ENDPOINTS=0 measures the ingest half alone (accept, and for the gateway
+# claim and commit, with nothing to deliver), read per accepted event: with the default run, it splits the gateway's
+# extra CPU into its ingest and its delivery parts.
 # Output: perf-results/${RELAY_NAME:-relay}/ (gateway/ and relay/ run directories, session.log); RELAY_NAME (letters,
 # digits, _: it names the database too) keeps two runs of one sitting apart.
 set -euo pipefail
@@ -29,20 +32,22 @@ wait_up 18096
 wait_up 18099
 
 load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" \
-  --warmup "${WARMUP:-90s}" --endpoints 4 "$@"; }
+  --warmup "${WARMUP:-90s}" --endpoints "${ENDPOINTS:-4}" "$@"; }
 echo "== $(date -u +%FT%TZ) $(nproc) cores; gateway (pid $gw) at $rate/s"
 load --target http://127.0.0.1:18096 --gateway-pid "$gw" --out "$out/gateway" | grep -v '^\['
 echo "== relay (pid $relay) at $rate/s"
 load --target http://127.0.0.1:18099 --gateway-pid "$relay" --out "$out/relay" | grep -v '^\['
 
-python3 - "$out" <<'PY'
+python3 - "$out" "${ENDPOINTS:-4}" <<'PY'
 import json, sys
+endpoints = int(sys.argv[2])
 def per(run):
     s = json.load(open(f"{sys.argv[1]}/{run}/summary.json"))
-    per = s["cpu"]["msPerDeliveredEvent"]
+    per = s["cpu"]["msPerDeliveredEvent" if endpoints > 0 else "msPerAcceptedEvent"]
     return per["gateway"], per.get("gateway: JIT") or 0, s["cpu"]["idleShare"]
 g, gj, gi = per("gateway")
 r, rj, ri = per("relay")
-print(f"gateway CPU per event delivered to 4 endpoints: {g:.3f} ms; relay {r:.3f} ms; ratio {g / r:.2f}x (goal <= 1.25x);"
+what = f"event delivered to {endpoints} endpoints" if endpoints > 0 else "accepted event (no endpoints)"
+print(f"gateway CPU per {what}: {g:.3f} ms; relay {r:.3f} ms; ratio {g / r:.2f}x (goal <= 1.25x);"
       f" machine idle {gi:.0%} and {ri:.0%}; of which JIT {gj:.3f} and {rj:.3f} ms")
 PY

@@ -215,7 +215,7 @@ public final class LoadTool implements Callable<Integer> {
     if (outage != null) {
       summary.put("backlogDrain", Report.backlogDrain(stats, outage.toMillis() / 1000.0, rate * healthyEndpoints()));
     }
-    if (!ingestOnly) {
+    if (!ingestOnly && healthyEndpoints() > 0) {
       summary.put("idleWhileBacklog", Report.idleWhileBacklog(stats.seconds(), rate * healthyEndpoints()));
     }
     Report.printTable(System.out, summary);
@@ -352,7 +352,9 @@ public final class LoadTool implements Callable<Integer> {
     // the window covers the drain too: deliveries finishing after the sender stopped are part of each event's cost
     CpuMeter.Sample cpuAtEnd = cpuAtStart == null ? null : cpu.sampleOrNull();
     JsonObject cpuUsed = cpuAtEnd == null ? null : cpuAtEnd.since(cpuAtStart, stats.accepted.get(),
-        ingestOnly ? 0 : stats.uniqueDelivered.get() / healthyEndpoints(), cpu.gatewayInProcess());
+        // with no endpoints (--endpoints 0: ingest's cost alone) there is nothing to count per delivered event
+        ingestOnly || healthyEndpoints() == 0 ? 0 : stats.uniqueDelivered.get() / healthyEndpoints(),
+        cpu.gatewayInProcess());
     stats.e2eTotal.add(stats.e2eRecorder.getIntervalHistogram());
     stats.acceptTotal.add(stats.acceptRecorder.getIntervalHistogram());
     acceptedInRun += stats.accepted.get();
