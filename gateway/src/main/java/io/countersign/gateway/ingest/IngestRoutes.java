@@ -99,7 +99,7 @@ public final class IngestRoutes {
     if (body == null || body.length() == 0) {
       throw ApiError.badRequest("empty_body", "the event body must be a JSON document");
     }
-    // read where the bytes lie: the body is checked, hashed, stored and delivered without a copy
+    // read where the bytes lie: checked and hashed without a copy of the body
     ByteBuf bytes = ((BufferInternal) body).getByteBuf();
     if (!isWellFormedJson(bytes)) {
       throw ApiError.badRequest("invalid_json", "the event body is not well-formed JSON");
