@@ -21,6 +21,7 @@ import io.countersign.gateway.tenants.TenantDirectory;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -108,7 +109,9 @@ public final class Gateway implements AutoCloseable {
         throw new ConfigException("cannot prepare the database at " + target + ": " + rootMessage(e), e);
       }
       SecretCipher cipher = MasterKeys.load(config.secrets());
-      vertx = Vertx.vertx();
+      vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+      LOG.info("transport {}", vertx.isNativeTransportEnabled() ? "native epoll"
+          : "NIO (native epoll unavailable: " + vertx.unavailableNativeTransportCause() + ")");
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions()
               .setMaxSize(config.database().poolSize())

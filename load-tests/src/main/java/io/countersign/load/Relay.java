@@ -5,6 +5,7 @@ import io.countersign.signature.WebhookSigner;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -49,6 +50,9 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   @Option(names = "--instances", defaultValue = "1", description = "Event loops, as the gateway's http.instances (default ${DEFAULT-VALUE}).")
   int instances;
 
+  @Option(names = "--native-transport", description = "Netty's native epoll transport instead of NIO (default: NIO, the cheaper for the relay).")
+  boolean nativeTransport;
+
   /** Shared by every event loop: endpoints are created before the load starts. */
   private record Endpoint(String id, URI url, byte[] key) {}
 
@@ -75,7 +79,9 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
 
   @Override
   public Integer call() throws Exception {
-    Vertx vertx = Vertx.vertx();
+    // NIO, where the gateway prefers native epoll: the relay sets no timers, and on NIO it costs a little less
+    // (docs/performance.md, "The linger timer spun the selector"), so the floor stays the lower of the two
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(nativeTransport));
     CountDownLatch up = new CountDownLatch(1);
     vertx.deployVerticle(() -> new Relay(port, endpoints, ids), new DeploymentOptions().setInstances(instances))
         .onComplete(ar -> {
@@ -86,7 +92,8 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
           up.countDown();
         });
     up.await();
-    System.out.println("relay listening on 127.0.0.1:" + port + " (pid " + ProcessHandle.current().pid() + ")");
+    System.out.println("relay listening on 127.0.0.1:" + port + " (pid " + ProcessHandle.current().pid() + ", "
+        + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
     Thread.currentThread().join();
     return 0;
   }
