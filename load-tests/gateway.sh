@@ -11,6 +11,11 @@ start_gateway() {
   echo $!
 }
 
+# need_tool COMMAND PACKAGE: stops the script (exit 2) with the Debian package to install when COMMAND is missing
+need_tool() {
+  command -v "$1" >/dev/null || { echo "$1 is needed: apt-get install -y $2" >&2; exit 2; }
+}
+
 # wait_up PORT: returns once the gateway's /health answers, or after 60 s
 wait_up() {
   for _ in $(seq 1 60); do

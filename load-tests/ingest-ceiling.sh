@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 start_rate="${2:-2000}"
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
+need_tool wrk wrk
 fresh_session ingest
 
 echo "== $(date -u +%FT%TZ) $(nproc) cores; pgbench ceiling (single-row claim, -M prepared -c 64)"

@@ -8,8 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/cpu.sh
+. load-tests/gateway.sh
 url=$1 admin=$2 db_url=$3 gw=$4 seconds=${5:-30} conns=${6:-256}
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
+need_tool wrk wrk
 
 tenant="wrk-$(date +%s)"
 token=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \

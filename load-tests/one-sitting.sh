@@ -13,9 +13,8 @@ cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 admin_url="${1:-postgresql://postgres@127.0.0.1:5432/postgres}"
 # checked here too, not only by the step that needs them: the last step needs wrk, 30 minutes in
-for tool in wrk pgbench; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed: apt-get install -y ${tool/pgbench/postgresql-client}" >&2; exit 2; }
-done
+need_tool wrk wrk
+need_tool pgbench postgresql-client
 autovacuum_as_in_production
 started=$(date -u +%FT%TZ)
 load-tests/perf-session.sh "$admin_url" 60s

@@ -8,7 +8,8 @@
 set -euo pipefail
 url="${1:-postgresql://postgres@127.0.0.1:5432/test}"
 seconds="${2:-30}"
-command -v pgbench >/dev/null || { echo "pgbench is needed: apt-get install -y postgresql-client" >&2; exit 2; }
+. "$(dirname "$0")/gateway.sh"
+need_tool pgbench postgresql-client
 
 script=$(mktemp)
 result=$(mktemp)
