@@ -11,6 +11,15 @@ start_gateway() {
   echo $!
 }
 
+# start_relay PORT LOG [JVM option...]: starts the relay (io.countersign.load.Relay, the no-database floor) in the
+# background, prints its pid
+start_relay() {
+  local port=$1 log=$2
+  shift 2
+  java -Xmx512m "$@" -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port "$port" > "$log" 2>&1 &
+  echo $!
+}
+
 # need_tool COMMAND PACKAGE: stops the script (exit 2) with the Debian package to install when COMMAND is missing
 need_tool() {
   command -v "$1" >/dev/null || { echo "$1 is needed: apt-get install -y $2" >&2; exit 2; }

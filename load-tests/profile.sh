@@ -10,8 +10,9 @@
 # WARMUP (default 70s) and WINDOW (default 40s) are the load tool's warm-up and measured window; the 10 s chunks
 # wholly inside the window (30 s of a 40 s one) are counted.
 # Extra gateway settings: GATEWAY_ENV as NAME=VALUE words.
-# Output: perf-results/profile_gateway/ or profile_relay/ (collapsed stacks per 10 s, window.txt with the stacks of the measured window,
-# the load tool's run directory, the buckets in buckets.txt). async-profiler 3.0 comes from Maven Central.
+# Output: perf-results/profile_gateway/ or profile_relay/ (collapsed stacks per 10 s, window.txt with the stacks of
+# the measured window, the load tool's run directory, the buckets in buckets.txt). async-profiler 3.0 comes from
+# Maven Central.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
@@ -41,9 +42,7 @@ if [ "$what" = gateway ]; then
   pid=$(start_gateway $port "$db_url" "$token" "$out/process.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" \
     JAVA_TOOL_OPTIONS="$agent" ${GATEWAY_ENV:-})
 else
-  java -Xmx512m "$agent" -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port $port \
-    > "$out/process.log" 2>&1 &
-  pid=$!
+  pid=$(start_relay $port "$out/process.log" "$agent")
 fi
 trap 'kill $pid 2>/dev/null || true' EXIT
 wait_up $port

@@ -25,8 +25,7 @@ fresh_session "${RELAY_NAME:-relay}"
 
 token="relay-$(date +%s)-admin"
 gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
-java -Xmx512m -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port 18099 > "$out/relay.log" 2>&1 &
-relay=$!
+relay=$(start_relay 18099 "$out/relay.log")
 trap 'kill $gw $relay 2>/dev/null || true' EXIT
 wait_up 18096
 wait_up 18099
