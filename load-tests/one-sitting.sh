@@ -8,6 +8,8 @@
 #   3. load-tests/ingest-ceiling.sh: pgbench again, then an ingest-only gateway under wrk and under --find-max.
 #
 # usage: load-tests/one-sitting.sh [admin postgres url]
+# LONG_RUN (default 60s): the run at the max rate, with the gateway's heap sampled; 300s is the 5 minutes the heap
+# goal names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
@@ -17,13 +19,13 @@ need_tool wrk wrk
 need_tool pgbench postgresql-client
 autovacuum_as_in_production
 started=$(date -u +%FT%TZ)
-load-tests/perf-session.sh "$admin_url" 60s
+load-tests/perf-session.sh "$admin_url" "${LONG_RUN:-60s}"
 max=$(python3 -c "import json;print(int(json.load(open('perf-results/find-max/summary.json'))['maxSustainedRate']))")
 load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
 RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
 ENDPOINTS=0 RELAY_NAME=relay_ingest load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
 load-tests/ingest-ceiling.sh "$admin_url"
-python3 - "$started" "$(date -u +%FT%TZ)" <<'PY' | tee perf-results/one-sitting.md
+python3 - "$started" "$(date -u +%FT%TZ)" "${LONG_RUN:-60s}" <<'PY' | tee perf-results/one-sitting.md
 import json, re, sys
 def log(path):
     return open(path).read()
@@ -75,7 +77,22 @@ waited = [(st["rate"], st["idleWhileBacklog"]) for st in fm.get("steps", [])
           if (st.get("idleWhileBacklog") or {}).get("seconds")]
 for rate, w in waited:
     print(f"| find-max step {rate:,.0f}/s, seconds with a backlog | {w['seconds']} s with >= {w['backlogAtLeast']:,.0f} deliveries owed | | | | {100 * w['idleShare']:.0f}% | idle while a backlog exists (goal <= 10%) |")
-print(f"| 60 s at the max rate | {lr['acceptedPerSecond']:,.0f} events/s, e2e p99 {lr['endToEndLatencyMs']['p99']:.0f} ms, lost {lr['lost']} | {per(lr, 'msPerDeliveredEvent', 'postgres')} | {per(lr, 'msPerDeliveredEvent', 'gateway')} | tool {per(lr, 'msPerDeliveredEvent', 'loadTool')} | {idle(lr)} | |")
+hr = summary("perf-results/half-rate/summary.json")
+e2e = hr["endToEndLatencyMs"]
+print(f"| half the max rate, 60 s | {hr['acceptedPerSecond']:,.0f} events/s, e2e p50 {e2e['p50']:.2f} ms, p99 {e2e['p99']:.1f} ms; lost {hr['lost']}, duplicates {hr['duplicateDeliveries']}, signature failures {hr['signatureFailures']} | {per(hr, 'msPerDeliveredEvent', 'postgres')} | {per(hr, 'msPerDeliveredEvent', 'gateway')} | tool {per(hr, 'msPerDeliveredEvent', 'loadTool')} | {idle(hr)} | p50 <= 5 ms, p99 <= 50 ms, 0 lost, duplicates, failures (#4) |")
+def heap(path):
+    # jstat -gc every 5 s: used heap (survivors, eden, old) and old generation, in MB
+    rows = [l.split() for l in open(path).read().splitlines()[1:] if l.strip() and not l.lstrip().startswith("S0C")]
+    used = [(float(r[2]) + float(r[3]) + float(r[5]) + float(r[7])) / 1024 for r in rows]
+    old = [float(r[7]) / 1024 for r in rows]
+    full = max(int(r[14]) for r in rows) if rows else 0
+    return f"heap {min(used):.0f}-{max(used):.0f} MB, old generation {old[0]:.1f} -> {old[-1]:.1f} MB (max {max(old):.1f}), full GCs {full}, {len(rows)} samples"
+long_run = sys.argv[3] if len(sys.argv) > 3 else "60s"
+print(f"| gateway heap, {long_run} at the max rate (-Xmx512m) | {heap('perf-results/heap-max-rate.jstat')} | | | | | flat, under 512 MB (#4) |")
+print(f"| gateway heap, receivers down 60 s then drained | {heap('perf-results/heap-receivers-down.jstat')} | | | | | flat, under 512 MB (#4) |")
+blocked = re.search(r"blocked-thread warnings in the gateway log: (\d+)", log("perf-results/session.log"))
+print(f"| blocked-thread warnings, the whole perf session | {blocked.group(1) if blocked else '?'} | | | | | 0 (#4) |")
+print(f"| {long_run} at the max rate | {lr['acceptedPerSecond']:,.0f} events/s, e2e p99 {lr['endToEndLatencyMs']['p99']:.0f} ms, lost {lr['lost']} | {per(lr, 'msPerDeliveredEvent', 'postgres')} | {per(lr, 'msPerDeliveredEvent', 'gateway')} | tool {per(lr, 'msPerDeliveredEvent', 'loadTool')} | {idle(lr)} | |")
 for where, relay, unit in relays:
     goal = "(goal <= 1.25x)" if unit == "per delivered event" else "(a part of the total: no goal of its own)"
     if relay:

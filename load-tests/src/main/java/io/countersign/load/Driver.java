@@ -23,6 +23,8 @@ final class Driver {
   private final String tenant;
   private final String token;
   private final int payloadBytes;
+  /** The next event's sequence number: runs are driven one at a time, from one thread. */
+  private long nextSeq;
   private final double duplicateRate;
 
   Driver(Context context, HttpClient client, URI[] gateways, String tenant, String token, int payloadBytes,
@@ -37,7 +39,7 @@ final class Driver {
   }
 
   /** Sends for {@code duration} at {@code rate}; returns once the last event is due (responses may still come). */
-  void run(String runId, double rate, Duration duration, Stats stats, Receiver.Tracker tracker) {
+  void run(String runId, double rate, Duration duration, Stats stats, Tracker tracker) {
     long interval = (long) (1_000_000_000L / rate);
     long start = System.nanoTime();
     long end = start + duration.toNanos();
@@ -50,19 +52,20 @@ final class Driver {
       if (wait > 0) {
         LockSupport.parkNanos(wait);
       }
-      long seq = i;
+      // unique across this process's runs: a late delivery from an earlier step never marks an event of this one
+      long seq = nextSeq++;
       // counted here, on the driving thread, so the drain never sees a due event that is not yet counted
       stats.sent.incrementAndGet();
       boolean duplicate = duplicateRate > 0 && ThreadLocalRandom.current().nextDouble() < duplicateRate;
       // several gateway processes share the ingest round-robin, as behind a load balancer
       URI gateway = gateways[(int) (seq % gateways.length)];
-      context.runOnContext(v -> send(gateway, runId + "-" + seq, Payloads.event(seq, due, payloadBytes), due, duplicate,
+      context.runOnContext(v -> send(gateway, seq, runId + "-" + seq, Payloads.event(seq, due, payloadBytes), due, duplicate,
           stats, tracker));
     }
   }
 
-  private void send(URI gateway, String key, Buffer body, long due, boolean thenDuplicate, Stats stats,
-      Receiver.Tracker tracker) {
+  private void send(URI gateway, long seq, String key, Buffer body, long due, boolean thenDuplicate, Stats stats,
+      Tracker tracker) {
     post(gateway, key, body).onComplete(ar -> {
       if (ar.failed()) {
         stats.errors.incrementAndGet();
@@ -72,7 +75,7 @@ final class Driver {
       if (status == 202) {
         stats.recordAccept(Math.max(0, (System.nanoTime() - due) / 1_000));
         // tracked before it is counted: the drain waits on the count, then reads the tracked ids
-        if (!tracker.accepted(ar.result().eventId)) {
+        if (!tracker.accepted(seq, ar.result().eventId)) {
           stats.ackConflicts.incrementAndGet();
           System.out.println("two sends were acknowledged with one event id: " + ar.result().eventId + " (key " + key + ")");
         }

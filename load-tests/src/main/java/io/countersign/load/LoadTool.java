@@ -154,7 +154,7 @@ public final class LoadTool implements Callable<Integer> {
     String token = api.createTenant(adminToken, tenant);
 
     Stats stats = new Stats();
-    Receiver.Tracker tracker = new Receiver.Tracker(stats);
+    Tracker tracker = new Tracker(stats, endpoints);
     Receiver receiver = new Receiver(vertx, stats, tracker, endpoints, receiverFailRate, Durations.parse(receiverDelay),
         stallEndpoint);
     int receiverPort = receiver.start(0);
@@ -195,12 +195,12 @@ public final class LoadTool implements Callable<Integer> {
       return;
     }
     Stats stats = new Stats();
-    Receiver.Tracker tracker = new Receiver.Tracker(stats);
+    Tracker tracker = new Tracker(stats, endpoints);
     receiver.measureInto(stats, tracker);
     measure("warm-up", driver, stats, tracker, r, w, background);
   }
 
-  private int fixedRate(Driver driver, Receiver receiver, Stats stats, Receiver.Tracker tracker,
+  private int fixedRate(Driver driver, Receiver receiver, Stats stats, Tracker tracker,
       ScheduledExecutorService background) throws Exception {
     warmUp(driver, receiver, rate, background);
     receiver.measureInto(stats, tracker);
@@ -235,7 +235,7 @@ public final class LoadTool implements Callable<Integer> {
     JsonArray steps = new JsonArray();
     for (double r = rate; maxRate <= 0 || r <= maxRate * 1.0001; r *= stepFactor) {
       Stats stats = new Stats();
-      Receiver.Tracker tracker = new Receiver.Tracker(stats);
+      Tracker tracker = new Tracker(stats, endpoints);
       receiver.measureInto(stats, tracker);
       Step step = measure("step " + Math.round(r) + "/s", driver, stats, tracker, r, d, background);
       double p99 = (ingestOnly ? stats.acceptTotal : stats.e2eTotal).getValueAtPercentile(99);
@@ -302,7 +302,7 @@ public final class LoadTool implements Callable<Integer> {
   }
 
   /** Runs one measured phase: drive, print a line per second, drain, count what was lost. */
-  private Step measure(String label, Driver driver, Stats stats, Receiver.Tracker tracker, double r, Duration d,
+  private Step measure(String label, Driver driver, Stats stats, Tracker tracker, double r, Duration d,
       ScheduledExecutorService background) throws Exception {
     long started = System.nanoTime();
     CpuMeter.Sample cpuAtStart = cpu == null ? null : cpu.sampleOrNull();
@@ -358,19 +358,12 @@ public final class LoadTool implements Callable<Integer> {
     stats.e2eTotal.add(stats.e2eRecorder.getIntervalHistogram());
     stats.acceptTotal.add(stats.acceptRecorder.getIntervalHistogram());
     acceptedInRun += stats.accepted.get();
-    long expected = (long) tracker.acceptedIds().size() * healthyEndpoints();
+    long expected = tracker.acceptedCount() * healthyEndpoints();
     if (ingestOnly) {
       // not measured here: another process delivers
       return new Step(expected, -1, seconds, cpuUsed);
     }
-    long lost = 0;
-    for (String id : tracker.acceptedIds()) {
-      for (int i = 0; i < endpoints; i++) {
-        if (i != stallEndpoint && !tracker.arrived(i, id)) {
-          lost++;
-        }
-      }
-    }
+    long lost = tracker.lost(stallEndpoint);
     long unacknowledged = tracker.unacknowledged();
     if (unacknowledged > 0) {
       System.out.println("note: " + unacknowledged + " delivered events were not acknowledged to the sender"

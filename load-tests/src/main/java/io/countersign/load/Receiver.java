@@ -79,7 +79,7 @@ final class Receiver {
         answer(req, 500);
         return;
       }
-      tracker.delivered(endpoint, req.getHeader("webhook-id"), body);
+      tracker.delivered(endpoint, body);
       answer(req, 200);
     }));
     return server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
@@ -102,52 +102,6 @@ final class Receiver {
       return Integer.parseInt(path.substring(4));
     } catch (NumberFormatException e) {
       return -1;
-    }
-  }
-
-  /** Tracks which (endpoint, event) pairs arrived, to count lost and duplicate deliveries. */
-  static final class Tracker {
-    private final Stats stats;
-    private final java.util.Set<String> accepted = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<String, Boolean> seen = new ConcurrentHashMap<>();
-
-    Tracker(Stats stats) {
-      this.stats = stats;
-    }
-
-    /**
-     * The gateway's id of an event it acknowledged with 202. Each 202 is for a new key, so an id seen twice means
-     * two different sends were answered with one event: counted as an error.
-     */
-    boolean accepted(String eventId) {
-      return accepted.add(eventId);
-    }
-
-    java.util.Set<String> acceptedIds() {
-      return accepted;
-    }
-
-    void delivered(int endpoint, String eventId, Buffer body) {
-      stats.delivered.incrementAndGet();
-      if (seen.putIfAbsent(endpoint + "/" + eventId, Boolean.TRUE) != null) {
-        stats.duplicates.incrementAndGet();
-        return;
-      }
-      stats.uniqueDelivered.incrementAndGet();
-      long intended = Payloads.intendedNanos(body);
-      if (intended > 0) {
-        stats.recordDelivery(Math.max(0, (System.nanoTime() - intended) / 1_000));
-      }
-    }
-
-    /** Event ids that arrived but were never acknowledged to the sender (should be none). */
-    long unacknowledged() {
-      return seen.keySet().stream().map(k -> k.substring(k.indexOf('/') + 1)).distinct()
-          .filter(id -> !accepted.contains(id)).count();
-    }
-
-    boolean arrived(int endpoint, String eventId) {
-      return seen.containsKey(endpoint + "/" + eventId);
     }
   }
 }
