@@ -69,6 +69,17 @@ class TrackerTest {
   }
 
   @Test
+  void withNoEndpointsNothingIsExpectedSoNothingIsLost() {
+    Tracker tracker = new Tracker(stats, 0);
+    tracker.accepted(1, "evt_1");
+    tracker.accepted(2, "evt_2");
+    tracker.delivered(0, Payloads.event(1, 1, 256));
+    assertEquals(2, tracker.acceptedCount());
+    assertEquals(0, tracker.lost(-1));
+    assertEquals(0, tracker.unacknowledged());
+  }
+
+  @Test
   void bitsAcrossChunksInOrder() {
     Tracker.Bits bits = new Tracker.Bits();
     long[] positions = {0, 63, 64, 65_535, 65_536, 4_000_000_003L};
