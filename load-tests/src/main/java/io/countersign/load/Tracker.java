@@ -1,5 +1,6 @@
 package io.countersign.load;
 
+import io.netty.util.collection.LongObjectHashMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -27,8 +28,11 @@ final class Tracker {
   private final Bits accepted = new Bits();
   /** Bit {@code seq * endpoints + endpoint}: a verified delivery of that event arrived at that endpoint. */
   private final Bits arrived = new Bits();
-  /** 64-bit hashes of the acknowledged event ids, to notice one id given to two sends (written by the sender only). */
-  private final LongSet eventIds = new LongSet();
+  /**
+   * 64-bit hashes of the acknowledged event ids, to notice one id given to two sends (written by the sender only):
+   * Netty's open-addressing map, keys in a {@code long[]}, no entry objects.
+   */
+  private final LongObjectHashMap<Boolean> eventIds = new LongObjectHashMap<>(1 << 12);
 
   Tracker(Stats stats, int endpoints) {
     this.stats = stats;
@@ -43,7 +47,7 @@ final class Tracker {
    */
   boolean accepted(long seq, String eventId) {
     accepted.set(seq);
-    return eventIds.add(hash(eventId));
+    return eventIds.put(hash(eventId), Boolean.TRUE) == null;
   }
 
   /** How many events were acknowledged. */
@@ -84,11 +88,11 @@ final class Tracker {
 
   /** Events that arrived but were never acknowledged to the sender (should be none). */
   long unacknowledged() {
-    long[] count = {0};
-    long[] last = {-1};
     if (endpoints == 0) {
       return 0;
     }
+    long[] count = {0};
+    long[] last = {-1};
     arrived.forEach(bit -> {
       long seq = bit / endpoints;
       if (seq != last[0]) {
@@ -176,53 +180,6 @@ final class Tracker {
         throw new IllegalArgumentException("bit " + bit + " is outside 0.." + (((long) CHUNK_BITS << 16) - 1));
       }
       return (int) (bit / CHUNK_BITS);
-    }
-  }
-
-  /** An open-addressing set of longs for one writer: no boxing, no entry objects. */
-  static final class LongSet {
-    private long[] slots = new long[1 << 12];
-    private boolean[] used = new boolean[1 << 12];
-    private int size;
-
-    /** Adds the value; false if it was already there. */
-    boolean add(long value) {
-      if (size * 2 >= slots.length) {
-        grow();
-      }
-      int i = slot(value, slots.length);
-      while (used[i]) {
-        if (slots[i] == value) {
-          return false;
-        }
-        i = (i + 1) & (slots.length - 1);
-      }
-      used[i] = true;
-      slots[i] = value;
-      size++;
-      return true;
-    }
-
-    private void grow() {
-      long[] oldSlots = slots;
-      boolean[] oldUsed = used;
-      slots = new long[oldSlots.length * 2];
-      used = new boolean[oldSlots.length * 2];
-      for (int j = 0; j < oldSlots.length; j++) {
-        if (oldUsed[j]) {
-          int i = slot(oldSlots[j], slots.length);
-          while (used[i]) {
-            i = (i + 1) & (slots.length - 1);
-          }
-          used[i] = true;
-          slots[i] = oldSlots[j];
-        }
-      }
-    }
-
-    private static int slot(long value, int length) {
-      long h = value * 0x9E3779B97F4A7C15L;
-      return (int) (h >>> 32) & (length - 1);
     }
   }
 }
