@@ -11,12 +11,16 @@ start_gateway() {
   echo $!
 }
 
-# start_relay PORT LOG [JVM option...]: starts the relay (io.countersign.load.Relay, the no-database floor) in the
-# background, prints its pid
+# start_relay PORT LOG [option...]: starts the relay (io.countersign.load.Relay, the no-database floor) in the
+# background, prints its pid; options starting with -- are the relay's (--claim-db=URL), the others the JVM's
 start_relay() {
-  local port=$1 log=$2
+  local port=$1 log=$2 jvm=() relay=()
   shift 2
-  java -Xmx512m "$@" -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port "$port" > "$log" 2>&1 &
+  for o in "$@"; do
+    case "$o" in --*) relay+=("$o") ;; *) jvm+=("$o") ;; esac
+  done
+  java -Xmx512m "${jvm[@]}" -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port "$port" \
+    "${relay[@]}" > "$log" 2>&1 &
   echo $!
 }
 

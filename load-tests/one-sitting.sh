@@ -4,8 +4,12 @@
 #      rate (60 s here) and 60 s of receivers down with the backlog's drain;
 #   2. load-tests/relay-floor.sh at half the max rate and at the max rate: the gateway's CPU per delivered event
 #      against the relay's (per-statement costs are shared by fewer events at the lower rate), and at half the max
-#      rate with no endpoints: the ingest half of each one's cost, per accepted event;
-#   3. load-tests/ingest-ceiling.sh: pgbench again, then an ingest-only gateway under wrk and under --find-max.
+#      rate with no endpoints: the ingest half of each one's cost, per accepted event; at half the max and at the
+#      max also the relay that claims each event in PostgreSQL before answering (CLAIM_FLOOR=1), the floor of any
+#      gateway that commits before it acknowledges;
+#   3. load-tests/idle-backlog.sh from the max rate: --find-max with 256 connections, so that the idle share while
+#      a backlog exists is the gateway's, not the sender's pool's;
+#   4. load-tests/ingest-ceiling.sh: pgbench again, then an ingest-only gateway under wrk and under --find-max.
 #
 # usage: load-tests/one-sitting.sh [admin postgres url]
 # LONG_RUN (default 60s): the run at the max rate, with the gateway's heap sampled; 300s is the 5 minutes the heap
@@ -21,12 +25,13 @@ autovacuum_as_in_production
 started=$(date -u +%FT%TZ)
 load-tests/perf-session.sh "$admin_url" "${LONG_RUN:-60s}"
 max=$(python3 -c "import json;print(int(json.load(open('perf-results/find-max/summary.json'))['maxSustainedRate']))")
-load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
-RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
+CLAIM_FLOOR=1 load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
+CLAIM_FLOOR=1 RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
 ENDPOINTS=0 RELAY_NAME=relay_ingest load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
+load-tests/idle-backlog.sh "$admin_url" "$max"
 load-tests/ingest-ceiling.sh "$admin_url"
 python3 - "$started" "$(date -u +%FT%TZ)" "${LONG_RUN:-60s}" <<'PY' | tee perf-results/one-sitting.md
-import json, re, sys
+import json, os, re, sys
 def log(path):
     return open(path).read()
 def summary(path):
@@ -47,6 +52,10 @@ def relay_floor(name):
     return re.search(r"gateway CPU per (?:event delivered to 4 endpoints|accepted event \(no endpoints\)): ([\d.]+) ms;"
                      r" relay ([\d.]+) ms; ratio ([\d.]+)x \(goal <= 1.25x\);"
                      r" machine idle (\d+)% and (\d+)%; of which JIT ([\d.]+)", log(f"perf-results/{name}/session.log"))
+def claim_floor(name):
+    return re.search(r"relay claiming in PostgreSQL: ([\d.]+) ms = ([\d.]+)x the relay .*?the gateway is ([\d.]+)x it"
+                     r"(?:\nclaims per statement: gateway ([\d.]+), relay claiming ([\d.]+))?",
+                     log(f"perf-results/{name}/session.log"))
 relays = [("half the max rate", relay_floor("relay"), "per delivered event"),
           ("the max rate", relay_floor("relay_max"), "per delivered event"),
           ("half the max rate, no endpoints (the ingest half)", relay_floor("relay_ingest"), "per accepted event")]
@@ -73,10 +82,13 @@ print(f"| ingest only, wrk -c 256, 1 KiB, 4 endpoints | {wrk_rate:,} events/s | 
 if ingest_max:
     print(f"| ingest only, load tool --find-max (accept p99 <= 100 ms) | {int(ingest_max.group(1)):,} events/s | | | | | |")
 print(f"| end to end --find-max (p99 <= 100 ms, 4 endpoints) | {max_rate:,.0f} events/s | {per(fm, 'msPerDeliveredEvent', 'postgres')} | {per(fm, 'msPerDeliveredEvent', 'gateway')} | tool {per(fm, 'msPerDeliveredEvent', 'loadTool')} | {idle(fm)} | PostgreSQL {cpu(fm, 'msPerDeliveredEvent').get('postgres', 0) / pg_claim:.2f}x a claim{against_first} (goal <= 1.0x) |")
-waited = [(st["rate"], st["idleWhileBacklog"]) for st in fm.get("steps", [])
-          if (st.get("idleWhileBacklog") or {}).get("seconds")]
-for rate, w in waited:
-    print(f"| find-max step {rate:,.0f}/s, seconds with a backlog | {w['seconds']} s with >= {w['backlogAtLeast']:,.0f} deliveries owed | | | | {100 * w['idleShare']:.0f}% | idle while a backlog exists (goal <= 10%) |")
+idle_path = "perf-results/idle_backlog/find-max/summary.json"
+for label, run in (("find-max", fm), ("find-max with 256 connections (idle-backlog.sh)",
+                                     json.load(open(idle_path)) if os.path.exists(idle_path) else {}):
+    waited = [(st["rate"], st["idleWhileBacklog"]) for st in run.get("steps", [])
+              if (st.get("idleWhileBacklog") or {}).get("seconds")]
+    for rate, w in waited:
+        print(f"| {label} step {rate:,.0f}/s, seconds with a backlog | {w['seconds']} s with >= {w['backlogAtLeast']:,.0f} deliveries owed | | | | {100 * w['idleShare']:.0f}% | idle while a backlog exists (goal <= 10%) |")
 hr = summary("perf-results/half-rate/summary.json")
 e2e = hr["endToEndLatencyMs"]
 print(f"| half the max rate, 60 s | {hr['acceptedPerSecond']:,.0f} events/s, e2e p50 {e2e['p50']:.2f} ms, p99 {e2e['p99']:.1f} ms; lost {hr['lost']}, duplicates {hr['duplicateDeliveries']}, signature failures {hr['signatureFailures']} | {per(hr, 'msPerDeliveredEvent', 'postgres')} | {per(hr, 'msPerDeliveredEvent', 'gateway')} | tool {per(hr, 'msPerDeliveredEvent', 'loadTool')} | {idle(hr)} | p50 <= 5 ms, p99 <= 50 ms, 0 lost, duplicates, failures (#4) |")
@@ -97,6 +109,10 @@ for where, relay, unit in relays:
     goal = "(goal <= 1.25x)" if unit == "per delivered event" else "(a part of the total: no goal of its own)"
     if relay:
         print(f"| relay floor at {where}, 90 s warm-up each | gateway {relay.group(1)} ms (JIT {relay.group(6)}), relay {relay.group(2)} ms {unit} | | | | {relay.group(4)}% and {relay.group(5)}% | {relay.group(3)}x {goal} |")
+    claim = claim_floor({"half the max rate": "relay", "the max rate": "relay_max"}.get(where, "relay_ingest"))
+    if relay and claim:
+        batches = f"; claims per statement: gateway {claim.group(4)}, floor {claim.group(5)}" if claim.group(4) else ""
+        print(f"| durable floor at {where}: the relay claiming each event in PostgreSQL before answering | {claim.group(1)} ms {unit}{batches} | | | | | {claim.group(2)}x the relay; the gateway {claim.group(3)}x it |")
 if d.get("drained"):
     print(f"| 60 s receivers down at half rate, then drain | peak {d['backlogPeak']:,} deliveries, drained in {d['drainSeconds']:.0f} s from the first delivery ({d['firstDeliveryAfterRecoverySeconds']:.0f} s after recovery: circuit probe) | {per(dr, 'msPerDeliveredEvent', 'postgres')} | {per(dr, 'msPerDeliveredEvent', 'gateway')} | | {idle(dr)} | {d['deliveriesPerSecond']:,.0f} deliveries/s = {d['deliveriesPerSecond'] / live:.2f}x the live rate at the max (goal >= 0.8x) |")
 else:

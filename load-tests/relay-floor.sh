@@ -13,6 +13,11 @@
 # ENDPOINTS (default 4): endpoints per event. ENDPOINTS=0 measures the ingest half alone (accept, and for the gateway
 # claim and commit, with nothing to deliver), read per accepted event: with the default run, it splits the gateway's
 # extra CPU into its ingest and its delivery parts.
+# CLAIM_FLOOR=1 adds a third run: the relay with --claim-db, which claims each event in this run's database
+# (group-committed INSERT ... ON CONFLICT DO NOTHING RETURNING, body stored) before answering, and nothing else. Its
+# CPU over the plain relay's is what committing before answering costs by itself on this client and machine: if it
+# alone passes 1.25x, no gateway that keeps "nothing acknowledged before it is durable" can meet the goal here. It
+# batches as the gateway does (CLAIM_LINGER, default 1 ms, as ingest.linger; 0: every batch starts at once).
 # Output: perf-results/${RELAY_NAME:-relay}/ (gateway/ and relay/ run directories, session.log); RELAY_NAME (letters,
 # digits, _: it names the database too) keeps two runs of one sitting apart.
 set -euo pipefail
@@ -26,19 +31,37 @@ fresh_session "${RELAY_NAME:-relay}"
 token="relay-$(date +%s)-admin"
 gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
 relay=$(start_relay 18099 "$out/relay.log")
-trap 'kill $gw $relay 2>/dev/null || true' EXIT
+claimer=""
+if [ "${CLAIM_FLOOR:-0}" = 1 ]; then
+  # its own database: the gateway's migrations expect an empty one
+  psql "$admin_url" -q -c "DROP DATABASE IF EXISTS ${db_url##*/}_claim" -c "CREATE DATABASE ${db_url##*/}_claim"
+  # the gateway's own batching: ingest.linger's default 1 ms, on native epoll (a sub-millisecond timer spins NIO's
+  # selector: docs/performance.md, "The linger timer spun the selector"); CLAIM_LINGER=0 starts every batch at once
+  claimer=$(start_relay 18098 "$out/relay-claim.log" --claim-db="${db_url}_claim" --claim-linger="${CLAIM_LINGER:-1}" \
+    $([ "${CLAIM_LINGER:-1}" = 0 ] || echo --native-transport))
+fi
+trap 'kill $gw $relay $claimer 2>/dev/null || true' EXIT
 wait_up 18096
 wait_up 18099
+[ -z "$claimer" ] || wait_up 18098
 
 load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" \
   --warmup "${WARMUP:-90s}" --endpoints "${ENDPOINTS:-4}" "$@"; }
 echo "== $(date -u +%FT%TZ) $(nproc) cores; gateway (pid $gw) at $rate/s"
 load --target http://127.0.0.1:18096 --gateway-pid "$gw" --out "$out/gateway" | grep -v '^\['
+metrics_port=$(grep -o 'metrics on 127.0.0.1:[0-9]*' "$out/gateway.log" | head -1 | cut -d: -f2)
+gateway_batches=$(curl -sf "http://127.0.0.1:$metrics_port/metrics" | awk '/^countersign_ingest_batch_size_count/ {c=$2}
+  /^countersign_ingest_batch_size_sum/ {s=$2} END {if (c) print c, s}' || true)
 echo "== relay (pid $relay) at $rate/s"
 load --target http://127.0.0.1:18099 --gateway-pid "$relay" --out "$out/relay" | grep -v '^\['
+if [ -n "$claimer" ]; then
+  echo "== relay claiming in PostgreSQL (pid $claimer) at $rate/s"
+  load --target http://127.0.0.1:18098 --gateway-pid "$claimer" --out "$out/relay-claim" | grep -v '^\['
+fi
 
-python3 - "$out" "${ENDPOINTS:-4}" <<'PY'
-import json, sys
+claim_batches=$([ -z "$claimer" ] || grep '^claim statements' "$out/relay-claim.log" | tail -1 || true)
+python3 - "$out" "${ENDPOINTS:-4}" "$claimer" "$gateway_batches" "$claim_batches" <<'PY'
+import json, re, sys
 endpoints = int(sys.argv[2])
 def per(run):
     s = json.load(open(f"{sys.argv[1]}/{run}/summary.json"))
@@ -49,4 +72,14 @@ r, rj, ri = per("relay")
 what = f"event delivered to {endpoints} endpoints" if endpoints > 0 else "accepted event (no endpoints)"
 print(f"gateway CPU per {what}: {g:.3f} ms; relay {r:.3f} ms; ratio {g / r:.2f}x (goal <= 1.25x);"
       f" machine idle {gi:.0%} and {ri:.0%}; of which JIT {gj:.3f} and {rj:.3f} ms")
+if sys.argv[3]:
+    c, cj, ci = per("relay-claim")
+    print(f"relay claiming in PostgreSQL: {c:.3f} ms = {c / r:.2f}x the relay (of which JIT {cj:.3f}, machine idle"
+          f" {ci:.0%}); the gateway is {g / c:.2f}x it")
+# mean claims per statement over warm-up and window (both at this rate): the gateway's from its metrics
+if sys.argv[4]:
+    count, total = (float(x) for x in sys.argv[4].split()[:2])
+    print(f"claims per statement: gateway {total / count:.1f}", end="")
+    m = re.match(r"claim statements (\d+), claims (\d+)", sys.argv[5])
+    print(f", relay claiming {int(m.group(2)) / int(m.group(1)):.1f}" if m else "")
 PY

@@ -1,5 +1,6 @@
 package io.countersign.load;
 
+import io.countersign.gateway.db.DatabaseTarget;
 import io.countersign.signature.WebhookSecret;
 import io.countersign.signature.WebhookSigner;
 import io.vertx.core.AbstractVerticle;
@@ -16,11 +17,18 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import picocli.CommandLine;
@@ -34,7 +42,15 @@ import picocli.CommandLine.Option;
  * Vert.x HTTP server and client the gateway uses. The load tool drives it exactly as it drives a gateway, so the
  * gateway's CPU per delivered event can be read against this one's in the same run (load-tests/relay-floor.sh).
  *
- * <pre>{@code java -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port 18099}</pre>
+ * <p>With {@code --claim-db}, it is the floor of a durable gateway instead: before answering, it claims each event in
+ * PostgreSQL with the least a gateway that keeps the core rules could do (one {@code INSERT ... ON CONFLICT DO
+ * NOTHING RETURNING} per batch of the requests that arrived while the previous batch committed, keyed by the
+ * sender's Idempotency-Key, the body stored), answers 202 after the commit and forwards only what it won; a retried
+ * key is answered 200 with the id that won it, looked up after the batch as the gateway does. No
+ * authentication, no fan-out rows, no leases, no outcomes: what it costs above the plain relay is what committing
+ * before answering costs on this client and machine.
+ *
+ * <pre>{@code java -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port 18099 [--claim-db URL]}</pre>
  */
 @Command(name = "relay", mixinStandardHelpOptions = true,
     description = "A no-database sign-and-forward relay: the floor the gateway's CPU per delivery is measured against.")
@@ -53,22 +69,48 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   @Option(names = "--native-transport", description = "Netty's native epoll transport instead of NIO (default: NIO, the cheaper for the relay).")
   boolean nativeTransport;
 
+  @Option(names = "--claim-db", description = "postgresql://... : claim each event there, group-committed, before answering (default: no database).")
+  String claimDb;
+
+  @Option(names = "--claim-linger", defaultValue = "0", description = "With --claim-db: ms a partial batch waits for more claims when none is in flight and the last batch held more than one, as the gateway's ingest.linger (default ${DEFAULT-VALUE}).")
+  long claimLinger;
+
+  private static final String CLAIM = "INSERT INTO relay_claims (tenant_id, idempotency_key, event_id, body)"
+      + " SELECT 't', k, i, b FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(k, i, b)"
+      + " ON CONFLICT DO NOTHING RETURNING event_id";
+  private static final String EXISTING = "SELECT idempotency_key, event_id FROM relay_claims"
+      + " WHERE tenant_id = 't' AND idempotency_key = ANY($1::text[])";
+  private static final int MAX_BATCH = 256;
+
+  /** A request waiting for its claim's commit. */
+  private record Pending(HttpServerRequest req, String key, String id, Buffer body) {}
+
   /** Shared by every event loop: endpoints are created before the load starts. */
   private record Endpoint(String id, URI url, byte[] key) {}
 
   private final List<Endpoint> endpoints;
   private final AtomicLong ids;
+  /** Claim statements and the claims they carried, printed every 10 s: the floor's batch size against the gateway's. */
+  private static final AtomicLong STATEMENTS = new AtomicLong();
+  private static final AtomicLong CLAIMS = new AtomicLong();
   private HttpClient client;
+  private Pool pool;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean claiming;
+  private boolean lingering;
+  private int lastBatch;
   private Mac[][] macs;
   private final WebhookSigner signer = new WebhookSigner();
 
   public Relay() {
-    this(0, new CopyOnWriteArrayList<>(), new AtomicLong());
+    this(0, null, 0, new CopyOnWriteArrayList<>(), new AtomicLong());
   }
 
   /** One event loop's instance; the command's own instance only parses the options and deploys these. */
-  private Relay(int port, List<Endpoint> endpoints, AtomicLong ids) {
+  private Relay(int port, String claimDb, long claimLinger, List<Endpoint> endpoints, AtomicLong ids) {
     this.port = port;
+    this.claimDb = claimDb;
+    this.claimLinger = claimLinger;
     this.endpoints = endpoints;
     this.ids = ids;
   }
@@ -79,28 +121,42 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
 
   @Override
   public Integer call() throws Exception {
+    Vertx vertx = run();
+    System.out.println("relay listening on 127.0.0.1:" + port + " (pid " + ProcessHandle.current().pid() + ", "
+        + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + (claimDb != null ? ", claiming in PostgreSQL" : "")
+        + ")");
+    Thread.currentThread().join();
+    return 0;
+  }
+
+  /** Starts the relay with the parsed options and returns once it listens. */
+  Vertx run() throws Exception {
     // NIO, where the gateway prefers native epoll: the relay sets no timers, and on NIO it costs a little less
     // (docs/performance.md, "The linger timer spun the selector"), so the floor stays the lower of the two
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(nativeTransport));
-    CountDownLatch up = new CountDownLatch(1);
-    vertx.deployVerticle(() -> new Relay(port, endpoints, ids), new DeploymentOptions().setInstances(instances))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            ar.cause().printStackTrace();
-            System.exit(1);
-          }
-          up.countDown();
-        });
-    up.await();
-    System.out.println("relay listening on 127.0.0.1:" + port + " (pid " + ProcessHandle.current().pid() + ", "
-        + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
-    Thread.currentThread().join();
-    return 0;
+    if (claimDb != null) {
+      Pool setup = PgBuilder.pool().connectingTo(DatabaseTarget.fromUrl(claimDb).connectOptions()).using(vertx).build();
+      setup.query("CREATE TABLE IF NOT EXISTS relay_claims (tenant_id text, idempotency_key text, event_id text NOT NULL,"
+              + " body bytea NOT NULL, PRIMARY KEY (tenant_id, idempotency_key))").execute()
+          .compose(r -> setup.query("TRUNCATE relay_claims").execute())
+          .compose(r -> setup.close()).await();
+    }
+    vertx.deployVerticle(() -> new Relay(port, claimDb, claimLinger, endpoints, ids), new DeploymentOptions().setInstances(instances))
+        .await();
+    if (claimDb != null) {
+      vertx.setPeriodic(10_000, id -> System.out.println("claim statements " + STATEMENTS.get() + ", claims "
+          + CLAIMS.get()));
+    }
+    return vertx;
   }
 
   @Override
   public void start(io.vertx.core.Promise<Void> started) {
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+    if (claimDb != null) {
+      pool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
+          .connectingTo(DatabaseTarget.fromUrl(claimDb).connectOptions()).using(vertx).build();
+    }
     vertx.createHttpServer().requestHandler(this::handle).listen(port, "127.0.0.1")
         .<Void>mapEmpty().onComplete(started);
   }
@@ -125,8 +181,103 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
 
   private void event(HttpServerRequest req, Buffer body) {
     String id = "msg_" + ids.incrementAndGet();
-    req.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
+    if (pool == null) {
+      accept(req, 202, id);
+      forward(id, body);
+      return;
+    }
+    queue.add(new Pending(req, req.getHeader("Idempotency-Key"), id, body));
+    nextClaim();
+  }
+
+  /** The gateway's policy (ClaimPipeline) with one statement in flight: start at once, or linger under load. */
+  private void nextClaim() {
+    if (claiming || lingering || queue.isEmpty()) {
+      return;
+    }
+    if (claimLinger > 0 && lastBatch > 1 && queue.size() < MAX_BATCH) {
+      lingering = true;
+      vertx.setTimer(claimLinger, t -> {
+        lingering = false;
+        if (!claiming && !queue.isEmpty()) {
+          claim();
+        }
+      });
+    } else {
+      claim();
+    }
+  }
+
+  /** Group commit as the gateway's idle policy: one statement in flight; what arrives meanwhile goes in the next. */
+  private void claim() {
+    List<Pending> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+    while (batch.size() < MAX_BATCH && !queue.isEmpty()) {
+      batch.add(queue.poll());
+    }
+    String[] keys = new String[batch.size()];
+    String[] eventIds = new String[batch.size()];
+    Buffer[] bodies = new Buffer[batch.size()];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = batch.get(i).key;
+      eventIds[i] = batch.get(i).id;
+      bodies[i] = batch.get(i).body;
+    }
+    claiming = true;
+    lastBatch = batch.size();
+    STATEMENTS.incrementAndGet();
+    CLAIMS.addAndGet(batch.size());
+    pool.preparedQuery(CLAIM).execute(Tuple.of(keys, eventIds, bodies)).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        batch.forEach(p -> p.req.response().setStatusCode(503).end("{\"code\":\"unavailable\"}"));
+      } else {
+        Set<String> won = new HashSet<>();
+        for (Row row : ar.result()) {
+          won.add(row.getString(0));
+        }
+        // every winner answered first, then forwarded: as the gateway does
+        List<Pending> losers = new ArrayList<>();
+        for (Pending p : batch) {
+          if (won.contains(p.id)) {
+            accept(p.req, 202, p.id);
+          } else {
+            losers.add(p);
+          }
+        }
+        batch.stream().filter(p -> won.contains(p.id)).forEach(p -> forward(p.id, p.body));
+        if (!losers.isEmpty()) {
+          replay(losers);
+        }
+      }
+      nextClaim();
+    });
+  }
+
+  /** A retried key is answered 200 with the event id that won it, looked up as the gateway does: off the hot path. */
+  private void replay(List<Pending> losers) {
+    String[] keys = losers.stream().map(Pending::key).toArray(String[]::new);
+    pool.preparedQuery(EXISTING).execute(Tuple.of((Object) keys)).onComplete(ar -> {
+      java.util.Map<String, String> ids = new java.util.HashMap<>();
+      if (ar.succeeded()) {
+        ar.result().forEach(row -> ids.put(row.getString(0), row.getString(1)));
+      }
+      for (Pending p : losers) {
+        String id = ids.get(p.key);
+        if (id == null) {
+          p.req.response().setStatusCode(503).end("{\"code\":\"unavailable\"}");
+        } else {
+          accept(p.req, 200, id);
+        }
+      }
+    });
+  }
+
+  private static void accept(HttpServerRequest req, int status, String id) {
+    req.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
         .end("{\"id\":\"" + id + "\"}");
+  }
+
+  private void forward(String id, Buffer body) {
     if (macs == null || macs.length != endpoints.size()) {
       // one Mac per endpoint and event loop, made once: as the gateway's signer cache does
       macs = endpoints.stream().map(e -> new Mac[] {WebhookSigner.newMac(e.key())}).toArray(Mac[][]::new);

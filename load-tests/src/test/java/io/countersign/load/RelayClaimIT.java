@@ -1,0 +1,120 @@
+package io.countersign.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.countersign.gateway.db.DatabaseTarget;
+import io.countersign.gateway.db.EmbeddedPostgresServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The durable floor (Relay --claim-db) keeps the rules it stands for: a retried key is answered 200 with the id that
+ * won it and is not forwarded again, and what is answered 202 is stored. On COUNTERSIGN_TEST_DB_URL's server when set,
+ * otherwise on an embedded PostgreSQL.
+ */
+class RelayClaimIT {
+  private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    // last opened, first closed: the database is dropped after everything connected to it is closed
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  @Test
+  void claimsBeforeAnsweringAndForwardsEachKeyOnce() throws Exception {
+    String dbUrl = database();
+    Vertx vertx = Vertx.vertx();
+    toClose.add(() -> vertx.close().await());
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    HttpServer receiver = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+      delivered.add(req.getHeader("webhook-id") + " " + b);
+      req.response().setStatusCode(204).end();
+    })).listen(0, "127.0.0.1").await();
+
+    Relay relay = new Relay();
+    int port = freePort();
+    new CommandLine(relay).parseArgs("--port", Integer.toString(port), "--claim-db", dbUrl);
+    Vertx relayVertx = relay.run();
+    toClose.add(() -> relayVertx.close().await());
+
+    HttpClient client = vertx.createHttpClient();
+    post(client, port, "/v1/tenants/t/endpoints", null,
+        new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + "/hook").encode());
+    JsonObject first = post(client, port, "/v1/tenants/t/events", "k1", "{\"n\":1}");
+    JsonObject again = post(client, port, "/v1/tenants/t/events", "k1", "{\"n\":1}");
+    JsonObject second = post(client, port, "/v1/tenants/t/events", "k2", "{\"n\":2}");
+
+    assertEquals(202, first.getInteger("status"));
+    assertEquals(200, again.getInteger("status"), "a retried key is a replay");
+    assertEquals(first.getString("id"), again.getString("id"), "answered with the id that won the key");
+    assertEquals(202, second.getInteger("status"));
+    assertNotEquals(first.getString("id"), second.getString("id"));
+    // both winners arrive; the replay was settled (and not forwarded) before k2 was even sent
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (delivered.size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(List.of(first.getString("id") + " {\"n\":1}", second.getString("id") + " {\"n\":2}"),
+        delivered.stream().sorted().toList());
+    Pool pool = PgBuilder.pool().connectingTo(DatabaseTarget.fromUrl(dbUrl).connectOptions()).using(vertx).build();
+    toClose.add(() -> pool.close().await());
+    assertEquals(2L, pool.query("SELECT count(*) FROM relay_claims").execute().await().iterator().next().getLong(0));
+  }
+
+  /** The status and the answer's id of one POST, after its answer. */
+  private static JsonObject post(HttpClient client, int port, String path, String key, String body) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+        .setURI(path);
+    if (key != null) {
+      options.putHeader("Idempotency-Key", key);
+    }
+    return client.request(options).compose(req -> req.send(Buffer.buffer(body)))
+        .compose(resp -> resp.body().map(b -> new JsonObject(b).put("status", resp.statusCode()))).await();
+  }
+
+  /** A fresh database, dropped after the test. */
+  private String database() throws Exception {
+    String admin = System.getenv("COUNTERSIGN_TEST_DB_URL");
+    if (admin == null || admin.isBlank()) {
+      EmbeddedPostgresServer server = EmbeddedPostgresServer.start(
+          Files.createTempDirectory("countersign-relay-it").resolve("data"), 0);
+      toClose.add(server);
+      admin = server.target().url();
+    }
+    DatabaseTarget target = DatabaseTarget.fromUrl(admin);
+    String name = "cs_test_relay_" + Long.toHexString(System.nanoTime());
+    Vertx vertx = Vertx.vertx();
+    Pool pool = PgBuilder.pool().connectingTo(target.connectOptions()).using(vertx).build();
+    pool.query("CREATE DATABASE " + name).execute().await();
+    toClose.add(() -> {
+      pool.query("DROP DATABASE " + name + " WITH (FORCE)").execute().await();
+      vertx.close().await();
+    });
+    return new DatabaseTarget(target.host(), target.port(), name, target.user(), target.password()).url();
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
