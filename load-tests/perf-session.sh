@@ -36,7 +36,25 @@ echo "== $(date -u +%FT%TZ) gateway pid $gw on $db_url, $(nproc) cores"
 
 load() { java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$port" --admin-token "$token" \
   --gateway-pid "$gw" "$@"; }
-heap() { jstat -gc "$gw" 5000 > "$1" & echo $!; }
+# heap FILE: jstat -gc every 5 s into FILE; the first time the old generation passes 200 MB, also a class histogram
+# into FILE.histo (jmap -histo, not :live, so it forces no collection), to say what fills it (the 2026-12-02 08:00
+# sitting saw it reach the 512 MB limit for 30 s in the run at the max rate, cause not known)
+heap() {
+  local file=$1
+  : > "$file"
+  ( jstat -gc "$gw" 5000 | while IFS= read -r line; do
+    echo "$line" >> "$file"
+    read -r -a col <<< "$line"
+    # column 8 is OU (old generation used, KB)
+    if [ "${col[7]:-OU}" != OU ] && [ ! -e "$file.histo" ] \
+        && awk -v ou="${col[7]}" -v at="${HISTO_AT_KB:-204800}" 'BEGIN {exit !(ou > at)}'; then
+      jmap -histo "$gw" 2>&1 | head -40 > "$file.histo" || true
+    fi
+  done ) > /dev/null 2>&1 &
+  echo $!
+}
+# stop_heap PID: stops a heap sampler and its jstat
+stop_heap() { pkill -P "$1" 2>/dev/null || true; kill "$1" 2>/dev/null || true; }
 
 echo "== pgbench ceiling (single-row claim, -M prepared -c 64)"
 load-tests/pgbench-ceiling.sh "$db_url" 30
@@ -57,12 +75,12 @@ load --rate "$half" --duration 60s --warmup 30s --rotate-every 10s --adopt-delay
 echo "== $long_run at the max rate $max/s, heap sampled"
 sampler=$(heap "$out/heap-max-rate.jstat")
 load --rate "$max" --duration "$long_run" --warmup 30s --out "$out/long-max-rate" || true
-kill "$sampler"
+stop_heap "$sampler"
 
 echo "== every receiver down for 60s at $half/s, then back: the backlog lives in PostgreSQL, then drains; heap sampled"
 sampler=$(heap "$out/heap-receivers-down.jstat")
 load --rate "$half" --duration 240s --receivers-down 60s --drain-timeout 180s --out "$out/receivers-down" || true
-kill "$sampler"
+stop_heap "$sampler"
 python3 - "$out/receivers-down/summary.json" "$max" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -39,4 +39,8 @@ claims=$(awk -F': ' '/number of transactions actually processed/{split($2, a, "/
 # PostgreSQL includes every postmaster on the machine (see cpu.sh): run this on an otherwise quiet server
 echo "CPU ms per claim: postgres $(ms_per "$claims" $((pg1 - pg0))), pgbench $(ms_per "$claims" $((bench1 - bench0)));" \
   "machine idle $(python3 -c "print('%.0f%%' % (100.0 * $((idle1 - idle0)) / max($((all1 - all0)), 1)))")"
-psql "$url" -q -c "DROP TABLE pgbench_claim"
+# pgbench writes a gigabyte or more of WAL and dirty pages in its 30 s; without a checkpoint here, their write-back
+# lands in the next measured run (a sitting's find-max at 07:40 UTC on 2026-12-02 failed at 1 728/s on 146-238 ms
+# p99s with the machine 61 % idle, 99 MB/s of writes, while a find-max without pgbench before it had sustained
+# 6 450/s): the gateway's runs should pay for their own writes, not pgbench's
+psql "$url" -q -c "DROP TABLE pgbench_claim" -c "CHECKPOINT"

@@ -18,6 +18,7 @@
 # CPU over the plain relay's is what committing before answering costs by itself on this client and machine: if it
 # alone passes 1.25x, no gateway that keeps "nothing acknowledged before it is durable" can meet the goal here. It
 # batches as the gateway does (CLAIM_LINGER, default 1 ms, as ingest.linger; 0: every batch starts at once).
+# GATEWAY_ENV: extra gateway settings, as NAME=VALUE words (COUNTERSIGN_INGEST_LINGER=4ms).
 # Output: perf-results/${RELAY_NAME:-relay}/ (gateway/ and relay/ run directories, session.log); RELAY_NAME (letters,
 # digits, _: it names the database too) keeps two runs of one sitting apart.
 set -euo pipefail
@@ -29,7 +30,8 @@ duration="${3:-30s}"
 fresh_session "${RELAY_NAME:-relay}"
 
 token="relay-$(date +%s)-admin"
-gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
+# shellcheck disable=SC2086 # GATEWAY_ENV: extra gateway settings as NAME=VALUE words
+gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" ${GATEWAY_ENV:-})
 relay=$(start_relay 18099 "$out/relay.log")
 claimer=""
 if [ "${CLAIM_FLOOR:-0}" = 1 ]; then
