@@ -58,9 +58,9 @@ def claim_floor(name):
     return re.search(r"relay claiming in PostgreSQL: ([\d.]+) ms = ([\d.]+)x the relay .*?the gateway is ([\d.]+)x it"
                      r"(?:\nclaims per statement: gateway ([\d.]+), relay claiming ([\d.]+))?",
                      log(f"perf-results/{name}/session.log"))
-relays = [("half the max rate", relay_floor("relay"), "per delivered event"),
-          ("the max rate", relay_floor("relay_max"), "per delivered event"),
-          ("half the max rate, no endpoints (the ingest half)", relay_floor("relay_ingest"), "per accepted event")]
+relays = [("half the max rate", "relay", "per delivered event"),
+          ("the max rate", "relay_max", "per delivered event"),
+          ("half the max rate, no endpoints (the ingest half)", "relay_ingest", "per accepted event")]
 # perf-session.sh's pgbench run, before everything else; ingest-ceiling.sh's is the one the ingest ratio uses
 first = re.search(r"tps = ([\d.]+).*?CPU ms per claim: postgres ([\d.]+)", log("perf-results/session.log"), re.S)
 def per(s, kind, proc):
@@ -107,11 +107,12 @@ print(f"| gateway heap, receivers down 60 s then drained | {heap('perf-results/h
 blocked = re.search(r"blocked-thread warnings in the gateway log: (\d+)", log("perf-results/session.log"))
 print(f"| blocked-thread warnings, the whole perf session | {blocked.group(1) if blocked else '?'} | | | | | 0 (#4) |")
 print(f"| {long_run} at the max rate | {lr['acceptedPerSecond']:,.0f} events/s, e2e p99 {lr['endToEndLatencyMs']['p99']:.0f} ms, lost {lr['lost']} | {per(lr, 'msPerDeliveredEvent', 'postgres')} | {per(lr, 'msPerDeliveredEvent', 'gateway')} | tool {per(lr, 'msPerDeliveredEvent', 'loadTool')} | {idle(lr)} | |")
-for where, relay, unit in relays:
+for where, name, unit in relays:
+    relay = relay_floor(name)
     goal = "(goal <= 1.25x)" if unit == "per delivered event" else "(a part of the total: no goal of its own)"
     if relay:
         print(f"| relay floor at {where}, 90 s warm-up each | gateway {relay.group(1)} ms (JIT {relay.group(6)}), relay {relay.group(2)} ms {unit} | | | | {relay.group(4)}% and {relay.group(5)}% | {relay.group(3)}x {goal} |")
-    claim = claim_floor({"half the max rate": "relay", "the max rate": "relay_max"}.get(where, "relay_ingest"))
+    claim = claim_floor(name)
     if relay and claim:
         batches = f"; claims per statement: gateway {claim.group(4)}, floor {claim.group(5)}" if claim.group(4) else ""
         print(f"| durable floor at {where}: the relay claiming each event in PostgreSQL before answering | {claim.group(1)} ms {unit}{batches} | | | | | {claim.group(2)}x the relay; the gateway {claim.group(3)}x it |")

@@ -236,15 +236,17 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
           won.add(row.getString(0));
         }
         // every winner answered first, then forwarded: as the gateway does
+        List<Pending> winners = new ArrayList<>(won.size());
         List<Pending> losers = new ArrayList<>();
         for (Pending p : batch) {
           if (won.contains(p.id)) {
             accept(p.req, 202, p.id);
+            winners.add(p);
           } else {
             losers.add(p);
           }
         }
-        batch.stream().filter(p -> won.contains(p.id)).forEach(p -> forward(p.id, p.body));
+        winners.forEach(p -> forward(p.id, p.body));
         if (!losers.isEmpty()) {
           replay(losers);
         }
