@@ -81,7 +81,7 @@ public final class Dispatcher {
     this.clock = sender.clock();
     this.reactions = new OutcomeReactions(pool, metrics, operatorEvents, bursts,
         new CircuitParking(pool, context, () -> stopped), clock, settings.disableAfterFailingFor(),
-        laneKey -> release(lanes.dropWaiting(laneKey)));
+        laneKey -> release(lanes.dropWaiting(laneKey), "circuit"));
     this.poller = new Poller(settings, pool, metrics, new Poller.Admission() {
       @Override
       public int capacity() {
@@ -100,7 +100,7 @@ public final class Dispatcher {
 
       @Override
       public void release(List<DeliveryTask> refused) {
-        Dispatcher.this.release(refused);
+        Dispatcher.this.release(refused, "poll");
       }
 
       @Override
@@ -125,6 +125,12 @@ public final class Dispatcher {
       }
 
       @Override
+      public void written() {
+        // places held by outcomes past the allowance are free again
+        poller.attemptFinished();
+      }
+
+      @Override
       public void notRecorded(int count, Throwable cause) {
         LOG.warn("could not record {} attempts; their leases will lapse and they will be repeated: {}", count,
             cause.toString());
@@ -141,7 +147,24 @@ public final class Dispatcher {
    * an ingest-only process (delivery disabled) has none.
    */
   public int capacity() {
-    return stopped || !settings.enabled() ? 0 : lanes.capacity() - reservedForClaims;
+    return stopped || !settings.enabled() ? 0
+        : freePlaces(lanes.capacity(), reservedForClaims, outcomes.unrecorded());
+  }
+
+  /**
+   * Outcomes waiting to be written that cost no places: two full batches, one being written and one filling.
+   * Past them, each one waiting takes a place: a lane's place is freed when its attempt ends, not when the outcome
+   * is written, so while PostgreSQL fell behind the writes, attempts kept going and their outcomes piled up in
+   * memory (a 300 s run at the maximum filled a 512 MB heap, docs/performance.md). Now leasing waits for the writes.
+   */
+  static final int UNRECORDED_ALLOWANCE = 2 * OutcomeWriter.MAX_BATCH;
+
+  /**
+   * Places new work may be leased for: the lanes' free places, less those held for claims in flight and one per
+   * outcome waiting past {@link #UNRECORDED_ALLOWANCE}.
+   */
+  static int freePlaces(int laneFree, int reservedForClaims, int unrecorded) {
+    return laneFree - reservedForClaims - Math.max(0, unrecorded - UNRECORDED_ALLOWANCE);
   }
 
   /**
@@ -194,7 +217,7 @@ public final class Dispatcher {
 
   public void dispatch(DeliveryTask task) {
     if (!admit(task)) {
-      release(List.of(task));
+      release(List.of(task), "claim");
     }
   }
 
@@ -203,7 +226,8 @@ public final class Dispatcher {
     if (stopped) {
       return false;
     }
-    switch (lanes.admit(task.laneKey(), task.endpointId(), task)) {
+    // a delivery still in its fan-out was leased against free places; refusing it would cost a row (MATERIALIZE)
+    switch (lanes.admit(task.laneKey(), task.endpointId(), task, task.inFanout())) {
       case SEND -> send(task);
       case WAIT -> { }
       case REFUSE -> {
@@ -222,7 +246,7 @@ public final class Dispatcher {
    * Gives back leases this process will not use (no lane has room, or a circuit opened): rows in one statement,
    * fan-out deliveries as rows of their own in another.
    */
-  private void release(List<DeliveryTask> tasks) {
+  private void release(List<DeliveryTask> tasks, String from) {
     if (tasks.isEmpty()) {
       return;
     }
@@ -232,12 +256,14 @@ public final class Dispatcher {
       (task.inFanout() ? inFanouts : rows).add(task);
     }
     if (!rows.isEmpty()) {
+      metrics.leasesGivenBack(from, false, rows.size());
       settings.tenantBatches().runEach(rows, DeliveryTask::tenantId, statement -> pool
               .preparedQuery(DeliverySql.RELEASE_MANY)
               .execute(DeliverySql.ReleaseParams.of(statement, settings.nodeId()).tuple()).<Void>mapEmpty())
           .onFailure(e -> LOG.debug("release of {} leases failed; they will lapse", rows.size()));
     }
     if (!inFanouts.isEmpty()) {
+      metrics.leasesGivenBack(from, true, inFanouts.size());
       materialize(inFanouts, false)
           .onFailure(e -> LOG.debug("release of {} fan-out deliveries failed; they will lapse", inFanouts.size()));
     }

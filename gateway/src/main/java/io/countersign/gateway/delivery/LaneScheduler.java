@@ -54,7 +54,13 @@ final class LaneScheduler<T> {
     this.laneQueueLimit = laneQueueLimit;
   }
 
-  Admission admit(String laneKey, String endpointId, T task) {
+  /**
+   * Sends, queues or refuses {@code task}. With {@code pastLaneQueue}, it may wait past the queue limits, up to
+   * twice each (its lane's and {@code maxInFlight} waiting in all): work leased against free places (fresh
+   * fan-outs, which cost a row each when given back) that a claim and a poll running side by side both counted.
+   * What waits past the limits only makes {@link #capacity} negative, so nothing more is leased until it is sent.
+   */
+  Admission admit(String laneKey, String endpointId, T task, boolean pastLaneQueue) {
     Lane<T> lane = lanes.get(laneKey);
     if (lane == null) {
       // not computeIfAbsent: its lambda would capture endpointId, an allocation per delivery for a rare miss
@@ -66,7 +72,8 @@ final class LaneScheduler<T> {
       inFlight++;
       lane.inFlight++;
       admission = Admission.SEND;
-    } else if (waitingTotal < maxInFlight && lane.waiting.size() < laneQueueLimit) {
+    } else if (waitingTotal < (pastLaneQueue ? 2 * maxInFlight : maxInFlight)
+        && lane.waiting.size() < (pastLaneQueue ? 2 * laneQueueLimit : laneQueueLimit)) {
       if (lane.waiting.isEmpty()) {
         ready.add(lane);
       }

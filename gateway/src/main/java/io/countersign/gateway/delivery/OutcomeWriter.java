@@ -30,6 +30,9 @@ final class OutcomeWriter {
     void others(List<Outcome> batch, RowSet<Row> rows);
 
     void notRecorded(int count, Throwable cause);
+
+    /** A write has finished, recorded or not: {@link #unrecorded} fell. */
+    void written();
   }
 
   /**
@@ -39,7 +42,7 @@ final class OutcomeWriter {
    * (load-tests/compare-builds.sh, docs/performance.md); the receiver already has the delivery, only its record waits.
    */
   static final long LINGER_MS = 20;
-  private static final int MAX_BATCH = 1024;
+  static final int MAX_BATCH = 1024;
 
   private final Pool pool;
   private final Vertx vertx;
@@ -52,6 +55,8 @@ final class OutcomeWriter {
   /** When the oldest outcome still waiting was queued (System.nanoTime). */
   private long oldestPendingAt;
   private boolean writing;
+  /** Outcomes in the write in flight. */
+  private int inWrite;
   /** The write in flight, completing (failed or not) when it has finished. */
   private Future<Void> flushing = Future.succeededFuture();
 
@@ -63,6 +68,11 @@ final class OutcomeWriter {
     this.settings = settings;
     this.metrics = metrics;
     this.results = results;
+  }
+
+  /** Outcomes not yet written: waiting or in the write in flight. */
+  int unrecorded() {
+    return pending.size() + inWrite;
   }
 
   /** Queues an outcome; called on the dispatcher's event loop. */
@@ -93,6 +103,8 @@ final class OutcomeWriter {
    */
   private void afterWrite() {
     writing = false;
+    inWrite = 0;
+    results.written();
     if (pending.isEmpty()) {
       return;
     }
@@ -131,6 +143,7 @@ final class OutcomeWriter {
     }
     metrics.outcomeBatch(delivered.size() + others.size());
     writing = true;
+    inWrite = delivered.size() + others.size();
     long started = spans.enabled() ? epochNanos() : 0;
     flushing = recordDelivered(delivered)
         .andThen(ar -> spans.written(delivered, started, ar.succeeded()))

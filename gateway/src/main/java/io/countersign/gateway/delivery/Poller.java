@@ -79,6 +79,7 @@ final class Poller {
     return lease(DeliverySql.LEASE_FANOUTS, round.fanoutLimit, admission.saturatedEndpoints(), true)
         .compose(fanned -> {
           round.fanoutsPicked = fanned.picked();
+          metrics.fanoutsPolled(fanned.picked());
           round.dueLimit = Math.max(0, admission.capacity());
           return round.dueLimit == 0 ? Future.succeededFuture(Leased.NONE)
               : lease(DeliverySql.LEASE_DUE, round.dueLimit, admission.saturatedEndpoints(), false);

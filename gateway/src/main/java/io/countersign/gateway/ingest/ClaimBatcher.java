@@ -153,6 +153,12 @@ public final class ClaimBatcher {
     }
     // deliveries start only after every winner has been answered
     toSend.forEach(dispatcher::dispatch);
+    int won = batch.size() - losers.size();
+    if (forPollerAt >= 0) {
+      metrics.fanoutsClaimed(0, won);
+    } else {
+      metrics.fanoutsClaimed(won, 0);
+    }
     if (forPollers) {
       dispatcher.unleasedFanoutsCommitted();
     }

@@ -61,6 +61,10 @@ public final class Metrics {
           + " while a backlog waits means the attempts waited on the poll")
       .serviceLevelObjectives(1, 16, 64, 128, 256, 512).register(registry);
   private final AtomicLong backlog = new AtomicLong();
+  private final ConcurrentHashMap<String, Counter> givenBack = new ConcurrentHashMap<>();
+  private final Counter claimedLeased = fanoutCounter("claim_leased");
+  private final Counter claimedForPollers = fanoutCounter("claim_unleased");
+  private final Counter polledFanouts = fanoutCounter("poll_leased");
   private final AtomicLong oldestPendingSeconds = new AtomicLong();
 
   public Metrics() {
@@ -102,6 +106,35 @@ public final class Metrics {
   /** A leasing statement returned rows while this process still held {@code held} deliveries. */
   public void heldWhenLeased(int held) {
     heldWhenLeased.record(held);
+  }
+
+  /**
+   * Leased deliveries this process gave back unsent ({@code from}: the claim that leased them, a poll, an opening
+   * circuit; {@code fanout}: still in their fan-out, so giving them back writes a row each). Near 0 while a backlog
+   * waits, or leasing is costing PostgreSQL twice.
+   */
+  public void leasesGivenBack(String from, boolean fanout, int count) {
+    givenBack.computeIfAbsent(from + fanout, k -> Counter.builder("countersign_leases_given_back")
+        .description("leased deliveries given back unsent").tags("from", from, "fanout", Boolean.toString(fanout))
+        .register(registry)).increment(count);
+  }
+
+  /**
+   * Events whose fan-out a claim leased to its own process (sent from memory: one write to accept, one to finish),
+   * left for the pollers (no room), or a poll leased: each of the last two costs PostgreSQL an extra update.
+   */
+  public void fanoutsClaimed(int leased, int forPollers) {
+    claimedLeased.increment(leased);
+    claimedForPollers.increment(forPollers);
+  }
+
+  public void fanoutsPolled(int count) {
+    polledFanouts.increment(count);
+  }
+
+  private Counter fanoutCounter(String how) {
+    return Counter.builder("countersign_fanouts").description("events' fan-outs by how they were leased")
+        .tag("how", how).register(registry);
   }
 
   public void backlog(long pending, long oldestSeconds) {

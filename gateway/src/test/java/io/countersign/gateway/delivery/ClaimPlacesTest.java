@@ -19,4 +19,13 @@ class ClaimPlacesTest {
     assertEquals(0, Dispatcher.placesForClaim(0, 1));
     assertEquals(0, Dispatcher.placesForClaim(-3, 1), "places held for claims in flight may exceed the free ones");
   }
+
+  @Test
+  void outcomesWaitingPastTwoBatchesTakePlacesSoLeasingWaitsForTheWrites() {
+    int allowance = Dispatcher.UNRECORDED_ALLOWANCE;
+    assertEquals(512, Dispatcher.freePlaces(512, 0, 0));
+    assertEquals(256, Dispatcher.freePlaces(512, 256, allowance), "two batches' worth cost nothing");
+    assertEquals(500, Dispatcher.freePlaces(512, 0, allowance + 12));
+    assertEquals(-488, Dispatcher.freePlaces(512, 0, allowance + 1_000), "nothing is leased until the writes catch up");
+  }
 }

@@ -14,7 +14,7 @@ class LaneSchedulerTest {
   private final LaneScheduler<String> lanes = new LaneScheduler<>(4, 2, 2);
 
   private LaneScheduler.Admission admit(String lane, String task) {
-    return lanes.admit("t/" + lane, lane, task);
+    return lanes.admit("t/" + lane, lane, task, false);
   }
 
   @Test
@@ -34,6 +34,33 @@ class LaneSchedulerTest {
     assertEquals(REFUSE, admit("a", "a5"));
     assertEquals(SEND, admit("b", "b1"), "a stalled endpoint never delays another");
     assertArrayEquals(new String[] {"a"}, lanes.saturatedEndpoints());
+  }
+
+  @Test
+  void aFreshFanoutWaitsPastItsLaneQueueUpToTwiceItWithinTheGlobalBound() {
+    LaneScheduler<String> wide = new LaneScheduler<>(8, 1, 2);
+    assertEquals(SEND, wide.admit("t/a", "a", "a1", true));
+    assertEquals(WAIT, wide.admit("t/a", "a", "a2", true));
+    assertEquals(WAIT, wide.admit("t/a", "a", "a3", true));
+    assertEquals(REFUSE, wide.admit("t/a", "a", "a4", false), "the lane's own limit for anything else");
+    assertEquals(WAIT, wide.admit("t/a", "a", "a4", true), "a leased fan-out delivery is not given back");
+    assertEquals(WAIT, wide.admit("t/a", "a", "a5", true));
+    assertEquals(REFUSE, wide.admit("t/a", "a", "a6", true), "twice the lane's queue at most");
+    assertArrayEquals(new String[] {"a"}, wide.saturatedEndpoints());
+  }
+
+  @Test
+  void aFreshFanoutWaitsPastTheGlobalQueueUpToTwiceIt() {
+    LaneScheduler<String> narrow = new LaneScheduler<>(2, 1, 4);
+    narrow.admit("t/a", "a", "a1", true);
+    narrow.admit("t/a", "a", "a2", true);
+    narrow.admit("t/b", "b", "b1", true);
+    narrow.admit("t/b", "b", "b2", true);
+    assertEquals(REFUSE, narrow.admit("t/a", "a", "a3", false), "as many waiting as maxInFlight in all");
+    assertEquals(WAIT, narrow.admit("t/a", "a", "a3", true), "twice that for a fresh fan-out");
+    narrow.admit("t/b", "b", "b3", true);
+    assertEquals(-4, narrow.capacity(), "nothing more is leased until the overflow is sent");
+    assertEquals(REFUSE, narrow.admit("t/b", "b", "b4", true));
   }
 
   @Test
