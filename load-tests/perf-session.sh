@@ -28,7 +28,8 @@ token="perf-$(date +%s)-admin"
 port=18090
 # circuits open for 10 s (doubling) instead of 30 s, so that the outage run's backlog starts draining soon after
 # the receivers are back
-gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s \
+gw=$(start_gateway $port "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_MANAGEMENT_PORT=$((port + 1)) \
+  COUNTERSIGN_DELIVERY_RETRY_SCHEDULE=1s,2s,5s,10s,30s \
   COUNTERSIGN_DELIVERY_CIRCUIT_OPEN_FOR=10s COUNTERSIGN_SECRETS_MIN_OVERLAP=1s COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key")
 trap 'kill $gw 2>/dev/null || true' EXIT
 wait_up $port
@@ -53,6 +54,13 @@ heap() {
   done ) > /dev/null 2>&1 &
   echo $!
 }
+# leases: how the gateway's fan-outs were leased so far (at claim, left to the pollers, by a poll) and what it gave
+# back unsent, cumulative since it started: the first two cost PostgreSQL one write to accept and one to finish, the
+# others an update more each
+leases() {
+  echo "leases so far: $(curl -s "http://127.0.0.1:$((port + 1))/metrics" \
+    | grep -E '^countersign_(fanouts|leases_given_back)_total' | sed 's/countersign_//' | tr '\n' ' ')"
+}
 # stop_heap PID: stops a heap sampler and its jstat
 stop_heap() { pkill -P "$1" 2>/dev/null || true; kill "$1" 2>/dev/null || true; }
 
@@ -64,6 +72,7 @@ load-tests/pgbench-ceiling.sh "$db_url" 30
 echo "== find-max (SLO p99 100 ms, 40 s warm-up)"
 load --find-max --rate 1000 --step-factor 1.2 --duration 15s --warmup 40s --out "$out/find-max" || true
 max=$(python3 -c "import json;print(int(json.load(open('$out/find-max/summary.json'))['maxSustainedRate']))")
+leases
 half=$((max / 2))
 echo "== half the max rate: $half/s"
 # each later run starts with a 30 s warm-up: the last find-max step, over the limit, leaves a backlog behind
@@ -76,6 +85,7 @@ echo "== $long_run at the max rate $max/s, heap sampled"
 sampler=$(heap "$out/heap-max-rate.jstat")
 load --rate "$max" --duration "$long_run" --warmup 30s --out "$out/long-max-rate" || true
 stop_heap "$sampler"
+leases
 
 echo "== every receiver down for 60s at $half/s, then back: the backlog lives in PostgreSQL, then drains; heap sampled"
 sampler=$(heap "$out/heap-receivers-down.jstat")
