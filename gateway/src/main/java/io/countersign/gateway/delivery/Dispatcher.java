@@ -155,7 +155,8 @@ public final class Dispatcher {
    * Outcomes waiting to be written that cost no places: two full batches, one being written and one filling.
    * Past them, each one waiting takes a place: a lane's place is freed when its attempt ends, not when the outcome
    * is written, so while PostgreSQL fell behind the writes, attempts kept going and their outcomes piled up in
-   * memory (a 300 s run at the maximum filled a 512 MB heap, docs/performance.md). Now leasing waits for the writes.
+   * memory, without a bound (likely what filled a 512 MB heap in a 300 s run at the maximum, docs/performance.md).
+   * Now leasing waits for the writes.
    */
   static final int UNRECORDED_ALLOWANCE = 2 * OutcomeWriter.MAX_BATCH;
 

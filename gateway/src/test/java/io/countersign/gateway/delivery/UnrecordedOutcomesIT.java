@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * PostgreSQL falls behind the outcome writes: a lane's place is freed when its attempt ends, not when its outcome is
- * written, so without a bound the attempts went on and their outcomes piled up in memory (a 300 s run at the maximum
- * filled a 512 MB heap). Past two batches' worth waiting ({@code Dispatcher.UNRECORDED_ALLOWANCE}), each one takes a
+ * written, so without a bound the attempts went on and their outcomes piled up in memory (likely what filled a
+ * 512 MB heap in a 300 s run at the maximum). Past two batches' worth waiting ({@code Dispatcher.UNRECORDED_ALLOWANCE}), each one takes a
  * place: leasing stops, claims leave their fan-outs to the pollers, and everything is sent once the writes resume.
  */
 class UnrecordedOutcomesIT {
