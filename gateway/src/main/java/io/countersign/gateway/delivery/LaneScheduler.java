@@ -67,13 +67,13 @@ final class LaneScheduler<T> {
       lane = new Lane<>(endpointId);
       lanes.put(laneKey, lane);
     }
+    int queueFactor = pastLaneQueue ? 2 : 1;
     Admission admission;
     if (inFlight < maxInFlight && lane.inFlight < maxPerLane) {
       inFlight++;
       lane.inFlight++;
       admission = Admission.SEND;
-    } else if (waitingTotal < (pastLaneQueue ? 2 * maxInFlight : maxInFlight)
-        && lane.waiting.size() < (pastLaneQueue ? 2 * laneQueueLimit : laneQueueLimit)) {
+    } else if (waitingTotal < queueFactor * maxInFlight && lane.waiting.size() < queueFactor * laneQueueLimit) {
       if (lane.waiting.isEmpty()) {
         ready.add(lane);
       }

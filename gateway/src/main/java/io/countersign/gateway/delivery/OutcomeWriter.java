@@ -54,8 +54,7 @@ final class OutcomeWriter {
   private boolean flushScheduled;
   /** When the oldest outcome still waiting was queued (System.nanoTime). */
   private long oldestPendingAt;
-  private boolean writing;
-  /** Outcomes in the write in flight. */
+  /** Outcomes in the write in flight; 0 while none runs (a write never starts empty). */
   private int inWrite;
   /** The write in flight, completing (failed or not) when it has finished. */
   private Future<Void> flushing = Future.succeededFuture();
@@ -102,7 +101,6 @@ final class OutcomeWriter {
    * rows) 500 times a second.
    */
   private void afterWrite() {
-    writing = false;
     inWrite = 0;
     results.written();
     if (pending.isEmpty()) {
@@ -118,7 +116,7 @@ final class OutcomeWriter {
 
   /** Writes every outcome still waiting, and completes once none is waiting or being written. */
   Future<Void> drain() {
-    if (!writing && pending.isEmpty()) {
+    if (inWrite == 0 && pending.isEmpty()) {
       return Future.succeededFuture();
     }
     flush();
@@ -127,7 +125,7 @@ final class OutcomeWriter {
 
   private void flush() {
     flushScheduled = false;
-    if (writing || pending.isEmpty()) {
+    if (inWrite > 0 || pending.isEmpty()) {
       return;
     }
     List<Outcome> taken = pending.subList(0, Math.min(pending.size(), MAX_BATCH));
@@ -142,7 +140,6 @@ final class OutcomeWriter {
       oldestPendingAt = System.nanoTime();
     }
     metrics.outcomeBatch(delivered.size() + others.size());
-    writing = true;
     inWrite = delivered.size() + others.size();
     long started = spans.enabled() ? epochNanos() : 0;
     flushing = recordDelivered(delivered)

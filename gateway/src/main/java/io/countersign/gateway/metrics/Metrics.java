@@ -61,11 +61,11 @@ public final class Metrics {
           + " while a backlog waits means the attempts waited on the poll")
       .serviceLevelObjectives(1, 16, 64, 128, 256, 512).register(registry);
   private final AtomicLong backlog = new AtomicLong();
+  private final AtomicLong oldestPendingSeconds = new AtomicLong();
   private final ConcurrentHashMap<String, Counter> givenBack = new ConcurrentHashMap<>();
   private final Counter claimedLeased = fanoutCounter("claim_leased");
   private final Counter claimedForPollers = fanoutCounter("claim_unleased");
   private final Counter polledFanouts = fanoutCounter("poll_leased");
-  private final AtomicLong oldestPendingSeconds = new AtomicLong();
 
   public Metrics() {
     Gauge.builder("countersign_backlog_deliveries", backlog, AtomicLong::get)

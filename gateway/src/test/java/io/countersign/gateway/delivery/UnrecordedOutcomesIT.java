@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * PostgreSQL falls behind the outcome writes: a lane's place is freed when its attempt ends, not when its outcome is
  * written, so without a bound the attempts went on and their outcomes piled up in memory (likely what filled a
- * 512 MB heap in a 300 s run at the maximum). Past two batches' worth waiting ({@code Dispatcher.UNRECORDED_ALLOWANCE}), each one takes a
- * place: leasing stops, claims leave their fan-outs to the pollers, and everything is sent once the writes resume.
+ * 512 MB heap in a 300 s run at the maximum). Past two batches' worth waiting
+ * ({@code Dispatcher.UNRECORDED_ALLOWANCE}), each one takes a place: leasing stops, claims leave their fan-outs to
+ * the pollers, and everything is sent once the writes resume.
  */
 class UnrecordedOutcomesIT {
   private static final int MAX_IN_FLIGHT = 64;
@@ -61,7 +62,7 @@ class UnrecordedOutcomesIT {
         assertTrue(sentWhenLeasingStopped <= bound, sentWhenLeasingStopped + " sent, bound " + bound);
         assertTrue(sentWhenLeasingStopped >= Dispatcher.UNRECORDED_ALLOWANCE,
             "leasing stopped only past the allowance: " + sentWhenLeasingStopped);
-        // more events while the writes are still blocked: all left to the pollers, and sending stays bounded
+        // more events while the writes are still blocked: most left to the pollers, and sending stays bounded
         long unleasedBefore = unleased(db);
         posted = postBurst(gateway, token, posted, BURST);
         // a claim still leases when the places its attempts' ends freed add up to an event's four for a moment
