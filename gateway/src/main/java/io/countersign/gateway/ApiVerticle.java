@@ -100,8 +100,8 @@ final class ApiVerticle extends VerticleBase {
         // queue behind one slow endpoint's connections; the per-endpoint lanes bound what each may hold
         new PoolOptions().setHttp1MaxSize(delivery.maxInFlight()).setMaxWaitQueueSize(delivery.maxInFlight()));
     DestinationGuard guard = new DestinationGuard(vertx, delivery.allowPrivateNetworks());
-    Sender sender = new Sender(client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard, shared.clock(),
-        delivery.timeout());
+    Sender sender = new Sender(vertx, client, new SignerCache(shared.cipher(), SIGNER_CACHE_ENTRIES), guard,
+        shared.clock(), delivery.timeout());
     TenantBatches tenantBatches = new TenantBatches(config.database().batchPerTenant());
     dispatcher = new Dispatcher(
         // each event loop leases under its own name, so one stopping never releases another's work

@@ -3,10 +3,14 @@ package io.countersign.gateway.outbound;
 import io.countersign.gateway.outbound.DestinationGuard;
 import io.countersign.gateway.outbound.SignerCache;
 import io.countersign.signature.WebhookHeaders;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -17,10 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One signed POST to a receiver: checks the destination, signs at send time with the secrets in force now, and
- * answers the receiver's status code. Used by deliveries and by secret probes. One per event loop.
+ * answers the receiver's status code. Used by deliveries and by secret probes. One per event loop, used on it only.
+ *
+ * <p>Each exchange, from connecting to the last byte of the receiver's answer, must finish within the timeout
+ * ({@link ExchangeDeadlines}); one timer covers them all.
  *
  * <pre>{@code
  * sender.send(tenantId, endpointId, url, "msg_123", keys, body, null).onSuccess(status -> ...);
@@ -34,20 +42,26 @@ public final class Sender {
   private static final CharSequence H_SIGNATURE = HttpHeaders.createOptimized(WebhookHeaders.SIGNATURE);
   private static final CharSequence H_TRACEPARENT = HttpHeaders.createOptimized("traceparent");
 
+  private final Vertx vertx;
   private final HttpClient client;
   private final SignerCache signers;
   private final DestinationGuard guard;
   private final Clock clock;
   private final Duration timeout;
+  private final ExchangeDeadlines deadlines;
+  private long deadlineTimer = -1;
   private final java.util.HashMap<String, Target> targets = new java.util.HashMap<>();
   private static final int MAX_TARGETS = 10_000;
 
-  public Sender(HttpClient client, SignerCache signers, DestinationGuard guard, Clock clock, Duration timeout) {
+  public Sender(Vertx vertx, HttpClient client, SignerCache signers, DestinationGuard guard, Clock clock,
+      Duration timeout) {
+    this.vertx = vertx;
     this.client = client;
     this.signers = signers;
     this.guard = guard;
     this.clock = clock;
     this.timeout = timeout;
+    this.deadlines = new ExchangeDeadlines(timeout.toNanos());
   }
 
   public Clock clock() {
@@ -76,14 +90,56 @@ public final class Sender {
         .compose(address -> post(tenantId, endpointId, target, address, msgId, keys, payload, traceparent));
   }
 
-  /** An endpoint URL parsed and checked once, then reused by every attempt to it from this event loop. */
-  record Target(URI uri, boolean https, int port, String pathAndQuery) {
+  /**
+   * An endpoint URL parsed and checked once, then reused by every attempt to it from this event loop, with the
+   * socket address of the last address its host resolved to.
+   */
+  static final class Target {
+    private final URI uri;
+    private final boolean https;
+    private final int port;
+    private final String pathAndQuery;
+    private InetAddress lastAddress;
+    private SocketAddress lastServer;
+
+    private Target(URI uri, boolean https, int port, String pathAndQuery) {
+      this.uri = uri;
+      this.https = https;
+      this.port = port;
+      this.pathAndQuery = pathAndQuery;
+    }
+
     static Target of(String url) {
       URI uri = DestinationGuard.parse(url);
       boolean https = "https".equalsIgnoreCase(uri.getScheme());
       int port = uri.getPort() > 0 ? uri.getPort() : (https ? 443 : 80);
       String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
       return new Target(uri, https, port, uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
+    }
+
+    URI uri() {
+      return uri;
+    }
+
+    boolean https() {
+      return https;
+    }
+
+    int port() {
+      return port;
+    }
+
+    String pathAndQuery() {
+      return pathAndQuery;
+    }
+
+    /** Where to connect for the checked {@code address}: built again only when the host resolves elsewhere. */
+    SocketAddress server(InetAddress address) {
+      if (!address.equals(lastAddress)) {
+        lastServer = SocketAddress.inetSocketAddress(port, address.getHostAddress());
+        lastAddress = address;
+      }
+      return lastServer;
     }
   }
 
@@ -138,16 +194,23 @@ public final class Sender {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         // connect to the address the guard checked; Host and TLS SNI still name the endpoint's host
-        .setServer(SocketAddress.inetSocketAddress(target.port(), address.getHostAddress()))
+        .setServer(target.server(address))
         .setHost(target.uri().getHost())
         .setPort(target.port())
         .setSsl(target.https())
         .setURI(target.pathAndQuery())
-        .setFollowRedirects(false)
-        .setTimeout(timeout.toMillis());
+        .setFollowRedirects(false);
     String timestamp = Long.toString(now.getEpochSecond());
-    return client.request(options)
+    Attempt attempt = new Attempt(deadlines.deadline(System.nanoTime()));
+    track(attempt);
+    Future<Reply> reply = attempt.reply.future();
+    client.request(options)
         .compose(request -> {
+          if (!attempt.started(request)) {
+            // its time ran out while connecting: the connection goes, the request is never sent
+            request.reset();
+            return Future.failedFuture(attempt.timedOut());
+          }
           // straight onto the request: a MultiMap in the options would be built per attempt and then copied
           request.putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON)
               .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
@@ -174,6 +237,77 @@ public final class Sender {
           });
           return response.end().map(v -> new Reply(response.statusCode(),
               retryAfter(response.statusCode(), response.getHeader("Retry-After"), clock), text(head)));
-        });
+        })
+        .onComplete(attempt::settle);
+    return reply;
+  }
+
+  private void track(Attempt attempt) {
+    deadlines.track(attempt);
+    if (deadlineTimer == -1) {
+      armDeadlineTimer(deadlines.deadline(0));
+    }
+  }
+
+  private void armDeadlineTimer(long inNanos) {
+    // rounded up: a timer that fires a little early would only be armed again
+    deadlineTimer = vertx.setTimer(Math.max(1, (inNanos + 999_999) / 1_000_000), id -> {
+      // still set while expiring: attempts that the expired ones' callbacks start must not arm a second timer
+      long next = deadlines.expire(System.nanoTime());
+      deadlineTimer = -1;
+      if (next >= 0) {
+        armDeadlineTimer(next);
+      }
+    });
+  }
+
+  /** One POST's answer, failed with a timeout if the exchange outlives its deadline. */
+  private final class Attempt extends ExchangeDeadlines.Exchange {
+    private Promise<Reply> reply = Promise.promise();
+    private HttpClientRequest request;
+
+    Attempt(long deadline) {
+      super(deadline);
+    }
+
+    /** Keeps the request, to close it if time runs out; answers false if it already has. */
+    boolean started(HttpClientRequest request) {
+      if (done()) {
+        return false;
+      }
+      this.request = request;
+      return true;
+    }
+
+    TimeoutException timedOut() {
+      return new TimeoutException("the receiver did not answer in full within " + timeout.toMillis() + " ms");
+    }
+
+    void settle(AsyncResult<Reply> result) {
+      if (finish()) {
+        Promise<Reply> answer = reply;
+        // dropped at once: a finished attempt may stay queued behind a slow one until that one ends
+        reply = null;
+        request = null;
+        if (result.succeeded()) {
+          answer.complete(result.result());
+        } else {
+          answer.fail(result.cause());
+        }
+      }
+    }
+
+    @Override
+    protected void expired() {
+      Promise<Reply> answer = reply;
+      HttpClientRequest stalled = request;
+      reply = null;
+      request = null;
+      answer.fail(timedOut());
+      if (stalled != null) {
+        // HTTP/1.1 has no stream reset: this closes the connection, so a stalled receiver does not keep it
+        stalled.reset();
+      }
+    }
   }
 }

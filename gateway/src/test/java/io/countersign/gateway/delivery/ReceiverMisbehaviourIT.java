@@ -52,6 +52,17 @@ class ReceiverMisbehaviourIT {
     return new JsonObject(r.body()).getJsonArray("deliveries").getJsonObject(0).getJsonArray("attempts");
   }
 
+  /** Waits until the event's first delivery has at least {@code count} attempts recorded. */
+  private void awaitAttempts(String eventId, int count, String what) throws InterruptedException {
+    Eventually.await(WAIT, what, () -> {
+      try {
+        return attempts(eventId).size() >= count;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   private String post(String key) throws Exception {
     return new JsonObject(gateway.postEvent(tenant, token, key, "order.created", "{}").body()).getString("id");
   }
@@ -129,13 +140,7 @@ class ReceiverMisbehaviourIT {
     gateway.createEndpoint(tenant, token, receiver.url(path));
     String id = post("reset-1");
     Eventually.await(WAIT, "delivery after two resets", () -> receiver.accepted(path).size() == 1);
-    Eventually.await(WAIT, "three attempts recorded", () -> {
-      try {
-        return attempts(id).size() == 3;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    awaitAttempts(id, 3, "three attempts recorded");
     JsonObject first = attempts(id).getJsonObject(0);
     assertTrue(first.getValue("statusCode") == null && first.getString("error") != null, first.encode());
     assertEquals(200, attempts(id).getJsonObject(2).getInteger("statusCode"));
@@ -147,17 +152,27 @@ class ReceiverMisbehaviourIT {
     receiver.delay(path, 1_500);
     gateway.createEndpoint(tenant, token, receiver.url(path));
     String id = post("slow-1");
-    Eventually.await(WAIT, "two timed-out attempts", () -> {
-      try {
-        return attempts(id).size() >= 2;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    awaitAttempts(id, 2, "two timed-out attempts");
     JsonObject attempt = attempts(id).getJsonObject(0);
     assertFalse(attempt.containsKey("statusCode") && attempt.getInteger("statusCode") != null);
     assertTrue(attempt.getString("error").toLowerCase().contains("timeout"), attempt.encode());
     // timed out by the gateway (500 ms), before the receiver would have answered (1 500 ms)
     assertTrue(attempt.getInteger("latencyMs") >= 400 && attempt.getInteger("latencyMs") < 1_500, attempt.encode());
+  }
+
+  @Test
+  void aReceiverThatStallsItsBodyAfterTheStatusTimesOutAndIsRetried() throws Exception {
+    String path = "/" + tenant + "/stall";
+    receiver.script(path, FakeReceiver.STALL_BODY);
+    gateway.createEndpoint(tenant, token, receiver.url(path));
+    String id = post("stall-1");
+    // the positive marker: the retry after the stalled attempt is accepted
+    Eventually.await(WAIT, "a delivery after the stalled answer", () -> receiver.accepted(path).size() == 1);
+    awaitAttempts(id, 2, "both attempts recorded");
+    JsonObject stalled = attempts(id).getJsonObject(0);
+    assertTrue(stalled.getValue("statusCode") == null, "a status without its whole body is no answer: " + stalled.encode());
+    assertTrue(stalled.getString("error").toLowerCase().contains("timeout"), stalled.encode());
+    assertTrue(stalled.getInteger("latencyMs") >= 400, stalled.encode());
+    assertEquals(200, attempts(id).getJsonObject(1).getInteger("statusCode"));
   }
 }

@@ -26,6 +26,17 @@ class SenderTargetTest {
   }
 
   @Test
+  void theSocketAddressIsBuiltAgainOnlyWhenTheHostResolvesElsewhere() throws Exception {
+    Sender.Target target = Sender.Target.of("http://hooks.example.com:8080/in");
+    java.net.InetAddress first = java.net.InetAddress.getByAddress("hooks.example.com", new byte[] {10, 0, 0, 1});
+    io.vertx.core.net.SocketAddress server = target.server(first);
+    assertEquals("10.0.0.1", server.host());
+    assertEquals(8080, server.port());
+    assertTrue(server == target.server(java.net.InetAddress.getByAddress(new byte[] {10, 0, 0, 1})), "reused");
+    assertEquals("10.0.0.2", target.server(java.net.InetAddress.getByAddress(new byte[] {10, 0, 0, 2})).host());
+  }
+
+  @Test
   void anInvalidUrlIsRefusedTheWayTheApiRefusesIt() {
     assertThrows(ApiError.class, () -> Sender.Target.of("ftp://hooks.example.com/"));
     assertThrows(ApiError.class, () -> Sender.Target.of("https://user:pw@hooks.example.com/"));

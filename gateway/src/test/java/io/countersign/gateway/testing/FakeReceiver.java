@@ -38,6 +38,8 @@ public final class FakeReceiver implements AutoCloseable {
 
   /** A scripted "status" that resets the connection instead of answering. */
   public static final int RESET = -1;
+  /** A scripted "status" that answers 200 with its headers and a first part of its body, then never the rest. */
+  public static final int STALL_BODY = -2;
 
   private final Map<String, String> bodies = new java.util.concurrent.ConcurrentHashMap<>();
   private final Vertx vertx;
@@ -64,6 +66,11 @@ public final class FakeReceiver implements AutoCloseable {
         // a receiver that drops the connection without answering
         holder[0].received.add(new Received(req.path(), Map.of(), body.getBytes(), System.currentTimeMillis(), status, null));
         req.connection().close();
+        return;
+      }
+      if (status == STALL_BODY) {
+        holder[0].received.add(new Received(req.path(), Map.of(), body.getBytes(), System.currentTimeMillis(), status, null));
+        req.response().setStatusCode(200).putHeader("Content-Length", "100").write("{\"partial\":");
         return;
       }
       Map<String, String> headers = new HashMap<>();
