@@ -6,7 +6,7 @@
 #      against the relay's (per-statement costs are shared by fewer events at the lower rate), and at half the max
 #      rate with no endpoints: the ingest half of each one's cost, per accepted event; at half the max and at the
 #      max also the relay that claims each event in PostgreSQL before answering (CLAIM_FLOOR=1), the floor of any
-#      gateway that commits before it acknowledges;
+#      gateway that commits before it acknowledges; both of those in two alternating rounds (ROUNDS=2);
 #   3. load-tests/idle-backlog.sh from two thirds of the max rate: --find-max with 256 connections, so that the idle share while
 #      a backlog exists is the gateway's, not the sender's pool's;
 #   4. load-tests/ingest-ceiling.sh: pgbench again, then an ingest-only gateway under wrk and under --find-max.
@@ -25,8 +25,9 @@ autovacuum_as_in_production
 started=$(date -u +%FT%TZ)
 load-tests/perf-session.sh "$admin_url" "${LONG_RUN:-60s}"
 max=$(python3 -c "import json;print(int(json.load(open('perf-results/find-max/summary.json'))['maxSustainedRate']))")
-CLAIM_FLOOR=1 load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
-CLAIM_FLOOR=1 RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
+# two alternating rounds each: one window's relay figure is not steady enough to read a ratio from
+CLAIM_FLOOR=1 ROUNDS=2 load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
+CLAIM_FLOOR=1 ROUNDS=2 RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
 ENDPOINTS=0 RELAY_NAME=relay_ingest load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
 # from two thirds of the max: with no step under the SLO the load tool writes no summary (the 08:21 UTC run on
 # 2026-12-02 started at the max, failed its first step twice and left only its printed lines)
@@ -54,6 +55,9 @@ def relay_floor(name):
     return re.search(r"gateway CPU per (?:event delivered to 4 endpoints|accepted event \(no endpoints\)): ([\d.]+) ms;"
                      r" relay ([\d.]+) ms; ratio ([\d.]+)x \(goal <= 1.25x\);"
                      r" machine idle (\d+)% and (\d+)%; of which JIT ([\d.]+)", log(f"perf-results/{name}/session.log"))
+def rounds(name):
+    m = re.search(r"^rounds: (.*)$", log(f"perf-results/{name}/session.log"), re.M)
+    return re.findall(r"= ([\d.]+x)", m.group(1)) if m else []
 def claim_floor(name):
     return re.search(r"relay claiming in PostgreSQL: ([\d.]+) ms = ([\d.]+)x the relay .*?the gateway is ([\d.]+)x it"
                      r"(?:\nclaims per statement: gateway ([\d.]+), relay claiming ([\d.]+))?",
@@ -111,7 +115,10 @@ for where, name, unit in relays:
     relay = relay_floor(name)
     goal = "(goal <= 1.25x)" if unit == "per delivered event" else "(a part of the total: no goal of its own)"
     if relay:
-        print(f"| relay floor at {where}, 90 s warm-up each | gateway {relay.group(1)} ms (JIT {relay.group(6)}), relay {relay.group(2)} ms {unit} | | | | {relay.group(4)}% and {relay.group(5)}% | {relay.group(3)}x {goal} |")
+        each = rounds(name)
+        how = f"90 s warm-up, then {len(each)} rounds alternating" if each else "90 s warm-up each"
+        by_round = f"; by round {', '.join(each)}" if each else ""
+        print(f"| relay floor at {where}, {how} | gateway {relay.group(1)} ms (JIT {relay.group(6)}), relay {relay.group(2)} ms {unit} | | | | {relay.group(4)}% and {relay.group(5)}% | {relay.group(3)}x {goal}{by_round} |")
     claim = claim_floor(name)
     if relay and claim:
         batches = f"; claims per statement: gateway {claim.group(4)}, floor {claim.group(5)}" if claim.group(4) else ""

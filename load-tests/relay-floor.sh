@@ -18,6 +18,10 @@
 # CPU over the plain relay's is what committing before answering costs by itself on this client and machine: if it
 # alone passes 1.25x, no gateway that keeps "nothing acknowledged before it is durable" can meet the goal here. It
 # batches as the gateway does (CLAIM_LINGER, default 1 ms, as ingest.linger; 0: every batch starts at once).
+# ROUNDS (default 1): measured windows per process, alternating (gateway, relay[, floor], gateway, relay...), each
+# after the first with REWARM (default 15s) of load on the already warm process. One window's relay figure moved by
+# 40 % between runs on one machine (docs/performance.md, 2026-12-02 16:23), so the ratio printed is over all rounds
+# (the mean ms per event of each process), with each round's ratio beside it.
 # GATEWAY_ENV: extra gateway settings, as NAME=VALUE words (COUNTERSIGN_INGEST_LINGER=4ms).
 # Output: perf-results/${RELAY_NAME:-relay}/ (gateway/ and relay/ run directories, session.log); RELAY_NAME (letters,
 # digits, _: it names the database too) keeps two runs of one sitting apart.
@@ -47,35 +51,51 @@ wait_up 18096
 wait_up 18099
 [ -z "$claimer" ] || wait_up 18098
 
+rounds=${ROUNDS:-1}
+warmup=${WARMUP:-90s}
 load() { java -jar load-tests/target/countersign-load.jar --admin-token "$token" --rate "$rate" --duration "$duration" \
-  --warmup "${WARMUP:-90s}" --endpoints "${ENDPOINTS:-4}" "$@"; }
-echo "== $(date -u +%FT%TZ) $(nproc) cores; gateway (pid $gw) at $rate/s"
-load --target http://127.0.0.1:18096 --gateway-pid "$gw" --out "$out/gateway" | grep -v '^\['
-metrics_port=$(grep -o 'metrics on 127.0.0.1:[0-9]*' "$out/gateway.log" | head -1 | cut -d: -f2)
-gateway_batches=$(curl -sf "http://127.0.0.1:$metrics_port/metrics" | awk '/^countersign_ingest_batch_size_count/ {c=$2}
-  /^countersign_ingest_batch_size_sum/ {s=$2} END {if (c) print c, s}' || true)
-echo "== relay (pid $relay) at $rate/s"
-load --target http://127.0.0.1:18099 --gateway-pid "$relay" --out "$out/relay" | grep -v '^\['
-if [ -n "$claimer" ]; then
-  echo "== relay claiming in PostgreSQL (pid $claimer) at $rate/s"
-  load --target http://127.0.0.1:18098 --gateway-pid "$claimer" --out "$out/relay-claim" | grep -v '^\['
-fi
+  --warmup "$warmup" --endpoints "${ENDPOINTS:-4}" "$@"; }
+for round in $(seq 1 "$rounds"); do
+  # round 1 writes gateway/, relay/, relay-claim/; round 2 gateway-2/ and so on
+  suffix=$([ "$round" = 1 ] || echo "-$round")
+  [ "$round" = 1 ] || warmup=${REWARM:-15s}
+  echo "== $(date -u +%FT%TZ) $(nproc) cores; gateway (pid $gw) at $rate/s, round $round of $rounds"
+  load --target http://127.0.0.1:18096 --gateway-pid "$gw" --out "$out/gateway$suffix" | grep -v '^\['
+  if [ "$round" = 1 ]; then
+    metrics_port=$(grep -o 'metrics on 127.0.0.1:[0-9]*' "$out/gateway.log" | head -1 | cut -d: -f2)
+    gateway_batches=$(curl -sf "http://127.0.0.1:$metrics_port/metrics" | awk '/^countersign_ingest_batch_size_count/ {c=$2}
+      /^countersign_ingest_batch_size_sum/ {s=$2} END {if (c) print c, s}' || true)
+  fi
+  echo "== relay (pid $relay) at $rate/s, round $round of $rounds"
+  load --target http://127.0.0.1:18099 --gateway-pid "$relay" --out "$out/relay$suffix" | grep -v '^\['
+  if [ -n "$claimer" ]; then
+    echo "== relay claiming in PostgreSQL (pid $claimer) at $rate/s, round $round of $rounds"
+    load --target http://127.0.0.1:18098 --gateway-pid "$claimer" --out "$out/relay-claim$suffix" | grep -v '^\['
+  fi
+done
 
 claim_batches=$([ -z "$claimer" ] || grep '^claim statements' "$out/relay-claim.log" | tail -1 || true)
-python3 - "$out" "${ENDPOINTS:-4}" "$claimer" "$gateway_batches" "$claim_batches" <<'PY'
+python3 - "$out" "${ENDPOINTS:-4}" "$claimer" "$gateway_batches" "$claim_batches" "$rounds" <<'PY'
 import json, re, sys
 endpoints = int(sys.argv[2])
-def per(run):
+rounds = int(sys.argv[6])
+def one(run):
     s = json.load(open(f"{sys.argv[1]}/{run}/summary.json"))
     per = s["cpu"]["msPerDeliveredEvent" if endpoints > 0 else "msPerAcceptedEvent"]
     return per["gateway"], per.get("gateway: JIT") or 0, s["cpu"]["idleShare"]
-g, gj, gi = per("gateway")
-r, rj, ri = per("relay")
+def per(process):
+    # every round, then their means: the same rate and window each round, so the mean is the CPU per event of all
+    runs = [one(process + ("" if n == 1 else f"-{n}")) for n in range(1, rounds + 1)]
+    return runs, tuple(sum(r[i] for r in runs) / len(runs) for i in range(3))
+gs, (g, gj, gi) = per("gateway")
+rs, (r, rj, ri) = per("relay")
 what = f"event delivered to {endpoints} endpoints" if endpoints > 0 else "accepted event (no endpoints)"
 print(f"gateway CPU per {what}: {g:.3f} ms; relay {r:.3f} ms; ratio {g / r:.2f}x (goal <= 1.25x);"
       f" machine idle {gi:.0%} and {ri:.0%}; of which JIT {gj:.3f} and {rj:.3f} ms")
+if rounds > 1:
+    print("rounds: " + "; ".join(f"gateway {a[0]:.3f}, relay {b[0]:.3f} ms = {a[0] / b[0]:.2f}x" for a, b in zip(gs, rs)))
 if sys.argv[3]:
-    c, cj, ci = per("relay-claim")
+    cs, (c, cj, ci) = per("relay-claim")
     print(f"relay claiming in PostgreSQL: {c:.3f} ms = {c / r:.2f}x the relay (of which JIT {cj:.3f}, machine idle"
           f" {ci:.0%}); the gateway is {g / c:.2f}x it")
 # mean claims per statement over warm-up and window (both at this rate): the gateway's from its metrics

@@ -28,8 +28,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.Mac;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,7 +88,11 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   /** Shared by every event loop: endpoints are created before the load starts. */
   private record Endpoint(String id, URI url, byte[] key) {}
 
-  private final List<Endpoint> endpoints;
+  /**
+   * The endpoints of the newest tenant, replaced whole on each change: a new tenant (a new load run against this
+   * process, as relay-floor.sh's rounds make) starts an empty list, so events go only to the current run's receivers.
+   */
+  private final AtomicReference<List<Endpoint>> endpoints;
   private final AtomicLong ids;
   /** Claim statements and the claims they carried, printed every 10 s: the floor's batch size against the gateway's. */
   private static final AtomicLong STATEMENTS = new AtomicLong();
@@ -100,14 +104,16 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   private boolean lingering;
   private int lastBatch;
   private Mac[][] macs;
+  private List<Endpoint> macsFor;
   private final WebhookSigner signer = new WebhookSigner();
 
   public Relay() {
-    this(0, null, 0, new CopyOnWriteArrayList<>(), new AtomicLong());
+    this(0, null, 0, new AtomicReference<>(List.of()), new AtomicLong());
   }
 
   /** One event loop's instance; the command's own instance only parses the options and deploys these. */
-  private Relay(int port, String claimDb, long claimLinger, List<Endpoint> endpoints, AtomicLong ids) {
+  private Relay(int port, String claimDb, long claimLinger, AtomicReference<List<Endpoint>> endpoints,
+      AtomicLong ids) {
     this.port = port;
     this.claimDb = claimDb;
     this.claimLinger = claimLinger;
@@ -170,11 +176,19 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
     } else if (path.endsWith("/endpoints")) {
       req.body().onSuccess(body -> {
         WebhookSecret secret = WebhookSecret.generate();
-        Endpoint e = new Endpoint("ep_" + endpoints.size(), URI.create(new JsonObject(body).getString("url")), secret.key());
-        endpoints.add(e);
+        URI url = URI.create(new JsonObject(body).getString("url"));
+        List<Endpoint> now = endpoints.updateAndGet(list -> {
+          List<Endpoint> more = new ArrayList<>(list);
+          more.add(new Endpoint("ep_" + list.size(), url, secret.key()));
+          return List.copyOf(more);
+        });
+        Endpoint e = now.get(now.size() - 1);
         req.response().setStatusCode(201).end(new JsonObject().put("id", e.id()).put("secret", secret.reveal()).encode());
       });
     } else {
+      if (path.equals("/v1/tenants")) {
+        endpoints.set(List.of());
+      }
       req.response().setStatusCode(201).end("{\"token\":\"relay\"}");
     }
   }
@@ -280,9 +294,11 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   }
 
   private void forward(String id, Buffer body) {
-    if (macs == null || macs.length != endpoints.size()) {
-      // one Mac per endpoint and event loop, made once: as the gateway's signer cache does
+    List<Endpoint> endpoints = this.endpoints.get();
+    if (endpoints != macsFor) {
+      // one Mac per endpoint and event loop, made once per list: as the gateway's signer cache does
       macs = endpoints.stream().map(e -> new Mac[] {WebhookSigner.newMac(e.key())}).toArray(Mac[][]::new);
+      macsFor = endpoints;
     }
     byte[] msgId = id.getBytes(StandardCharsets.US_ASCII);
     long now = System.currentTimeMillis() / 1000;

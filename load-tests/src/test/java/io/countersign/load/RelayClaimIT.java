@@ -85,7 +85,7 @@ class RelayClaimIT {
   }
 
   /** The status and the answer's id of one POST, after its answer. */
-  private static JsonObject post(HttpClient client, int port, String path, String key, String body) {
+  static JsonObject post(HttpClient client, int port, String path, String key, String body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI(path);
     if (key != null) {
@@ -116,7 +116,7 @@ class RelayClaimIT {
     return new DatabaseTarget(target.host(), target.port(), name, target.user(), target.password()).url();
   }
 
-  private static int freePort() throws Exception {
+  static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
