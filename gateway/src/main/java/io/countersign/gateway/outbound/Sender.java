@@ -245,7 +245,8 @@ public final class Sender {
   private void track(Attempt attempt) {
     deadlines.track(attempt);
     if (deadlineTimer == -1) {
-      armDeadlineTimer(deadlines.deadline(0));
+      // no timer means nothing else is in flight: the attempt just tracked expires first, a whole timeout from now
+      armDeadlineTimer(timeout.toNanos());
     }
   }
 
