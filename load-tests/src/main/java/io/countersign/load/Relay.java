@@ -50,6 +50,12 @@ import picocli.CommandLine.Option;
  * authentication, no fan-out rows, no leases, no outcomes: what it costs above the plain relay is what committing
  * before answering costs on this client and machine.
  *
+ * <p>With {@code --record-deliveries} as well, it also writes once to finish, as #13's design asks of the gateway
+ * ("once to accept and once, batched, to finish"): when every endpoint has answered an event, one row for the event
+ * (how many answered 2xx) is queued, and what finished within {@link #RECORD_LINGER_MS} goes in one INSERT, one write
+ * at a time per event loop, committed without waiting for the disk, as the gateway's {@code OutcomeWriter} records a
+ * fan-out delivered whole. No retries, no failure rows: the least two writes per event can cost.
+ *
  * <pre>{@code java -cp load-tests/target/countersign-load.jar io.countersign.load.Relay --port 18099 [--claim-db URL]}</pre>
  */
 @Command(name = "relay", mixinStandardHelpOptions = true,
@@ -75,12 +81,19 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   @Option(names = "--claim-linger", defaultValue = "0", description = "With --claim-db: ms a partial batch waits for more claims when none is in flight and the last batch held more than one, as the gateway's ingest.linger (default ${DEFAULT-VALUE}).")
   long claimLinger;
 
+  @Option(names = "--record-deliveries", description = "With --claim-db: also record each event once every endpoint has answered, batched per 20 ms, as the gateway records a fan-out delivered whole (default: claims only).")
+  boolean recordDeliveries;
+
   private static final String CLAIM = "INSERT INTO relay_claims (tenant_id, idempotency_key, event_id, body)"
       + " SELECT 't', k, i, b FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(k, i, b)"
       + " ON CONFLICT DO NOTHING RETURNING event_id";
   private static final String EXISTING = "SELECT idempotency_key, event_id FROM relay_claims"
       + " WHERE tenant_id = 't' AND idempotency_key = ANY($1::text[])";
   private static final int MAX_BATCH = 256;
+  private static final String RECORD = "INSERT INTO relay_deliveries (tenant_id, event_id, answered_2xx)"
+      + " SELECT 't', i, n FROM unnest($1::text[], $2::int[]) AS u(i, n) ON CONFLICT DO NOTHING";
+  /** The gateway's OutcomeWriter.LINGER_MS: how long a finished event waits for others to be recorded with it. */
+  static final long RECORD_LINGER_MS = 20;
 
   /** A request waiting for its claim's commit. */
   private record Pending(HttpServerRequest req, String key, String id, Buffer body) {}
@@ -97,26 +110,35 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   /** Claim statements and the claims they carried, printed every 10 s: the floor's batch size against the gateway's. */
   private static final AtomicLong STATEMENTS = new AtomicLong();
   private static final AtomicLong CLAIMS = new AtomicLong();
+  private static final AtomicLong RECORDS = new AtomicLong();
   private HttpClient client;
   private Pool pool;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean claiming;
   private boolean lingering;
   private int lastBatch;
+  /** With --record-deliveries: one connection per event loop whose commits do not wait for the disk. */
+  private Pool recordPool;
+  /** Events every endpoint has answered, waiting for their record: ids and how many answered 2xx. */
+  private final List<String> finishedIds = new ArrayList<>();
+  private final List<Integer> finishedOk = new ArrayList<>();
+  private boolean recordScheduled;
+  private boolean recording;
   private Mac[][] macs;
   private List<Endpoint> macsFor;
   private final WebhookSigner signer = new WebhookSigner();
 
   public Relay() {
-    this(0, null, 0, new AtomicReference<>(List.of()), new AtomicLong());
+    this(0, null, 0, false, new AtomicReference<>(List.of()), new AtomicLong());
   }
 
   /** One event loop's instance; the command's own instance only parses the options and deploys these. */
-  private Relay(int port, String claimDb, long claimLinger, AtomicReference<List<Endpoint>> endpoints,
-      AtomicLong ids) {
+  private Relay(int port, String claimDb, long claimLinger, boolean recordDeliveries,
+      AtomicReference<List<Endpoint>> endpoints, AtomicLong ids) {
     this.port = port;
     this.claimDb = claimDb;
     this.claimLinger = claimLinger;
+    this.recordDeliveries = recordDeliveries;
     this.endpoints = endpoints;
     this.ids = ids;
   }
@@ -130,6 +152,7 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
     Vertx vertx = run();
     System.out.println("relay listening on 127.0.0.1:" + port + " (pid " + ProcessHandle.current().pid() + ", "
         + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + (claimDb != null ? ", claiming in PostgreSQL" : "")
+        + (recordDeliveries ? ", recording deliveries" : "")
         + ")");
     Thread.currentThread().join();
     return 0;
@@ -137,6 +160,9 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
 
   /** Starts the relay with the parsed options and returns once it listens. */
   Vertx run() throws Exception {
+    if (recordDeliveries && claimDb == null) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--record-deliveries needs --claim-db");
+    }
     // NIO, where the gateway prefers native epoll: the relay sets no timers, and on NIO it costs a little less
     // (docs/performance.md, "The linger timer spun the selector"), so the floor stays the lower of the two
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(nativeTransport));
@@ -144,14 +170,18 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
       Pool setup = PgBuilder.pool().connectingTo(DatabaseTarget.fromUrl(claimDb).connectOptions()).using(vertx).build();
       setup.query("CREATE TABLE IF NOT EXISTS relay_claims (tenant_id text, idempotency_key text, event_id text NOT NULL,"
               + " body bytea NOT NULL, PRIMARY KEY (tenant_id, idempotency_key))").execute()
-          .compose(r -> setup.query("TRUNCATE relay_claims").execute())
+          .compose(r -> setup.query("CREATE TABLE IF NOT EXISTS relay_deliveries (tenant_id text, event_id text,"
+              + " answered_2xx integer NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),"
+              + " PRIMARY KEY (tenant_id, event_id))").execute())
+          .compose(r -> setup.query("TRUNCATE relay_claims, relay_deliveries").execute())
           .compose(r -> setup.close()).await();
     }
-    vertx.deployVerticle(() -> new Relay(port, claimDb, claimLinger, endpoints, ids), new DeploymentOptions().setInstances(instances))
+    vertx.deployVerticle(() -> new Relay(port, claimDb, claimLinger, recordDeliveries, endpoints, ids),
+            new DeploymentOptions().setInstances(instances))
         .await();
     if (claimDb != null) {
       vertx.setPeriodic(10_000, id -> System.out.println("claim statements " + STATEMENTS.get() + ", claims "
-          + CLAIMS.get()));
+          + CLAIMS.get() + (recordDeliveries ? ", record statements " + RECORDS.get() : "")));
     }
     return vertx;
   }
@@ -162,6 +192,11 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
     if (claimDb != null) {
       pool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
           .connectingTo(DatabaseTarget.fromUrl(claimDb).connectOptions()).using(vertx).build();
+    }
+    if (recordDeliveries) {
+      recordPool = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+          .connectingTo(DatabaseTarget.fromUrl(claimDb).connectOptions().addProperty("synchronous_commit", "off"))
+          .using(vertx).build();
     }
     vertx.createHttpServer().requestHandler(this::handle).listen(port, "127.0.0.1")
         .<Void>mapEmpty().onComplete(started);
@@ -303,6 +338,7 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
     byte[] msgId = id.getBytes(StandardCharsets.US_ASCII);
     long now = System.currentTimeMillis() / 1000;
     String timestamp = Long.toString(now);
+    Answers answers = recordPool == null ? null : new Answers(id, macs.length);
     for (int i = 0; i < macs.length; i++) {
       Endpoint e = endpoints.get(i);
       String signature = signer.sign(macs[i], 1, msgId, now, ((BufferInternal) body).getByteBuf().nioBuffer());
@@ -312,7 +348,60 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
         r.putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE_JSON).putHeader(H_ID, id).putHeader(H_TIMESTAMP, timestamp)
             .putHeader(H_SIGNATURE, signature);
         return r.send(body);
-      }).compose(resp -> resp.end());
+      }).compose(resp -> resp.end().map(v -> resp.statusCode())).onComplete(ar -> {
+        if (answers != null && answers.answered(ar.succeeded() && ar.result() / 100 == 2)) {
+          finished(answers);
+        }
+      });
     }
+  }
+
+  /** One event's answers so far, with --record-deliveries. */
+  private static final class Answers {
+    final String id;
+    int left;
+    int ok;
+
+    Answers(String id, int endpoints) {
+      this.id = id;
+      this.left = endpoints;
+    }
+
+    /** Counts one answer; true when it was the last. */
+    boolean answered(boolean succeeded) {
+      ok += succeeded ? 1 : 0;
+      return --left == 0;
+    }
+  }
+
+  private void finished(Answers answers) {
+    finishedIds.add(answers.id);
+    finishedOk.add(answers.ok);
+    if (!recordScheduled && !recording) {
+      recordScheduled = true;
+      vertx.setTimer(RECORD_LINGER_MS, t -> record());
+    }
+  }
+
+  /** One INSERT for every event finished meanwhile; what finishes during it waits for the next. */
+  private void record() {
+    recordScheduled = false;
+    String[] ids = finishedIds.toArray(String[]::new);
+    Integer[] ok = finishedOk.toArray(Integer[]::new);
+    finishedIds.clear();
+    finishedOk.clear();
+    recording = true;
+    RECORDS.incrementAndGet();
+    recordPool.preparedQuery(RECORD).execute(Tuple.tuple().addArrayOfString(ids).addArrayOfInteger(ok)).onComplete(ar -> {
+      recording = false;
+      if (ar.failed()) {
+        // a floor: not retried, but said, so that a run with failed writes is not read as a cheap one
+        System.err.println("record failed: " + ar.cause());
+      }
+      if (!finishedIds.isEmpty()) {
+        recordScheduled = true;
+        vertx.setTimer(RECORD_LINGER_MS, t -> record());
+      }
+    });
   }
 }

@@ -56,11 +56,7 @@ class RelayClaimIT {
       }
     })).listen(0, "127.0.0.1").await();
 
-    Relay relay = new Relay();
-    int port = freePort();
-    new CommandLine(relay).parseArgs("--port", Integer.toString(port), "--claim-db", dbUrl);
-    Vertx relayVertx = relay.run();
-    toClose.add(() -> relayVertx.close().await());
+    int port = startRelay("--claim-db", dbUrl);
 
     HttpClient client = vertx.createHttpClient();
     post(client, port, "/v1/tenants/t/endpoints", null,
@@ -82,6 +78,49 @@ class RelayClaimIT {
     Pool pool = PgBuilder.pool().connectingTo(DatabaseTarget.fromUrl(dbUrl).connectOptions()).using(vertx).build();
     toClose.add(() -> pool.close().await());
     assertEquals(2L, pool.query("SELECT count(*) FROM relay_claims").execute().await().iterator().next().getLong(0));
+  }
+
+  @Test
+  void recordsEachEventOnceEveryEndpointHasAnswered() throws Exception {
+    String dbUrl = database();
+    Vertx vertx = Vertx.vertx();
+    toClose.add(() -> vertx.close().await());
+    HttpServer ok = vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(204).end())
+        .listen(0, "127.0.0.1").await();
+    HttpServer failing = vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(500).end())
+        .listen(0, "127.0.0.1").await();
+    int port = startRelay("--claim-db", dbUrl, "--record-deliveries");
+
+    HttpClient client = vertx.createHttpClient();
+    for (HttpServer receiver : List.of(ok, failing)) {
+      post(client, port, "/v1/tenants/t/endpoints", null,
+          new JsonObject().put("url", "http://127.0.0.1:" + receiver.actualPort() + "/hook").encode());
+    }
+    String first = post(client, port, "/v1/tenants/t/events", "k1", "{\"n\":1}").getString("id");
+    String second = post(client, port, "/v1/tenants/t/events", "k2", "{\"n\":2}").getString("id");
+
+    Pool pool = PgBuilder.pool().connectingTo(DatabaseTarget.fromUrl(dbUrl).connectOptions()).using(vertx).build();
+    toClose.add(() -> pool.close().await());
+    // the positive marker: both events' rows; each counts the one endpoint of two that answered 2xx
+    List<String> rows = List.of();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (rows.size() < 2 && System.nanoTime() < deadline) {
+      rows = pool.query("SELECT event_id || ' ' || answered_2xx FROM relay_deliveries ORDER BY 1").execute().await()
+          .stream().map(r -> r.getString(0)).toList();
+    }
+    assertEquals(List.of(first + " 1", second + " 1").stream().sorted().toList(), rows);
+  }
+
+  /** A relay on a free port, started with these options; closed after the test. */
+  private int startRelay(String... options) throws Exception {
+    Relay relay = new Relay();
+    int port = freePort();
+    List<String> args = new java.util.ArrayList<>(List.of("--port", Integer.toString(port)));
+    args.addAll(List.of(options));
+    new CommandLine(relay).parseArgs(args.toArray(String[]::new));
+    Vertx relayVertx = relay.run();
+    toClose.add(() -> relayVertx.close().await());
+    return port;
   }
 
   /** The status and the answer's id of one POST, after its answer. */
