@@ -6,7 +6,8 @@
 #      against the relay's (per-statement costs are shared by fewer events at the lower rate), and at half the max
 #      rate with no endpoints: the ingest half of each one's cost, per accepted event; at half the max and at the
 #      max also the relay that claims each event in PostgreSQL before answering (CLAIM_FLOOR=1), the floor of any
-#      gateway that commits before it acknowledges; both of those in two alternating rounds (ROUNDS=2);
+#      gateway that commits before it acknowledges, and the one that also records each event once delivered
+#      (FINISH_FLOOR=1), the floor of #13's design; both of those in two alternating rounds (ROUNDS=2);
 #   3. load-tests/idle-backlog.sh from two thirds of the max rate: --find-max with 256 connections, so that the idle share while
 #      a backlog exists is the gateway's, not the sender's pool's;
 #   4. load-tests/ingest-ceiling.sh: pgbench again, then an ingest-only gateway under wrk and under --find-max.
@@ -26,8 +27,8 @@ started=$(date -u +%FT%TZ)
 load-tests/perf-session.sh "$admin_url" "${LONG_RUN:-60s}"
 max=$(python3 -c "import json;print(int(json.load(open('perf-results/find-max/summary.json'))['maxSustainedRate']))")
 # two alternating rounds each: one window's relay figure is not steady enough to read a ratio from
-CLAIM_FLOOR=1 ROUNDS=2 load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
-CLAIM_FLOOR=1 ROUNDS=2 RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
+CLAIM_FLOOR=1 FINISH_FLOOR=1 ROUNDS=2 load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
+CLAIM_FLOOR=1 FINISH_FLOOR=1 ROUNDS=2 RELAY_NAME=relay_max load-tests/relay-floor.sh "$admin_url" "$max" 30s
 ENDPOINTS=0 RELAY_NAME=relay_ingest load-tests/relay-floor.sh "$admin_url" $((max / 2)) 30s
 # from two thirds of the max: with no step under the SLO the load tool writes no summary (the 08:21 UTC run on
 # 2026-12-02 started at the max, failed its first step twice and left only its printed lines)
@@ -58,10 +59,20 @@ def relay_floor(name):
 def rounds(name):
     m = re.search(r"^rounds: (.*)$", log(f"perf-results/{name}/session.log"), re.M)
     return re.findall(r"= ([\d.]+x)", m.group(1)) if m else []
-def claim_floor(name):
-    return re.search(r"relay claiming in PostgreSQL: ([\d.]+) ms = ([\d.]+)x the relay .*?the gateway is ([\d.]+)x it"
-                     r"(?:\nclaims per statement: gateway ([\d.]+), relay claiming ([\d.]+))?",
-                     log(f"perf-results/{name}/session.log"))
+def against_tool(name):
+    # each process's CPU per ms of the load tool's in the same windows (relay-floor.sh says why)
+    m = re.search(r"^per ms of the load tool's CPU in the same windows: .*: ([\d.]+)x$",
+                  log(f"perf-results/{name}/session.log"), re.M)
+    return f"; per ms of the load tool's CPU {m.group(1)}x" if m else ""
+def durable_floor(name, label):
+    return re.search(rf"^{label}: ([\d.]+) ms = ([\d.]+)x the relay .*?the gateway is ([\d.]+)x it$"
+                     r"(?:\n  rounds: .*$)?"
+                     r"(?:\n  per ms of the load tool's CPU: [\d.]+ = ([\d.]+)x the relay's; the gateway ([\d.]+)x it$)?",
+                     log(f"perf-results/{name}/session.log"), re.M)
+def claims_per_statement(name):
+    m = re.search(r"^claims per statement: gateway ([\d.]+), relay claiming ([\d.]+)",
+                  log(f"perf-results/{name}/session.log"), re.M)
+    return f"; claims per statement: gateway {m.group(1)}, floor {m.group(2)}" if m else ""
 relays = [("half the max rate", "relay", "per delivered event"),
           ("the max rate", "relay_max", "per delivered event"),
           ("half the max rate, no endpoints (the ingest half)", "relay_ingest", "per accepted event")]
@@ -118,11 +129,16 @@ for where, name, unit in relays:
         each = rounds(name)
         how = f"90 s warm-up, then {len(each)} rounds alternating" if each else "90 s warm-up each"
         by_round = f"; by round {', '.join(each)}" if each else ""
-        print(f"| relay floor at {where}, {how} | gateway {relay.group(1)} ms (JIT {relay.group(6)}), relay {relay.group(2)} ms {unit} | | | | {relay.group(4)}% and {relay.group(5)}% | {relay.group(3)}x {goal}{by_round} |")
-    claim = claim_floor(name)
-    if relay and claim:
-        batches = f"; claims per statement: gateway {claim.group(4)}, floor {claim.group(5)}" if claim.group(4) else ""
-        print(f"| durable floor at {where}: the relay claiming each event in PostgreSQL before answering | {claim.group(1)} ms {unit}{batches} | | | | | {claim.group(2)}x the relay; the gateway {claim.group(3)}x it |")
+        print(f"| relay floor at {where}, {how} | gateway {relay.group(1)} ms (JIT {relay.group(6)}), relay {relay.group(2)} ms {unit} | | | | {relay.group(4)}% and {relay.group(5)}% | {relay.group(3)}x {goal}{by_round}{against_tool(name)} |")
+    floors = (("durable floor", "the relay claiming each event in PostgreSQL before answering",
+               "relay claiming in PostgreSQL", claims_per_statement(name)),
+              ("floor of #13's design", "the same relay also recording each event once delivered, batched",
+               "relay claiming and recording deliveries in PostgreSQL", ""))
+    for title, what, label, batches in floors:
+        f = durable_floor(name, label)
+        if relay and f:
+            tool = f"; per ms of the load tool's CPU {f.group(4)}x and {f.group(5)}x" if f.group(4) else ""
+            print(f"| {title} at {where}: {what} | {f.group(1)} ms {unit}{batches} | | | | | {f.group(2)}x the relay; the gateway {f.group(3)}x it{tool} |")
 if d.get("drained"):
     print(f"| 60 s receivers down at half rate, then drain | peak {d['backlogPeak']:,} deliveries, drained in {d['drainSeconds']:.0f} s from the first delivery ({d['firstDeliveryAfterRecoverySeconds']:.0f} s after recovery: circuit probe) | {per(dr, 'msPerDeliveredEvent', 'postgres')} | {per(dr, 'msPerDeliveredEvent', 'gateway')} | | {idle(dr)} | {d['deliveriesPerSecond']:,.0f} deliveries/s = {d['deliveriesPerSecond'] / live:.2f}x the live rate at the max (goal >= 0.8x) |")
 else:
