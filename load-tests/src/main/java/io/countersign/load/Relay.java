@@ -119,9 +119,8 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   private int lastBatch;
   /** With --record-deliveries: one connection per event loop whose commits do not wait for the disk. */
   private Pool recordPool;
-  /** Events every endpoint has answered, waiting for their record: ids and how many answered 2xx. */
-  private final List<String> finishedIds = new ArrayList<>();
-  private final List<Integer> finishedOk = new ArrayList<>();
+  /** Events every endpoint has answered, waiting for their record. */
+  private final List<Answers> finished = new ArrayList<>();
   private boolean recordScheduled;
   private boolean recording;
   private Mac[][] macs;
@@ -375,8 +374,7 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   }
 
   private void finished(Answers answers) {
-    finishedIds.add(answers.id);
-    finishedOk.add(answers.ok);
+    finished.add(answers);
     if (!recordScheduled && !recording) {
       recordScheduled = true;
       vertx.setTimer(RECORD_LINGER_MS, t -> record());
@@ -386,10 +384,9 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
   /** One INSERT for every event finished meanwhile; what finishes during it waits for the next. */
   private void record() {
     recordScheduled = false;
-    String[] ids = finishedIds.toArray(String[]::new);
-    Integer[] ok = finishedOk.toArray(Integer[]::new);
-    finishedIds.clear();
-    finishedOk.clear();
+    String[] ids = finished.stream().map(a -> a.id).toArray(String[]::new);
+    Integer[] ok = finished.stream().map(a -> a.ok).toArray(Integer[]::new);
+    finished.clear();
     recording = true;
     RECORDS.incrementAndGet();
     recordPool.preparedQuery(RECORD).execute(Tuple.tuple().addArrayOfString(ids).addArrayOfInteger(ok)).onComplete(ar -> {
@@ -398,7 +395,7 @@ public final class Relay extends AbstractVerticle implements java.util.concurren
         // a floor: not retried, but said, so that a run with failed writes is not read as a cheap one
         System.err.println("record failed: " + ar.cause());
       }
-      if (!finishedIds.isEmpty()) {
+      if (!finished.isEmpty()) {
         recordScheduled = true;
         vertx.setTimer(RECORD_LINGER_MS, t -> record());
       }

@@ -56,7 +56,9 @@ class RelayClaimIT {
       }
     })).listen(0, "127.0.0.1").await();
 
-    int port = startRelay("--claim-db", dbUrl);
+    Running relay = start("--claim-db", dbUrl);
+    toClose.add(relay);
+    int port = relay.port();
 
     HttpClient client = vertx.createHttpClient();
     post(client, port, "/v1/tenants/t/endpoints", null,
@@ -89,7 +91,9 @@ class RelayClaimIT {
         .listen(0, "127.0.0.1").await();
     HttpServer failing = vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(500).end())
         .listen(0, "127.0.0.1").await();
-    int port = startRelay("--claim-db", dbUrl, "--record-deliveries");
+    Running relay = start("--claim-db", dbUrl, "--record-deliveries");
+    toClose.add(relay);
+    int port = relay.port();
 
     HttpClient client = vertx.createHttpClient();
     for (HttpServer receiver : List.of(ok, failing)) {
@@ -111,16 +115,22 @@ class RelayClaimIT {
     assertEquals(List.of(first + " 1", second + " 1").stream().sorted().toList(), rows);
   }
 
-  /** A relay on a free port, started with these options; closed after the test. */
-  private int startRelay(String... options) throws Exception {
+  /** A relay listening on {@code port}; closing it stops it. */
+  record Running(int port, Vertx vertx) implements AutoCloseable {
+    @Override
+    public void close() {
+      vertx.close().await();
+    }
+  }
+
+  /** A relay on a free port, started with these options. */
+  static Running start(String... options) throws Exception {
     Relay relay = new Relay();
     int port = freePort();
     List<String> args = new java.util.ArrayList<>(List.of("--port", Integer.toString(port)));
     args.addAll(List.of(options));
     new CommandLine(relay).parseArgs(args.toArray(String[]::new));
-    Vertx relayVertx = relay.run();
-    toClose.add(() -> relayVertx.close().await());
-    return port;
+    return new Running(port, relay.run());
   }
 
   /** The status and the answer's id of one POST, after its answer. */

@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * One relay process serves load runs one after another (relay-floor.sh's rounds): each run creates a tenant, then its
@@ -23,10 +22,8 @@ class RelayRunsIT {
   @Test
   void aNewTenantStartsARunWhoseEventsGoOnlyToItsOwnEndpoints() throws Exception {
     Vertx vertx = Vertx.vertx();
-    Relay relay = new Relay();
-    int port = RelayClaimIT.freePort();
-    new CommandLine(relay).parseArgs("--port", Integer.toString(port));
-    Vertx relayVertx = relay.run();
+    RelayClaimIT.Running relay = RelayClaimIT.start();
+    int port = relay.port();
     try {
       Map<String, List<String>> received = new ConcurrentHashMap<>();
       Map<String, CompletableFuture<Void>> arrived = new ConcurrentHashMap<>();
@@ -51,7 +48,7 @@ class RelayRunsIT {
       assertEquals(List.of("{\"n\":1}"), received.get("/first"));
       assertEquals(List.of("{\"n\":2}", "{\"n\":3}"), received.get("/second").stream().sorted().toList());
     } finally {
-      relayVertx.close().await();
+      relay.close();
       vertx.close().await();
     }
   }
