@@ -15,8 +15,9 @@ import sys
 import time
 
 PARTS = [
-    ("database: record delivery outcomes", ("OutcomeWriter", "DeliverySql")),
-    ("database: build, encode and send the claim", ("ClaimBatcher.runStatement",)),
+    # Relay.claim and Relay.record: the design floor's two statements (profile.sh floor), sorted as the gateway's
+    ("database: record delivery outcomes", ("OutcomeWriter", "DeliverySql", "Relay.record", "Relay.lambda$record")),
+    ("database: build, encode and send the claim", ("ClaimBatcher.runStatement", "Relay.claim")),
     ("HTTP reply: build and write", ("Http1xServerResponse.end", "Responses.json")),
     ("delivery: sign, send, read the receivers' replies",
      ("io/countersign/gateway/delivery", "io/countersign/gateway/outbound", "Http1xClient", "HttpClient",

@@ -5,7 +5,9 @@
 # event (load-tests/profile-buckets.py). Run it once for each and subtract: what the gateway does that the relay
 # does not (docs/performance.md, "what the gap to the relay at half the max rate is made of").
 #
-# usage: load-tests/profile.sh gateway|relay [rate] [endpoints] [admin postgres url]
+# usage: load-tests/profile.sh gateway|relay|floor [rate] [endpoints] [admin postgres url]
+# floor: the relay that claims each event in PostgreSQL before answering and records it once delivered (relay-floor.sh
+# FINISH_FLOOR=1: the floor of #13's design), so that the gateway's extra over that floor splits by part too.
 # default: 1000 events/s, 0 endpoints (the ingest half), postgresql://postgres@127.0.0.1:5432/postgres.
 # WARMUP (default 70s) and WINDOW (default 40s) are the load tool's warm-up and measured window; the 10 s chunks
 # wholly inside the window (30 s of a 40 s one) are counted.
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 what=$1 rate=${2:-1000} endpoints=${3:-0}
 admin_url="${4:-postgresql://postgres@127.0.0.1:5432/postgres}"
-[ "$what" = gateway ] || [ "$what" = relay ] || { echo "profile gateway or relay" >&2; exit 2; }
+case $what in gateway | relay | floor) ;; *) echo "profile gateway, relay or floor" >&2; exit 2 ;; esac
 window=${WINDOW:-40s}
 
 profiler=load-tests/target/async-profiler/linux-x64/libasyncProfiler.so
@@ -35,14 +37,19 @@ agent="-agentpath:$PWD/$profiler=start,event=cpu,interval=1ms,threads,loop=10s,c
 token="profile-$(date +%s)-admin"
 port=18096
 [ "$what" = relay ] && port=18099
+[ "$what" = floor ] && port=18097
 # a process left on the port would answer wait_up and be driven instead, unprofiled
 if curl -sf "http://127.0.0.1:$port/health" > /dev/null; then echo "port $port is in use" >&2; exit 2; fi
 if [ "$what" = gateway ]; then
   # shellcheck disable=SC2086 # NAME=VALUE words
   pid=$(start_gateway $port "$db_url" "$token" "$out/process.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" \
     JAVA_TOOL_OPTIONS="$agent" ${GATEWAY_ENV:-})
-else
+elif [ "$what" = relay ]; then
   pid=$(start_relay $port "$out/process.log" "$agent")
+else
+  # in this session's empty database, batching as relay-floor.sh's durable_relay does
+  pid=$(start_relay $port "$out/process.log" "$agent" --claim-db="$db_url" --claim-linger=1 --native-transport \
+    --record-deliveries)
 fi
 trap 'kill $pid 2>/dev/null || true' EXIT
 wait_up $port
