@@ -27,6 +27,18 @@ start_relay() {
   echo $!
 }
 
+# start_durable_relay PORT LOG CLAIM_DB [option...]: start_relay as the floor of a durable gateway, claiming each
+# event in CLAIM_DB (an empty database) before answering, batching as the gateway does: ingest.linger's default 1 ms,
+# on native epoll (a sub-millisecond timer spins NIO's selector: docs/performance.md, "The linger timer spun the
+# selector"); CLAIM_LINGER=0 starts every batch at once. Further options as start_relay's (--record-deliveries, JVM
+# options).
+start_durable_relay() {
+  local port=$1 log=$2 db=$3 transport=()
+  shift 3
+  [ "${CLAIM_LINGER:-1}" = 0 ] || transport=(--native-transport)
+  start_relay "$port" "$log" --claim-db="$db" --claim-linger="${CLAIM_LINGER:-1}" "${transport[@]}" "$@"
+}
+
 # need_tool COMMAND PACKAGE: stops the script (exit 2) with the Debian package to install when COMMAND is missing
 need_tool() {
   command -v "$1" >/dev/null || { echo "$1 is needed: apt-get install -y $2" >&2; exit 2; }

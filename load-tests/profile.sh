@@ -20,7 +20,12 @@ cd "$(dirname "$0")/.."
 . load-tests/gateway.sh
 what=$1 rate=${2:-1000} endpoints=${3:-0}
 admin_url="${4:-postgresql://postgres@127.0.0.1:5432/postgres}"
-case $what in gateway | relay | floor) ;; *) echo "profile gateway, relay or floor" >&2; exit 2 ;; esac
+case $what in
+  gateway) port=18096 ;;
+  relay) port=18099 ;;
+  floor) port=18097 ;;
+  *) echo "profile gateway, relay or floor" >&2; exit 2 ;;
+esac
 window=${WINDOW:-40s}
 
 profiler=load-tests/target/async-profiler/linux-x64/libasyncProfiler.so
@@ -35,9 +40,6 @@ rm -f "$out"/chunk-*.txt "$out/window-start"
 # a file every 10 s, named by when it was written: the window is then the chunks written inside it
 agent="-agentpath:$PWD/$profiler=start,event=cpu,interval=1ms,threads,loop=10s,collapsed,file=$PWD/$out/chunk-%t.txt"
 token="profile-$(date +%s)-admin"
-port=18096
-[ "$what" = relay ] && port=18099
-[ "$what" = floor ] && port=18097
 # a process left on the port would answer wait_up and be driven instead, unprofiled
 if curl -sf "http://127.0.0.1:$port/health" > /dev/null; then echo "port $port is in use" >&2; exit 2; fi
 if [ "$what" = gateway ]; then
@@ -47,9 +49,8 @@ if [ "$what" = gateway ]; then
 elif [ "$what" = relay ]; then
   pid=$(start_relay $port "$out/process.log" "$agent")
 else
-  # in this session's empty database, batching as relay-floor.sh's durable_relay does
-  pid=$(start_relay $port "$out/process.log" "$agent" --claim-db="$db_url" --claim-linger=1 --native-transport \
-    --record-deliveries)
+  # in this session's database, still empty
+  pid=$(start_durable_relay $port "$out/process.log" "$db_url" "$agent" --record-deliveries)
 fi
 trap 'kill $pid 2>/dev/null || true' EXIT
 wait_up $port

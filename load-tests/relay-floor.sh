@@ -41,14 +41,11 @@ token="relay-$(date +%s)-admin"
 # shellcheck disable=SC2086 # GATEWAY_ENV: extra gateway settings as NAME=VALUE words
 gw=$(start_gateway 18096 "$db_url" "$token" "$out/gateway.log" COUNTERSIGN_SECRETS_KEY_FILE="$out/master.key" ${GATEWAY_ENV:-})
 relay=$(start_relay 18099 "$out/relay.log")
-# durable_relay PORT NAME [OPTION]: a relay claiming in a database of its own (the gateway's migrations expect an
-# empty one), batching as the gateway does: ingest.linger's default 1 ms, on native epoll (a sub-millisecond timer
-# spins NIO's selector: docs/performance.md, "The linger timer spun the selector"); CLAIM_LINGER=0 starts every
-# batch at once
+# durable_relay PORT NAME [OPTION]: start_durable_relay in a database of its own (the gateway's migrations expect an
+# empty one)
 durable_relay() {
   psql "$admin_url" -q -c "DROP DATABASE IF EXISTS ${db_url##*/}_$2" -c "CREATE DATABASE ${db_url##*/}_$2"
-  start_relay "$1" "$out/relay-$2.log" --claim-db="${db_url}_$2" --claim-linger="${CLAIM_LINGER:-1}" \
-    $([ "${CLAIM_LINGER:-1}" = 0 ] || echo --native-transport) ${3:-}
+  start_durable_relay "$1" "$out/relay-$2.log" "${db_url}_$2" ${3:+"$3"}
 }
 claimer="" finisher=""
 [ "${CLAIM_FLOOR:-0}" = 1 ] && claimer=$(durable_relay 18098 claim)
