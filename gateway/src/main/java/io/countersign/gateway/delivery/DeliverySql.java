@@ -9,7 +9,7 @@ import java.util.List;
 /** SQL of the delivery feature. Leases make sure one process at a time owns a delivery's next attempt. */
 final class DeliverySql {
   private static final String SIGNING_COLUMNS = DeliveryTask.COLUMNS;
-  private static final String PARKED_FOR = DeliveryTask.PARKED_FOR;
+  private static final String PARKED_FOR = ClaimedDelivery.PARKED_FOR;
 
   /** Leases the rows of {@code due} to $1 for $3 ms and loads what sending them needs. */
   private static final String LEASE_AND_LOAD = """
@@ -659,6 +659,25 @@ final class DeliverySql {
   record RecoveredParams(String tenantId, String endpointId, OffsetDateTime burstAt) {
     Tuple tuple() {
       return Tuple.tuple().addString(tenantId).addString(endpointId).addOffsetDateTime(burstAt);
+    }
+  }
+
+  /**
+   * What sending to some endpoints needs, as it is now, with its send_version (V23), for {@link EndpointSnapshots}:
+   * $1 tenants and $2 endpoints, aligned ({@link SnapshotKeys}). Deleted endpoints too: a claim leased a delivery
+   * to it before the delete, and the delete's own statement closes what is left.
+   */
+  static final String SNAPSHOTS = """
+      SELECT ep.tenant_id, ep.endpoint_id, ep.send_version,
+      """ + SIGNING_COLUMNS + """
+
+      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, endpoint_id)
+      JOIN endpoints ep ON ep.tenant_id = k.tenant_id AND ep.endpoint_id = k.endpoint_id""";
+
+  /** The parameters of {@link #SNAPSHOTS}: one element per endpoint. */
+  record SnapshotKeys(String[] tenantIds, String[] endpointIds) {
+    Tuple tuple() {
+      return Tuple.tuple().addArrayOfString(tenantIds).addArrayOfString(endpointIds);
     }
   }
 

@@ -19,33 +19,24 @@ import java.util.List;
  * the endpoint wants a traceparent header on each attempt. {@code laneKey}: tenant and endpoint as the one string the
  * dispatcher's per-endpoint maps are keyed by, made once per task so that its hash is computed once, not per lookup.
  */
-public record DeliveryTask(String tenantId, String eventId, String endpointId, int attemptsSoFar, int retryBase,
+record DeliveryTask(String tenantId, String eventId, String endpointId, int attemptsSoFar, int retryBase,
     String url, Buffer payload, SigningKeys keys, OffsetDateTime eventCreatedAt, Integer rateLimitPerSecond,
     boolean inFanout, String traceContext, boolean forwardTraceparent, String laneKey) {
 
-  private static String laneKeyOf(String tenantId, String endpointId) {
+  static String laneKey(String tenantId, String endpointId) {
     return tenantId + '/' + endpointId;
   }
 
   /**
-   * The endpoint columns (of {@code endpoints ep}) a task is built from ({@link #of}): the contract between this
-   * record and every statement that hands out tasks, delivery's leases and ingest's claim alike. It is published
-   * here, beside the code that reads it, so that no package reaches into another's SQL class.
+   * The endpoint columns (of {@code endpoints ep}) a task is built from ({@link Reader}): the contract between this
+   * record and every statement that hands out tasks (the leases, and {@link EndpointSnapshots}'s read). A trigger
+   * bumps the endpoint's send_version when any of them changes (V23; EndpointSnapshotsIT holds the two lists together).
    */
-  public static final String COLUMNS = """
+  static final String COLUMNS = """
       ep.url, ep.current_secret_id, ep.current_key_id, ep.current_secret, ep.current_scheme,
       ep.previous_secret_id, ep.previous_key_id, ep.previous_secret, ep.previous_scheme, ep.previous_expires_at,
       ep.rate_limit_per_second, ep.forward_traceparent,
       ep.custom_headers, ep.custom_headers_key_id""";
-
-  /**
-   * How far ahead a delivery behind an open circuit is parked, by whichever statement creates or meets it (the
-   * claim, the lease): past any open period, so the pollers' scan of due work never walks a stalled endpoint's
-   * backlog, and a backlog is rewritten about once an hour at most. A successful probe has them leased at once
-   * from where they lie ({@code DeliverySql.LEASE_RELEASED}); this bound only matters if that never happens, and
-   * then they are an hour late, not lost.
-   */
-  public static final String PARKED_FOR = "interval '1 hour'";
 
   /**
    * Reads tasks from the rows of a query that leases deliveries: their {@code endpoint_id}, {@code event_created_at}
@@ -70,7 +61,7 @@ public record DeliveryTask(String tenantId, String eventId, String endpointId, i
       return new DeliveryTask(tenantId, eventId, endpoint, attemptsSoFar, retryBase,
           row.getString(url), payload, SigningKeys.from(row, keys), row.getOffsetDateTime(eventCreatedAt),
           row.getInteger(rateLimitPerSecond), inFanout, traceContext, row.getBoolean(forwardTraceparent),
-          laneKeyOf(tenantId, endpoint));
+          laneKey(tenantId, endpoint));
     }
   }
 }

@@ -55,6 +55,7 @@ public final class Dispatcher {
 
   private final Settings settings;
   private final Pool pool;
+  private final EndpointSnapshots snapshots;
   private final Sender sender;
   private final Metrics metrics;
   private final Context context;
@@ -75,6 +76,7 @@ public final class Dispatcher {
     this.lanes = new LaneScheduler<>(settings.maxInFlight(), settings.maxInFlightPerEndpoint(),
         settings.maxInFlightPerEndpoint() * LANE_QUEUE_FACTOR);
     this.pool = pool;
+    this.snapshots = new EndpointSnapshots(pool);
     this.sender = sender;
     this.metrics = metrics;
     this.context = context;
@@ -216,7 +218,15 @@ public final class Dispatcher {
     poller.backlogCommitted();
   }
 
-  public void dispatch(DeliveryTask task) {
+  /**
+   * Sends what a claim leased here, right after its statement's answer: at once when the settings of every endpoint
+   * are held at the claimed version ({@link EndpointSnapshots}), else once they are read.
+   */
+  public void dispatchClaimed(List<ClaimedDelivery> claimed) {
+    snapshots.tasks(claimed).onSuccess(tasks -> tasks.forEach(this::dispatch));
+  }
+
+  private void dispatch(DeliveryTask task) {
     if (!admit(task)) {
       release(List.of(task), "claim");
     }

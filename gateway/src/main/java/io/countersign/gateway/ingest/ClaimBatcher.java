@@ -1,6 +1,6 @@
 package io.countersign.gateway.ingest;
 
-import io.countersign.gateway.delivery.DeliveryTask;
+import io.countersign.gateway.delivery.ClaimedDelivery;
 import io.countersign.gateway.delivery.Dispatcher;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.DatabaseErrors;
@@ -123,14 +123,16 @@ public final class ClaimBatcher {
     int leasedAt = rows.columnsNames().indexOf("leased");
     // only an unleased claim (IngestSql.CLAIM_UNLEASED) leaves fan-outs for the pollers, and says which
     int forPollerAt = rows.columnsNames().indexOf("for_poller");
+    int endpointAt = rows.columnsNames().indexOf("endpoint_id");
+    int createdAt = rows.columnsNames().indexOf("event_created_at");
+    int versionAt = rows.columnsNames().indexOf("send_version");
     boolean forPollers = false;
-    DeliveryTask.Reader reader = DeliveryTask.Reader.of(rows);
     Map<String, List<Row>> byEvent = new HashMap<>();
     for (Row row : rows) {
       byEvent.computeIfAbsent(row.getString(eventIdAt), k -> new ArrayList<>(4)).add(row);
     }
     List<Claim> losers = new ArrayList<>();
-    List<DeliveryTask> toSend = new ArrayList<>();
+    List<ClaimedDelivery> toSend = new ArrayList<>();
     for (Claim claim : batch) {
       List<Row> won = byEvent.get(claim.eventId);
       if (won == null) {
@@ -140,19 +142,23 @@ public final class ClaimBatcher {
       // a task is built only for what this process sends now; the rest are only counted
       int deliveries = 0;
       for (Row row : won) {
-        if (reader.endpointId(row) != null) {
+        String endpointId = row.getString(endpointAt);
+        if (endpointId != null) {
           deliveries++;
           forPollers |= forPollerAt >= 0 && row.getBoolean(forPollerAt);
           if (row.getBoolean(leasedAt)) {
-            toSend.add(reader.task(row, claim.tenantId, claim.eventId, 0, 0, claim.payload, true,
-                claim.traceContext));
+            toSend.add(new ClaimedDelivery(claim.tenantId, claim.eventId, endpointId, row.getLong(versionAt),
+                row.getOffsetDateTime(createdAt), claim.payload, claim.traceContext));
           }
         }
       }
       claim.promise.complete(new ClaimResult.Won(claim.eventId, deliveries, batch.size()));
     }
-    // deliveries start only after every winner has been answered
-    toSend.forEach(dispatcher::dispatch);
+    // deliveries start only after every winner has been answered; at once when this process holds every
+    // endpoint's settings at the claimed version, as it does but for an endpoint's first event or after a change
+    if (!toSend.isEmpty()) {
+      dispatcher.dispatchClaimed(toSend);
+    }
     int won = batch.size() - losers.size();
     if (forPollerAt >= 0) {
       metrics.fanoutsClaimed(0, won);

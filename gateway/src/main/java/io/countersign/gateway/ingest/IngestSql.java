@@ -1,6 +1,6 @@
 package io.countersign.gateway.ingest;
 
-import io.countersign.gateway.delivery.DeliveryTask;
+import io.countersign.gateway.delivery.ClaimedDelivery;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Tuple;
 
@@ -13,7 +13,9 @@ final class IngestSql {
    * go together into one {@code fanouts} row (V16), not a row each: leased to this process ($8) for $9 ms, or, when
    * $8 is null (an ingest-only process, or one with no room), to nobody, for any process's poller
    * ({@code DeliverySql.LEASE_FANOUTS}); when nothing is leased here ($8 null: no room, overload), that fan-out
-   * also holds the deliveries to endpoints in $10 ({@link #CLAIM_UNLEASED}'s {@code for_poller}). The others get a
+   * also holds the deliveries to endpoints in $10 ({@link #CLAIM_UNLEASED}'s {@code for_poller}). Each leased
+   * delivery is answered with its endpoint's {@code send_version}, not with what sending to it needs
+   * ({@code EndpointSnapshots} holds that, per endpoint and version). The others get a
    * deliveries row as before: 'held' for a disabled endpoint (recorded, never sent while it is disabled,
    * replayable), unleased for endpoints in $10 (whose lanes in this process are full: any process's poller takes
    * those), and parked for endpoints whose circuit breaker is open or half-open (until a probe succeeds: see
@@ -22,12 +24,13 @@ final class IngestSql {
    * still returns one row (with a null endpoint). The gateway's own operator events (type {@code countersign.*}) go
    * only to endpoints that name them, never to catch-all endpoints.
    */
-  static final String CLAIM = claim("m.*, coalesce(m.sendable AND $8::text IS NOT NULL, false) AS leased");
+  static final String CLAIM = claim("""
+      m.event_id, m.endpoint_id, m.event_created_at, m.send_version,
+      coalesce(m.sendable AND $8::text IS NOT NULL, false) AS leased""");
 
   /**
-   * {@link #CLAIM} when nothing is leased to this process ($8 null): the answer names each delivery without what
-   * sending it needs, which nobody here reads (decoding those columns was about 6 % of an ingest-only process's CPU),
-   * and with {@code for_poller}: whether the delivery waits in a fan-out nobody holds (rather than a held or parked
+   * {@link #CLAIM} when nothing is leased to this process ($8 null): the answer names each delivery only, with
+   * {@code for_poller}: whether the delivery waits in a fan-out nobody holds (rather than a held or parked
    * row), a backlog for the pollers.
    */
   static final String CLAIM_UNLEASED = claim(
@@ -61,8 +64,9 @@ final class IngestSql {
                -- by one) cost PostgreSQL several times a fan-out (docs/performance.md)
                ep.enabled AND ep.circuit_open_until IS NULL
                  AND ($8::text IS NULL OR NOT (ep.endpoint_id = ANY($10::text[]))) AS in_fanout,
-      """ + DeliveryTask.COLUMNS + """
-
+               -- not what sending needs (DeliveryTask.COLUMNS): this process holds it per endpoint, by this version
+               -- (EndpointSnapshots), and reads it again only when the version differs
+               ep.send_version
         FROM claimed c
         LEFT JOIN endpoints ep ON ep.tenant_id = c.tenant_id AND ep.deleted_at IS NULL
           AND ((cardinality(ep.event_types) = 0 AND left(c.event_type, 12) <> 'countersign.')
@@ -77,7 +81,7 @@ final class IngestSql {
         INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at)
         SELECT tenant_id, event_id, endpoint_id, CASE WHEN enabled THEN 'pending' ELSE 'held' END,
                CASE WHEN circuit_closed THEN now()
-                    ELSE greatest(circuit_open_until, now()) + """ + DeliveryTask.PARKED_FOR + """
+                    ELSE greatest(circuit_open_until, now()) + """ + ClaimedDelivery.PARKED_FOR + """
                END
         FROM matched WHERE endpoint_id IS NOT NULL AND NOT in_fanout
       )
