@@ -47,13 +47,15 @@ class FanoutMigrationIT {
       }
       // back to V15, with the rows V15's claim wrote for an ingest-only process: one unleased pending row per
       // delivery, due at the claim; V16 only added the fanouts table and the view (and the later migrations only
-      // columns, dropped here too, with their constraints, and V22 the delivered fan-outs and the successes view)
+      // columns, dropped here too, with their constraints, V22 the delivered fan-outs and the successes view, and V23
+      // the send_version trigger)
       execute(db, "INSERT INTO deliveries (tenant_id, event_id, endpoint_id, status, next_attempt_at, created_at)"
           + " SELECT f.tenant_id, f.event_id, x.endpoint_id, 'pending', f.created_at, f.created_at"
           + " FROM fanouts f CROSS JOIN LATERAL unnest(f.endpoints) AS x(endpoint_id);"
           + " DROP VIEW delivery_states; DROP VIEW successes; DROP VIEW fanout_successes;"
           + " DROP TABLE delivered_fanouts; DROP TABLE fanouts;"
-          + " ALTER TABLE endpoints DROP COLUMN current_scheme, DROP COLUMN current_public_key,"
+          + " DROP TRIGGER endpoints_send_version ON endpoints; DROP FUNCTION endpoints_bump_send_version();"
+          + " ALTER TABLE endpoints DROP COLUMN send_version, DROP COLUMN current_scheme, DROP COLUMN current_public_key,"
           + " DROP COLUMN previous_scheme, DROP COLUMN previous_public_key, DROP COLUMN forward_traceparent,"
           + " DROP COLUMN releasing, DROP COLUMN release_started_at;"
           + " ALTER TABLE events DROP COLUMN trace_context; ALTER TABLE deliveries DROP COLUMN last_attempted_at;"
