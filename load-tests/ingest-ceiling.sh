@@ -38,6 +38,12 @@ java -jar load-tests/target/countersign-load.jar --target "http://127.0.0.1:$por
   --gateway-pid "$gw" --find-max --rate "$start_rate" --step-factor 1.2 --duration 15s --warmup 40s --out "$out/find-max" || true
 
 echo "== every 202 of the run is in PostgreSQL"
+# with no step under the SLO the load tool writes no summary (on a slow machine, from the first step): then there
+# is no run to check, and the wrk figures above still stand
+if [ ! -f "$out/find-max/summary.json" ]; then
+  echo "no summary: no step met the SLO from $start_rate events/s (a lower start rate: the second argument);" \
+    "this run's 202s are not checked"
+else
 python3 - "$out/find-max/summary.json" "$db_url" <<'PY'
 import json, subprocess, sys
 summary = json.load(open(sys.argv[1]))
@@ -52,4 +58,5 @@ ok = events == accepted and deliveries == 4 * accepted
 print("durability check:", "every 202 is stored with its 4 deliveries" if ok else "MISMATCH")
 sys.exit(0 if ok else 1)
 PY
+fi
 echo "== blocked-thread warnings in the gateway log: $(grep -c 'has been blocked' "$out/gateway.log" || true)"

@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +78,8 @@ final class EndpointSnapshots {
     return read(toRead).map(read -> {
       for (ClaimedDelivery f : toRead) {
         String lane = DeliveryTask.laneKey(f.tenantId(), f.endpointId());
-        Snapshot now = byLane.get(lane);
+        // from what was read, not from the map, which may already have dropped it again (past CAPACITY)
+        Snapshot now = read.get(lane);
         // absent only if the endpoint's row is gone: nothing to send it with
         if (now != null) {
           tasks.add(task(f, lane, now));
@@ -92,17 +94,13 @@ final class EndpointSnapshots {
     });
   }
 
-  /** How many endpoints are held now. */
-  int size() {
-    return byLane.size();
-  }
-
   private static DeliveryTask task(ClaimedDelivery f, String lane, Snapshot s) {
     return new DeliveryTask(f.tenantId(), f.eventId(), f.endpointId(), 0, 0, s.url(), f.payload(), s.keys(),
         f.eventCreatedAt(), s.rateLimitPerSecond(), true, f.traceContext(), s.forwardTraceparent(), lane);
   }
 
-  private Future<Void> read(List<ClaimedDelivery> missing) {
+  /** Reads the endpoints of {@code missing} as they are now, holds them, and returns them by lane. */
+  private Future<Map<String, Snapshot>> read(List<ClaimedDelivery> missing) {
     Set<String> seen = new HashSet<>();
     List<ClaimedDelivery> endpoints = missing.stream()
         .filter(f -> seen.add(DeliveryTask.laneKey(f.tenantId(), f.endpointId()))).toList();
@@ -112,15 +110,19 @@ final class EndpointSnapshots {
         .map(this::hold);
   }
 
-  private Void hold(RowSet<Row> rows) {
+  private Map<String, Snapshot> hold(RowSet<Row> rows) {
     DeliveryTask.Reader at = DeliveryTask.Reader.of(rows);
     int tenantAt = rows.columnsNames().indexOf("tenant_id");
     int versionAt = rows.columnsNames().indexOf("send_version");
+    Map<String, Snapshot> read = new HashMap<>();
     for (Row row : rows) {
-      byLane.put(DeliveryTask.laneKey(row.getString(tenantAt), at.endpointId(row)),
-          new Snapshot(row.getLong(versionAt), row.getString(at.url()), SigningKeys.from(row, at.keys()),
-              row.getInteger(at.rateLimitPerSecond()), row.getBoolean(at.forwardTraceparent())));
+      Snapshot snapshot = new Snapshot(row.getLong(versionAt), row.getString(at.url()),
+          SigningKeys.from(row, at.keys()), row.getInteger(at.rateLimitPerSecond()),
+          row.getBoolean(at.forwardTraceparent()));
+      String lane = DeliveryTask.laneKey(row.getString(tenantAt), at.endpointId(row));
+      read.put(lane, snapshot);
+      byLane.put(lane, snapshot);
     }
-    return null;
+    return read;
   }
 }
