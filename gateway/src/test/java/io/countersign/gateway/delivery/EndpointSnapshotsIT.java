@@ -59,10 +59,7 @@ class EndpointSnapshotsIT {
   }
 
   private static void verifies(String secret, FakeReceiver.Received got) {
-    Map<String, List<String>> headers = Map.of(
-        "webhook-id", List.of(got.header("webhook-id")),
-        "webhook-timestamp", List.of(got.header("webhook-timestamp")),
-        "webhook-signature", List.of(got.header("webhook-signature")));
+    Map<String, List<String>> headers = got.standardWebhookHeaders();
     assertDoesNotThrow(() -> new Webhook(secret).verify(new String(got.body(), StandardCharsets.UTF_8), headers));
   }
 

@@ -106,10 +106,7 @@ class RotationRaceIT {
     String path = "/" + t + "/14";
     Eventually.await(Duration.ofSeconds(15), "the delivery", () -> !receiver.received(path).isEmpty());
     FakeReceiver.Received got = receiver.received(path).get(0);
-    Map<String, List<String>> headers = Map.of(
-        "webhook-id", List.of(got.header("webhook-id")),
-        "webhook-timestamp", List.of(got.header("webhook-timestamp")),
-        "webhook-signature", List.of(got.header("webhook-signature")));
+    Map<String, List<String>> headers = got.standardWebhookHeaders();
     String payload = new String(got.body(), StandardCharsets.UTF_8);
     String winnerSecret = lastWinner.getString("secret");
     String oldSecret = lastOriginal;

@@ -34,6 +34,14 @@ public final class FakeReceiver implements AutoCloseable {
     public String header(String name) {
       return headers.get(name.toLowerCase(java.util.Locale.ROOT));
     }
+
+    /** The three Standard Webhooks headers, as the independent verifier ({@code com.standardwebhooks}) takes them. */
+    public Map<String, List<String>> standardWebhookHeaders() {
+      return Map.of(
+          "webhook-id", List.of(header("webhook-id")),
+          "webhook-timestamp", List.of(header("webhook-timestamp")),
+          "webhook-signature", List.of(header("webhook-signature")));
+    }
   }
 
   /** A scripted "status" that resets the connection instead of answering. */
