@@ -114,8 +114,11 @@ final class ApiVerticle extends VerticleBase {
             config.secrets().rejectionBurst(), config.secrets().rejectionBurstWindow()));
 
     Router router = Router.router(vertx);
-    // first, so a request's span covers authentication and every handler after it
-    router.route().handler(new ServerSpans(shared.tracing(), shared.routes()));
+    // first, so a request's span covers authentication and every handler after it; not mounted with tracing off,
+    // where it would only be one more route for every request to pass through
+    if (shared.tracing().enabled()) {
+      router.route().handler(new ServerSpans(shared.tracing(), shared.routes()));
+    }
     TokenUsage tokenUsage = new TokenUsage(shared.pool());
     Handler<RoutingContext> jsonBody = JsonBodies.handler(MANAGEMENT_BODY_LIMIT);
     // /metrics is served on the management port (Gateway), not here: it names tenants and endpoints

@@ -3,6 +3,7 @@ package io.countersign.gateway.endpoints;
 import io.countersign.gateway.outbound.DestinationGuard;
 
 import io.countersign.gateway.support.Ids;
+import io.countersign.gateway.support.TokenGrammar;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.IfMatch;
 import io.countersign.gateway.idempotency.OperatorRequests;
@@ -27,7 +28,6 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Endpoint management: create (the only answer that carries the secret, besides a rotation), list, get, change and
@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * state-changing call accepts an {@code Idempotency-Key} ({@link OperatorRequests}).
  */
 public final class EndpointRoutes {
-  private static final Pattern EVENT_TYPE = IngestRoutes.EVENT_TYPE;
+  private static final TokenGrammar EVENT_TYPE = IngestRoutes.EVENT_TYPE;
   private static final int MAX_EVENT_TYPES = 100;
 
   private final EndpointService endpoints;
@@ -238,7 +238,7 @@ public final class EndpointRoutes {
     }
     List<String> types = new ArrayList<>();
     for (Object t : array) {
-      if (!(t instanceof String s) || !EVENT_TYPE.matcher(s).matches()) {
+      if (!(t instanceof String s) || !EVENT_TYPE.matches(s)) {
         throw ApiError.badRequest("invalid_event_types",
             "each event type must match " + EVENT_TYPE.pattern());
       }

@@ -18,7 +18,7 @@ import io.vertx.ext.web.RoutingContext;
  * route template ({@code POST /v1/tenants/:tenant/events}), with the answer's status. Feature handlers add their
  * attributes to {@link #span(RoutingContext)} (ids and outcomes, never secret material). The span is current while
  * the request's synchronous handlers run, so their log lines carry its {@code trace_id} and {@code span_id}.
- * With tracing off it passes the request on and costs one branch.
+ * With tracing off the API does not mount it ({@code ApiVerticle}); mounted anyway, it passes the request on.
  */
 public final class ServerSpans implements Handler<RoutingContext> {
   private static final String KEY = "countersign.span";

@@ -50,7 +50,7 @@ public final class EventRoutes {
     if (type != null) {
       boolean prefix = type.endsWith(".*");
       String name = prefix ? type.substring(0, type.length() - 2) : type;
-      if (!IngestRoutes.EVENT_TYPE.matcher(name).matches()) {
+      if (!IngestRoutes.EVENT_TYPE.matches(name)) {
         throw ApiError.badRequest("invalid_event_type", "eventType must be an event type or a prefix such as order.*");
       }
       if (prefix) {

@@ -9,6 +9,7 @@ import io.opentelemetry.api.trace.Span;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import io.countersign.gateway.support.Ids;
+import io.countersign.gateway.support.TokenGrammar;
 import io.countersign.gateway.support.Wire;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.metrics.Metrics;
@@ -27,7 +28,6 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * {@code POST /v1/tenants/:tenant/events}: validate, claim once, answer, then deliver.
@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  */
 public final class IngestRoutes {
   /** The event-type grammar, for posted events and for endpoint subscriptions alike. */
-  public static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}");
+  public static final TokenGrammar EVENT_TYPE = new TokenGrammar("A-Za-z0-9", "A-Za-z0-9_.:/-", 128);
   private static final CharSequence REPLAYED = HttpHeaders.createOptimized("Idempotent-Replayed");
   private static final CharSequence TRUE = HttpHeaders.createOptimized("true");
   private static final JsonFactory JSON = new JsonFactory();
@@ -66,21 +66,25 @@ public final class IngestRoutes {
   }
 
   public void mount(Router router) {
-    String path = "/v1/tenants/:tenant/events";
-    // two routes, because Vert.x runs a body handler first within one route: headers are checked before the
-    // body is read
-    router.post(path).handler(this::checkHeaders);
-    router.post(path).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::ingest);
+    // Headers are checked before the body is read, so the header check hands the request to the body handler
+    // itself: added to the route, Vert.x would run the body handler first. One route, not two, because the router
+    // matches every route's pattern and path parameters again (about 1 us per posted event).
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    router.post("/v1/tenants/:tenant/events").handler(ctx -> {
+      checkHeaders(ctx);
+      body.handle(ctx);
+    }).handler(this::ingest);
   }
 
-  private void checkHeaders(RoutingContext ctx) {
+  /** Refuses the request (a thrown {@link ApiError}) unless its headers are an event's. */
+  private static void checkHeaders(RoutingContext ctx) {
     IdempotencyKeys.parse(ctx.request().getHeader(IdempotencyKeys.HEADER),
         "mint one per event and send the same one on every retry");
     String type = ctx.request().getHeader("Event-Type");
     if (type == null || type.isEmpty()) {
       throw ApiError.badRequest("missing_event_type", "Event-Type header is required");
     }
-    if (!EVENT_TYPE.matcher(type).matches()) {
+    if (!EVENT_TYPE.matches(type)) {
       throw ApiError.badRequest("invalid_event_type", "Event-Type must match " + EVENT_TYPE.pattern());
     }
     if (type.startsWith(OperatorEvents.TYPE_PREFIX)) {
@@ -91,7 +95,6 @@ public final class IngestRoutes {
     if (!isJson(contentType)) {
       throw new ApiError(415, "unsupported_media_type", "the event body must be sent as Content-Type: application/json");
     }
-    ctx.next();
   }
 
   private void ingest(RoutingContext ctx) {
@@ -161,6 +164,9 @@ public final class IngestRoutes {
   static boolean isJson(String contentType) {
     if (contentType == null) {
       return false;
+    }
+    if (contentType.equalsIgnoreCase("application/json")) {
+      return true;
     }
     String mime = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));

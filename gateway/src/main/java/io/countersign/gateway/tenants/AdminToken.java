@@ -24,10 +24,11 @@ public final class AdminToken {
   }
 
   public boolean matches(String presented) {
-    if (presented == null) {
-      return false;
-    }
-    byte[] h = Tokens.hash(presented);
+    return presented != null && matchesHash(Tokens.hash(presented));
+  }
+
+  /** {@link #matches} of a token already hashed with {@link Tokens#hash}, for callers that compare it again. */
+  public boolean matchesHash(byte[] h) {
     boolean current = java.security.MessageDigest.isEqual(h, hash);
     boolean previous = previousHash != null && java.security.MessageDigest.isEqual(h, previousHash);
     return current | previous;

@@ -3,16 +3,16 @@ package io.countersign.gateway.tenants;
 import java.time.Instant;
 import io.countersign.gateway.http.ApiError;
 import io.countersign.gateway.http.Principal;
+import io.countersign.gateway.support.TokenGrammar;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
-import java.util.regex.Pattern;
 
 /**
  * Authenticates every {@code /v1/tenants/:tenant/...} call before anything else: a valid tenant id, an existing
  * tenant, and the admin token or that tenant's own token. There is no fallback tenant.
  */
 public final class TenantAccess implements Handler<RoutingContext> {
-  public static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  public static final TokenGrammar TENANT_ID = new TokenGrammar("a-z0-9", "a-z0-9_-", 63);
 
   /** Compared against when the tenant does not exist, so that case does the same work as a wrong token. */
   private static final byte[] UNKNOWN_TENANT_HASH = Tokens.hash(Tokens.newToken());
@@ -35,16 +35,18 @@ public final class TenantAccess implements Handler<RoutingContext> {
       return;
     }
     String tenantId = ctx.pathParam("tenant");
-    if (tenantId == null || !TENANT_ID.matcher(tenantId).matches()) {
+    if (tenantId == null || !TENANT_ID.matches(tenantId)) {
       ctx.fail(ApiError.notFound("tenant_not_found", "no tenant with that id"));
       return;
     }
-    boolean admin = adminToken.matches(token);
+    // hashed once, for the admin token and the tenant's tokens alike
+    byte[] presented = Tokens.hash(token);
+    boolean admin = adminToken.matchesHash(presented);
     // hold the body until the tenant is known: the body handler of the next route resumes it
     ctx.request().pause();
     directory.find(tenantId).onSuccess(tenant -> {
       // the same hash and comparisons whether or not the tenant exists: the refusal takes the same time
-      TenantDirectory.TokenAuth matched = match(token, tenant);
+      TenantDirectory.TokenAuth matched = match(presented, tenant);
       if (tenant == null) {
         ctx.fail(admin ? ApiError.notFound("tenant_not_found", "tenant " + tenantId + " does not exist")
             : ApiError.unauthorized("token is not valid for this tenant (unknown, revoked or expired)"));
@@ -67,9 +69,8 @@ public final class TenantAccess implements Handler<RoutingContext> {
     }).onFailure(ctx::fail);
   }
 
-  /** The tenant's token that {@code token} is, or null; every token is compared, in constant time each. */
-  private static TenantDirectory.TokenAuth match(String token, TenantDirectory.TenantAuth tenant) {
-    byte[] presented = Tokens.hash(token);
+  /** The tenant's token whose hash is {@code presented}, or null; every token is compared, in constant time each. */
+  private static TenantDirectory.TokenAuth match(byte[] presented, TenantDirectory.TenantAuth tenant) {
     if (tenant == null || tenant.tokens().isEmpty()) {
       java.security.MessageDigest.isEqual(presented, UNKNOWN_TENANT_HASH);
       return null;

@@ -99,7 +99,7 @@ public final class TenantRoutes {
     JsonObject body = JsonBodies.object(ctx);
     String id = body.getValue("id") instanceof String s ? s : null;
     String name = body.getValue("name") instanceof String s ? s : id;
-    if (id == null || !TenantAccess.TENANT_ID.matcher(id).matches()) {
+    if (id == null || !TenantAccess.TENANT_ID.matches(id)) {
       throw ApiError.badRequest("invalid_tenant_id", "id must match [a-z0-9][a-z0-9_-]{0,62}");
     }
     if (name == null || name.isBlank() || name.length() > 200) {
