@@ -165,9 +165,6 @@ public final class IngestRoutes {
     if (contentType == null) {
       return false;
     }
-    if (contentType.equalsIgnoreCase("application/json")) {
-      return true;
-    }
     String mime = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
   }

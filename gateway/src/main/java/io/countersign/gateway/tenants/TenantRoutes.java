@@ -100,7 +100,7 @@ public final class TenantRoutes {
     String id = body.getValue("id") instanceof String s ? s : null;
     String name = body.getValue("name") instanceof String s ? s : id;
     if (id == null || !TenantAccess.TENANT_ID.matches(id)) {
-      throw ApiError.badRequest("invalid_tenant_id", "id must match [a-z0-9][a-z0-9_-]{0,62}");
+      throw ApiError.badRequest("invalid_tenant_id", "id must match " + TenantAccess.TENANT_ID.pattern());
     }
     if (name == null || name.isBlank() || name.length() > 200) {
       throw ApiError.badRequest("invalid_name", "name must be 1-200 characters");

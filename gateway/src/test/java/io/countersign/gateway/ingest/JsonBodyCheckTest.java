@@ -65,5 +65,9 @@ class JsonBodyCheckTest {
     assertTrue(IngestRoutes.isJson("application/json; charset=utf-8"));
     assertFalse(IngestRoutes.isJson(null));
     assertFalse(IngestRoutes.isJson("text/plain"));
+    assertTrue(IngestRoutes.isJson("Application/JSON"));
+    assertTrue(IngestRoutes.isJson("application/problem+json"));
+    // String.equalsIgnoreCase would take the dotted capital I for an i; the media type's ASCII name does not
+    assertFalse(IngestRoutes.isJson("appl\u0130cation/json"));
   }
 }

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.countersign.gateway.ingest.IngestRoutes;
+import io.countersign.gateway.tenants.TenantAccess;
 import java.util.List;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
+/** On the gateway's own grammars, whose regular expressions docs/api.md and openapi.yaml publish. */
 class TokenGrammarTest {
-  private static final TokenGrammar EVENT_TYPE = new TokenGrammar("A-Za-z0-9", "A-Za-z0-9_.:/-", 128);
-  private static final TokenGrammar TENANT = new TokenGrammar("a-z0-9", "a-z0-9_-", 63);
+  private static final TokenGrammar EVENT_TYPE = IngestRoutes.EVENT_TYPE;
+  private static final TokenGrammar TENANT = TenantAccess.TENANT_ID;
 
   @Test
   void itsPatternIsTheRegexItWasWrittenAs() {
