@@ -26,6 +26,11 @@
 # after the first with REWARM (default 15s) of load on the already warm process. One window's relay figure moved by
 # 40 % between runs on one machine (docs/performance.md, 2026-12-02 16:23), so the ratio printed is over all rounds
 # (the mean ms per event of each process), with each round's ratio beside it.
+# NEIGHBOUR_TPS=N adds one more window per round: the plain relay again, while pgbench runs N single-row claims a
+# second (pgbench-ceiling.sh's statement, -R N, 4 clients) in a database of its own for the whole warm-up and window.
+# The relay's own windows run on a machine left to it (75-85 % idle); every process that uses PostgreSQL shares the
+# two cores with PostgreSQL's work. This one has the same neighbour and nothing else of the gateway's: what the
+# relay's CPU per event gains beside it is what the neighbour costs, not what the gateway does.
 # GATEWAY_ENV: extra gateway settings, as NAME=VALUE words (COUNTERSIGN_INGEST_LINGER=4ms).
 # Output: perf-results/${RELAY_NAME:-relay}/ (gateway/ and relay/ run directories, session.log); RELAY_NAME (letters,
 # digits, _: it names the database too) keeps two runs of one sitting apart.
@@ -50,7 +55,21 @@ durable_relay() {
 claimer="" finisher=""
 [ "${CLAIM_FLOOR:-0}" = 1 ] && claimer=$(durable_relay 18098 claim)
 [ "${FINISH_FLOOR:-0}" = 1 ] && finisher=$(durable_relay 18097 finish --record-deliveries)
-trap 'kill $gw $relay $claimer $finisher 2>/dev/null || true' EXIT
+neighbour_tps=${NEIGHBOUR_TPS:-0} neighbour=""
+if [ "$neighbour_tps" != 0 ]; then
+  need_tool pgbench postgresql-client
+  neighbour_sql=$(mktemp)
+  printf '%s\n' '\set k random(1, 2000000000)' \
+    "INSERT INTO neighbour_claim (tenant_id, idempotency_key, body_sha256, payload) VALUES ('bench'," \
+    " :client_id || '-' || :k, '\x00', '\x7b7d') ON CONFLICT (tenant_id, idempotency_key) DO NOTHING" \
+    " RETURNING idempotency_key;" > "$neighbour_sql"
+  neighbour_db="${db_url}_neighbour"
+  psql "$admin_url" -q -c "DROP DATABASE IF EXISTS ${neighbour_db##*/}" -c "CREATE DATABASE ${neighbour_db##*/}"
+  psql "$neighbour_db" -q -c "CREATE TABLE neighbour_claim (tenant_id text NOT NULL, idempotency_key text NOT NULL,
+    body_sha256 bytea NOT NULL, payload bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, idempotency_key))"
+fi
+trap 'kill $gw $relay $claimer $finisher $neighbour 2>/dev/null || true; rm -f "${neighbour_sql:-}"' EXIT
 wait_up 18096
 wait_up 18099
 [ -z "$claimer" ] || wait_up 18098
@@ -81,12 +100,22 @@ for round in $(seq 1 "$rounds"); do
     echo "== relay claiming and recording deliveries in PostgreSQL (pid $finisher) at $rate/s, round $round of $rounds"
     load --target http://127.0.0.1:18097 --gateway-pid "$finisher" --out "$out/relay-finish$suffix" | grep -v '^\['
   fi
+  if [ "$neighbour_tps" != 0 ]; then
+    echo "== relay (pid $relay) at $rate/s beside $neighbour_tps pgbench claims/s, round $round of $rounds"
+    pgbench "$neighbour_db" -n -M prepared -c 4 -j 1 -R "$neighbour_tps" -T 3600 -f "$neighbour_sql" \
+      > "$out/neighbour$suffix.log" 2>&1 &
+    neighbour=$!
+    load --target http://127.0.0.1:18099 --gateway-pid "$relay" --out "$out/relay-busy$suffix" | grep -v '^\['
+    kill "$neighbour" 2>/dev/null || true
+    wait "$neighbour" 2>/dev/null || true
+    neighbour=""
+  fi
 done
 
 claim_batches=$([ -z "$claimer" ] || grep '^claim statements' "$out/relay-claim.log" | tail -1 || true)
 finish_batches=$([ -z "$finisher" ] || grep '^claim statements' "$out/relay-finish.log" | tail -1 || true)
 python3 - "$out" "${ENDPOINTS:-4}" "$claimer" "$gateway_batches" "$claim_batches" "$rounds" "$finisher" \
-  "$finish_batches" <<'PY'
+  "$finish_batches" "$neighbour_tps" <<'PY'
 import json, re, sys
 endpoints = int(sys.argv[2])
 rounds = int(sys.argv[6])
@@ -123,6 +152,14 @@ if sys.argv[3]:
     floor("relay-claim", "relay claiming in PostgreSQL")
 if sys.argv[7]:
     floor("relay-finish", "relay claiming and recording deliveries in PostgreSQL")
+if sys.argv[9] != "0":
+    floor("relay-busy", f"relay beside {sys.argv[9]} pgbench claims/s")
+    key = "msPerDeliveredEvent" if endpoints > 0 else "msPerAcceptedEvent"
+    def postgres(process):
+        return ", ".join(f"{json.load(open(f'{sys.argv[1]}/{process}{suffix}/summary.json'))['cpu'][key]['postgres']:.3f}"
+                         for suffix in [""] + [f"-{n}" for n in range(2, rounds + 1)])
+    print(f"  PostgreSQL beside it: {postgres('relay-busy')} ms per relayed event (in the gateway's windows:"
+          f" {postgres('gateway')})")
 # mean claims per statement over warm-up and window (both at this rate): the gateway's from its metrics
 if sys.argv[4]:
     count, total = (float(x) for x in sys.argv[4].split()[:2])
