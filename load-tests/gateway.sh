@@ -39,6 +39,25 @@ start_durable_relay() {
   start_relay "$port" "$log" --claim-db="$db" --claim-linger="${CLAIM_LINGER:-1}" "${transport[@]}" "$@"
 }
 
+# pgbench_claim URL FILE: (re)creates table pgbench_claim in URL and writes to FILE the pgbench script of one bare
+# claim, Countersign's statement shape (INSERT ... ON CONFLICT DO NOTHING RETURNING on a (tenant, key) primary key,
+# one row per transaction): pgbench-ceiling.sh's floor, and relay-floor.sh's neighbour
+pgbench_claim() {
+  cat > "$2" <<'SQL'
+\set k random(1, 2000000000)
+INSERT INTO pgbench_claim (tenant_id, idempotency_key, body_sha256, payload)
+VALUES ('bench', :client_id || '-' || :k, '\x00', '\x7b7d')
+ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+RETURNING idempotency_key;
+SQL
+  psql "$1" -q -v ON_ERROR_STOP=1 <<'SQL'
+DROP TABLE IF EXISTS pgbench_claim;
+CREATE TABLE pgbench_claim (
+  tenant_id text NOT NULL, idempotency_key text NOT NULL, body_sha256 bytea NOT NULL, payload bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tenant_id, idempotency_key));
+SQL
+}
+
 # need_tool COMMAND PACKAGE: stops the script (exit 2) with the Debian package to install when COMMAND is missing
 need_tool() {
   command -v "$1" >/dev/null || { echo "$1 is needed: apt-get install -y $2" >&2; exit 2; }

@@ -14,20 +14,7 @@ need_tool pgbench postgresql-client
 script=$(mktemp)
 result=$(mktemp)
 trap 'rm -f "$script" "$result"' EXIT
-cat > "$script" <<'SQL'
-\set k random(1, 2000000000)
-INSERT INTO pgbench_claim (tenant_id, idempotency_key, body_sha256, payload)
-VALUES ('bench', :client_id || '-' || :k, '\x00', '\x7b7d')
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-RETURNING idempotency_key;
-SQL
-
-psql "$url" -q -v ON_ERROR_STOP=1 <<'SQL'
-DROP TABLE IF EXISTS pgbench_claim;
-CREATE TABLE pgbench_claim (
-  tenant_id text NOT NULL, idempotency_key text NOT NULL, body_sha256 bytea NOT NULL, payload bytea NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tenant_id, idempotency_key));
-SQL
+pgbench_claim "$url" "$script"
 
 . "$(dirname "$0")/cpu.sh"
 echo "single-row claim ceiling on ${url} (pgbench -M prepared -c 64 -j 2 -T ${seconds}):"

@@ -27,7 +27,7 @@
 # 40 % between runs on one machine (docs/performance.md, 2026-12-02 16:23), so the ratio printed is over all rounds
 # (the mean ms per event of each process), with each round's ratio beside it.
 # NEIGHBOUR_TPS=N adds one more window per round: the plain relay again, while pgbench runs N single-row claims a
-# second (pgbench-ceiling.sh's statement, -R N, 4 clients) in a database of its own for the whole warm-up and window.
+# second (pgbench-ceiling.sh's claim, gateway.sh's pgbench_claim, -R N, 4 clients) in a database of its own for the whole warm-up and window.
 # The relay's own windows run on a machine left to it (75-85 % idle); every process that uses PostgreSQL shares the
 # two cores with PostgreSQL's work. This one has the same neighbour and nothing else of the gateway's: what the
 # relay's CPU per event gains beside it is what the neighbour costs, not what the gateway does.
@@ -59,15 +59,9 @@ neighbour_tps=${NEIGHBOUR_TPS:-0} neighbour=""
 if [ "$neighbour_tps" != 0 ]; then
   need_tool pgbench postgresql-client
   neighbour_sql=$(mktemp)
-  printf '%s\n' '\set k random(1, 2000000000)' \
-    "INSERT INTO neighbour_claim (tenant_id, idempotency_key, body_sha256, payload) VALUES ('bench'," \
-    " :client_id || '-' || :k, '\x00', '\x7b7d') ON CONFLICT (tenant_id, idempotency_key) DO NOTHING" \
-    " RETURNING idempotency_key;" > "$neighbour_sql"
   neighbour_db="${db_url}_neighbour"
   psql "$admin_url" -q -c "DROP DATABASE IF EXISTS ${neighbour_db##*/}" -c "CREATE DATABASE ${neighbour_db##*/}"
-  psql "$neighbour_db" -q -c "CREATE TABLE neighbour_claim (tenant_id text NOT NULL, idempotency_key text NOT NULL,
-    body_sha256 bytea NOT NULL, payload bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, idempotency_key))"
+  pgbench_claim "$neighbour_db" "$neighbour_sql"
 fi
 trap 'kill $gw $relay $claimer $finisher $neighbour 2>/dev/null || true; rm -f "${neighbour_sql:-}"' EXIT
 wait_up 18096
@@ -122,13 +116,13 @@ rounds = int(sys.argv[6])
 def one(run):
     s = json.load(open(f"{sys.argv[1]}/{run}/summary.json"))
     per = s["cpu"]["msPerDeliveredEvent" if endpoints > 0 else "msPerAcceptedEvent"]
-    return per["gateway"], per.get("gateway: JIT") or 0, s["cpu"]["idleShare"], per["loadTool"]
+    return per["gateway"], per.get("gateway: JIT") or 0, s["cpu"]["idleShare"], per["loadTool"], per.get("postgres", 0)
 def per(process):
     # every round, then their means: the same rate and window each round, so the mean is the CPU per event of all
     runs = [one(process + ("" if n == 1 else f"-{n}")) for n in range(1, rounds + 1)]
-    return runs, tuple(sum(r[i] for r in runs) / len(runs) for i in range(4))
-gs, (g, gj, gi, gt) = per("gateway")
-rs, (r, rj, ri, rt) = per("relay")
+    return runs, tuple(sum(r[i] for r in runs) / len(runs) for i in range(5))
+gs, (g, gj, gi, gt, _) = per("gateway")
+rs, (r, rj, ri, rt, _) = per("relay")
 what = f"event delivered to {endpoints} endpoints" if endpoints > 0 else "accepted event (no endpoints)"
 print(f"gateway CPU per {what}: {g:.3f} ms; relay {r:.3f} ms; ratio {g / r:.2f}x (goal <= 1.25x);"
       f" machine idle {gi:.0%} and {ri:.0%}; of which JIT {gj:.3f} and {rj:.3f} ms")
@@ -141,7 +135,7 @@ if rounds > 1:
 # target's figure here. Printed beside the goal's ratio, not instead of it.
 print(f"per ms of the load tool's CPU in the same windows: gateway {g / gt:.2f}, relay {r / rt:.2f}: {g / gt / (r / rt):.2f}x")
 def floor(process, label):
-    cs, (c, cj, ci, ct) = per(process)
+    cs, (c, cj, ci, ct, _) = per(process)
     print(f"{label}: {c:.3f} ms = {c / r:.2f}x the relay (of which JIT {cj:.3f}, machine idle {ci:.0%});"
           f" the gateway is {g / c:.2f}x it")
     if rounds > 1:
@@ -154,12 +148,9 @@ if sys.argv[7]:
     floor("relay-finish", "relay claiming and recording deliveries in PostgreSQL")
 if sys.argv[9] != "0":
     floor("relay-busy", f"relay beside {sys.argv[9]} pgbench claims/s")
-    key = "msPerDeliveredEvent" if endpoints > 0 else "msPerAcceptedEvent"
-    def postgres(process):
-        return ", ".join(f"{json.load(open(f'{sys.argv[1]}/{process}{suffix}/summary.json'))['cpu'][key]['postgres']:.3f}"
-                         for suffix in [""] + [f"-{n}" for n in range(2, rounds + 1)])
-    print(f"  PostgreSQL beside it: {postgres('relay-busy')} ms per relayed event (in the gateway's windows:"
-          f" {postgres('gateway')})")
+    postgres = lambda runs: ", ".join(f"{run[4]:.3f}" for run in runs)
+    print(f"  PostgreSQL beside it: {postgres(per('relay-busy')[0])} ms per relayed event (in the gateway's windows:"
+          f" {postgres(gs)})")
 # mean claims per statement over warm-up and window (both at this rate): the gateway's from its metrics
 if sys.argv[4]:
     count, total = (float(x) for x in sys.argv[4].split()[:2])
