@@ -178,7 +178,7 @@ final class OutcomeWriter {
         Columns.of(batch, Outcome::responseBody, String[]::new),
         Columns.of(batch, o -> o.task().inFanout(), Boolean[]::new),
         settings.nodeId());
-    return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple())
+    return DeliverySql.recordDelivered(pool, params)
         .onSuccess(rows -> results.delivered(batch, rows))
         .onFailure(e -> results.notRecorded(n, e))
         .mapEmpty();

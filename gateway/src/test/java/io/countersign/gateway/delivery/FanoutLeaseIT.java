@@ -152,6 +152,32 @@ class FanoutLeaseIT {
         + " UNION ALL SELECT count(*) FROM delivered_fanouts UNION ALL SELECT count(*) FROM fanouts"));
   }
 
+  @Test
+  void aDeliveredFanoutAlreadyRecordedFailsThePlainAppendAndTheBatchIsWrittenSkippingIt() throws Exception {
+    List<String> endpoints = endpoints();
+    fanout("ev8", "gw-a");
+    fanout("ev9", "gw-a");
+    // cannot happen through the gateway (one fan-out per claimed event, recorded by whoever deleted it): by hand
+    sql("INSERT INTO delivered_fanouts (tenant_id, event_id, endpoints, status_codes, latencies_ms, response_bodies,"
+        + " delivered_at, created_at) VALUES ('acme', 'ev8', '{x}', '{200}', '{1}', '{\"\"}', now(), now()) RETURNING 1");
+    String[] both = {"ev8", "ev8", "ev8", "ev9", "ev9", "ev9"};
+    String[] eps = {endpoints.get(0), endpoints.get(1), endpoints.get(2), endpoints.get(0), endpoints.get(1),
+        endpoints.get(2)};
+
+    Throwable plain = pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params("gw-a", both, eps).tuple())
+        .toCompletionStage().toCompletableFuture().handle((rows, e) -> e).get(10, TimeUnit.SECONDS);
+    assertEquals("23505", ((io.vertx.pgclient.PgException) plain).getSqlState());
+    assertEquals(List.of(List.of(2L)), sql("SELECT count(*) FROM fanouts"), "the failed statement changed nothing");
+
+    RowSet<Row> recorded = DeliverySql.recordDelivered(pool, params("gw-a", both, eps))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    List<String> events = new java.util.ArrayList<>();
+    recorded.forEach(r -> events.add(r.getString("event_id")));
+    assertEquals(List.of("ev9", "ev9", "ev9"), events, "ev9 recorded; ev8's record is the one already there");
+    assertEquals(List.of(List.of(0L), List.of(2L)), sql("SELECT count(*) FROM fanouts"
+        + " UNION ALL SELECT count(*) FROM delivered_fanouts"));
+  }
+
   private List<String> endpoints() throws Exception {
     return sql("SELECT endpoint_id FROM endpoints ORDER BY endpoint_id").stream().map(r -> (String) r.get(0))
         .toList();
@@ -168,18 +194,25 @@ class FanoutLeaseIT {
 
   /** Records successes as the outcome writer does; answers the rows the statement says it recorded. */
   private RowSet<Row> delivered(String owner, String eventId, String... endpointIds) throws Exception {
+    String[] events = new String[endpointIds.length];
+    Arrays.fill(events, eventId);
+    return DeliverySql.recordDelivered(pool, params(owner, events, endpointIds))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Successes of fan-out deliveries, one per event and endpoint at the same position, 200 in 3 ms. */
+  private static DeliverySql.DeliveredParams params(String owner, String[] eventIds, String[] endpointIds) {
     int n = endpointIds.length;
-    DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(new String[n], new String[n], endpointIds,
+    DeliverySql.DeliveredParams params = new DeliverySql.DeliveredParams(new String[n], eventIds, endpointIds,
         new Integer[n], new OffsetDateTime[n], new Integer[n], new String[n], new Boolean[n], owner);
     for (int i = 0; i < n; i++) {
       params.tenantIds()[i] = "acme";
-      params.eventIds()[i] = eventId;
       params.statusCodes()[i] = 200;
       params.attemptedAt()[i] = OffsetDateTime.now(ZoneOffset.UTC);
       params.latenciesMs()[i] = 3;
       params.inFanout()[i] = true;
     }
-    return pool.preparedQuery(DeliverySql.RECORD_DELIVERED).execute(params.tuple()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return params;
   }
 
   /** A poll's fan-out statement as {@code owner} would run it: the endpoints it leased to send. */
